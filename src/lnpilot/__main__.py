@@ -1,0 +1,3 @@
+from lnpilot.cli.main import run
+
+run()

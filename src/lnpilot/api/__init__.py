@@ -1,0 +1,1 @@
+"""The Lightning Scoring Service (FastAPI)."""

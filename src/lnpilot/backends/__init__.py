@@ -1,0 +1,1 @@
+"""Node backends: one NodeBackend protocol (LND REST, LNbits)."""

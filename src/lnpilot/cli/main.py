@@ -1,0 +1,61 @@
+"""Entry point: assembles the command groups and turns expected errors into one line + exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import typer
+from typer._click import exceptions as typer_errors
+
+from lnpilot import __version__
+from lnpilot.cli import config as config_cli
+from lnpilot.cli.common import err_console
+from lnpilot.errors import LnpilotError
+from lnpilot.logs import redact_text
+
+app = typer.Typer(
+    name="lnpilot",
+    help="Autopilot for Lightning routing nodes and a scoring service for the public graph.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(config_cli.app, name="config")
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"lnpilot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """lnpilot: dry-run by default, validated, logged, verified, reversible."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code; expected errors print one line, never a traceback."""
+    try:
+        result = app(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except LnpilotError as exc:
+        err_console.print(f"error: {redact_text(str(exc))}", markup=False, highlight=False)
+        return 1
+    except typer.Abort:
+        err_console.print("aborted", markup=False)
+        return 130
+    except typer_errors.ClickException as exc:
+        exc.show()
+        return int(exc.exit_code)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The daemon loop (`lnpilot run`)."""

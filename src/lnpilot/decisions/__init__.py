@@ -1,0 +1,1 @@
+"""DecisionEngine: per-channel decisions under risk profiles (pure)."""

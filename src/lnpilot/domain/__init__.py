@@ -1,0 +1,1 @@
+"""Domain types shared by every area: frozen, unit-suffixed, no I/O."""

@@ -1,0 +1,1 @@
+"""Execution: shadow / pilot / live, transaction log, rollback, rebalancing."""

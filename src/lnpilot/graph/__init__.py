@@ -1,0 +1,1 @@
+"""Public graph: ingestion of snapshots and per-node network analytics (pure)."""

@@ -1,0 +1,1 @@
+"""Notifications: Telegram, webhooks, email."""

@@ -1,0 +1,1 @@
+"""PolicyValidator: limits, cooldowns, rate limits, blacklist (pure)."""

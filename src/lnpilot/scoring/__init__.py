@@ -1,0 +1,1 @@
+"""Scoring: eight heuristics and the composite score (pure)."""

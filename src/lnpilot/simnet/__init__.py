@@ -1,0 +1,1 @@
+"""simnet: a simulated routing node that speaks LND's REST protocol."""

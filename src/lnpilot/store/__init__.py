@@ -1,0 +1,1 @@
+"""Persistence (SQL via SQLAlchemy) and caches."""
