@@ -33,7 +33,7 @@ demo: install
 	$(BIN)/lnpilot config show
 
 bench: install
-	@for script in benchmarks/*_bench.py; do echo "== $$script"; $(BIN)/python $$script --small || exit 1; done
+	@for script in $(wildcard benchmarks/*_bench.py); do echo "== $$script"; $(BIN)/python $$script --small || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov
