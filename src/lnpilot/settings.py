@@ -107,6 +107,20 @@ class NotifySettings(_Section):
     throttle_seconds: float = Field(900.0, ge=0)
 
 
+class StoreSettings(_Section):
+    """Retention of history tables (days; 0 keeps everything)."""
+
+    channel_snapshot_retention_days: float = Field(90.0, ge=0)
+    graph_snapshot_retention_days: float = Field(30.0, ge=0)
+    score_history_retention_days: float = Field(180.0, ge=0)
+
+
+class SyncSettings(_Section):
+    forwards_window_s: int = Field(86_400, ge=60)  # one backend query (and one commit) per window
+    forwards_overlap_s: int = Field(3_600, ge=0)  # re-read before the mark; dedup makes it harmless
+    initial_lookback_days: float = Field(365.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -158,6 +172,8 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     daemon: DaemonSettings = DaemonSettings()
     notify: NotifySettings = NotifySettings()
+    store: StoreSettings = StoreSettings()
+    sync: SyncSettings = SyncSettings()
 
     @classmethod
     def settings_customise_sources(
