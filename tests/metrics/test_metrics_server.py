@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import httpx
+
+from lnpilot.metrics import Metrics, start_metrics_server
+
+
+def test_scrape_port_serves_the_registry_on_loopback() -> None:
+    m = Metrics()
+    m.set_daemon_up(True)
+    m.record_decision("rebalance", "aggressive", "pilot")
+    server = start_metrics_server(m, port=0)
+    try:
+        assert server.host == "127.0.0.1" and server.port > 0
+        response = httpx.get(f"http://127.0.0.1:{server.port}/metrics", timeout=5)
+        assert response.status_code == 200
+        assert "lnpilot_daemon_up 1.0" in response.text
+        assert (
+            'lnpilot_decisions_total{mode="pilot",profile="aggressive",type="rebalance"} 1.0' in response.text
+        )
+    finally:
+        server.close()
