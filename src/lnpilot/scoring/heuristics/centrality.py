@@ -1,0 +1,52 @@
+"""Centrality: how much of the network's routing passes through a node.
+
+Four measures, each as the node's percentile in the whole graph, so the heavy-tailed raw values
+(a few hubs carry most shortest paths) become comparable 0-1 ranks.
+"""
+
+from __future__ import annotations
+
+from lnpilot.domain.channel_view import ChannelView
+from lnpilot.domain.metrics import NodeMetrics
+from lnpilot.domain.scores import HeuristicScore
+from lnpilot.scoring._scale import to_score, weighted_mean
+from lnpilot.scoring.context import ScoringContext
+
+NAME = "centrality"
+
+# Betweenness counts the paths a node sits on; the fee-weighted variant counts the paths a
+# payment would actually take, so together they carry most of the weight.
+WEIGHTS: dict[str, float] = {
+    "betweenness": 0.35,
+    "routing_betweenness": 0.25,
+    "closeness": 0.20,
+    "pagerank": 0.20,
+}
+
+
+def score_node(metrics: NodeMetrics, context: ScoringContext) -> HeuristicScore:
+    parts: dict[str, float | None] = {
+        "betweenness": context.percentile("betweenness_norm", metrics.betweenness_norm),
+        "routing_betweenness": context.percentile(
+            "routing_betweenness_norm", metrics.routing_betweenness_norm
+        ),
+        "closeness": context.percentile("closeness", metrics.closeness),
+        "pagerank": context.percentile("pagerank", metrics.pagerank),
+    }
+    value = weighted_mean(parts, WEIGHTS)
+    if value is None:
+        return HeuristicScore(NAME, None, "no centrality distribution to rank against", parts)
+    best = max((k for k, v in parts.items() if v is not None), key=lambda k: parts[k] or 0.0)
+    reason = (
+        f"mean centrality percentile {100 * value:.0f} (strongest: {best} p{100 * (parts[best] or 0):.0f})"
+    )
+    return HeuristicScore(NAME, to_score(value), reason, parts)
+
+
+def score_channel(view: ChannelView, context: ScoringContext | None = None) -> HeuristicScore:
+    """The peer's centrality: a channel to a well-placed node is on more routes."""
+    if view.peer_metrics is None:
+        return HeuristicScore(NAME, None, "unavailable: no graph metrics for the peer")
+    if context is None:
+        return HeuristicScore(NAME, None, "unavailable: no graph context to rank the peer against")
+    return score_node(view.peer_metrics, context)
