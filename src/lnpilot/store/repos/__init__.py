@@ -1,0 +1,1 @@
+"""One repository per aggregate; each wraps the unit of work's connection and returns domain values."""

@@ -1,0 +1,156 @@
+"""Our channels (open and closed) and their state snapshots over time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from lnpilot.domain.channel_view import ChannelSnapshot
+from lnpilot.domain.node import ClosedChannel, LocalChannel
+from lnpilot.store.codec import chan_from_db, chan_to_db
+from lnpilot.store.records import TrackedChannel
+from lnpilot.store.repos.base import Repository
+from lnpilot.store.repos.upsert import upsert
+from lnpilot.store.tables import channel_snapshots, channels
+
+
+def _tracked(row: Mapping[Any, Any]) -> TrackedChannel:
+    return TrackedChannel(
+        chan_id=chan_from_db(row["chan_id"]),
+        channel_point=row["channel_point"],
+        remote_pubkey=row["remote_pubkey"],
+        capacity_sat=row["capacity_sat"],
+        private=row["private"],
+        initiator=row["initiator"],
+        first_seen_at=row["first_seen_at"],
+        last_seen_at=row["last_seen_at"],
+        closed=row["closed"],
+        close_height=row["close_height"],
+        close_type=row["close_type"],
+        closing_tx_hash=row["closing_tx_hash"],
+        settled_balance_sat=row["settled_balance_sat"],
+    )
+
+
+class ChannelRepository(Repository):
+    async def record_open(self, open_channels: Iterable[LocalChannel], now: int) -> int:
+        """Remember each open channel (first seen stays; last seen moves to ``now``)."""
+        count = 0
+        for ch in open_channels:
+            row = {
+                "chan_id": chan_to_db(ch.chan_id),
+                "channel_point": ch.channel_point,
+                "remote_pubkey": ch.remote_pubkey,
+                "capacity_sat": ch.capacity_sat,
+                "private": ch.private,
+                "initiator": ch.initiator,
+                "first_seen_at": now,
+                "last_seen_at": now,
+                "closed": False,
+            }
+            update_cols = (
+                "channel_point",
+                "remote_pubkey",
+                "capacity_sat",
+                "private",
+                "initiator",
+                "last_seen_at",
+            )
+            await upsert(self._conn, channels, row, keys=("chan_id",), update=update_cols)
+            count += 1
+        return count
+
+    async def record_closed(self, closed: Iterable[ClosedChannel], now: int) -> int:
+        """Mark channels closed (adding ones never seen open); returns how many changed state."""
+        changed = 0
+        for ch in closed:
+            db_id = chan_to_db(ch.chan_id)
+            known = await self.get(ch.chan_id)
+            if known is not None and known.closed:
+                continue
+            row = {
+                "chan_id": db_id,
+                "channel_point": ch.channel_point,
+                "remote_pubkey": ch.remote_pubkey,
+                "capacity_sat": ch.capacity_sat,
+                "private": known.private if known else False,
+                "initiator": known.initiator if known else False,
+                "first_seen_at": known.first_seen_at if known else now,
+                "last_seen_at": now,
+                "closed": True,
+                "close_height": ch.close_height,
+                "close_type": ch.close_type,
+                "closing_tx_hash": ch.closing_tx_hash or None,
+                "settled_balance_sat": ch.settled_balance_sat,
+            }
+            await upsert(self._conn, channels, row, keys=("chan_id",))
+            changed += 1
+        return changed
+
+    async def get(self, chan_id: int) -> TrackedChannel | None:
+        query = select(channels).where(channels.c.chan_id == chan_to_db(chan_id))
+        row = (await self._conn.execute(query)).mappings().first()
+        return None if row is None else _tracked(row)
+
+    async def all(self, include_closed: bool = False) -> list[TrackedChannel]:
+        query = select(channels).order_by(channels.c.chan_id)
+        if not include_closed:
+            query = query.where(channels.c.closed.is_(False))
+        return [_tracked(r) for r in (await self._conn.execute(query)).mappings()]
+
+    async def count(self, include_closed: bool = False) -> int:
+        query = select(func.count()).select_from(channels)
+        if not include_closed:
+            query = query.where(channels.c.closed.is_(False))
+        return int((await self._conn.execute(query)).scalar_one())
+
+    async def add_snapshots(self, open_channels: Iterable[LocalChannel], taken_at: int) -> int:
+        rows = [
+            {
+                "chan_id": chan_to_db(ch.chan_id),
+                "taken_at": taken_at,
+                "local_balance_sat": ch.local_balance_sat,
+                "remote_balance_sat": ch.remote_balance_sat,
+                "active": ch.active,
+                "capacity_sat": ch.capacity_sat,
+                "uptime_s": ch.uptime_s,
+                "lifetime_s": ch.lifetime_s,
+            }
+            for ch in open_channels
+        ]
+        if rows:
+            await self._conn.execute(channel_snapshots.insert(), rows)
+        return len(rows)
+
+    async def snapshots(self, chan_id: int, since: int | None = None) -> tuple[ChannelSnapshot, ...]:
+        """Snapshots of one channel, oldest first."""
+        t = channel_snapshots
+        query = select(t).where(t.c.chan_id == chan_to_db(chan_id))
+        if since is not None:
+            query = query.where(t.c.taken_at >= since)
+        rows = (await self._conn.execute(query.order_by(t.c.taken_at, t.c.id))).mappings()
+        return tuple(
+            ChannelSnapshot(
+                taken_at=r["taken_at"],
+                local_balance_sat=r["local_balance_sat"],
+                remote_balance_sat=r["remote_balance_sat"],
+                active=r["active"],
+                capacity_sat=r["capacity_sat"],
+                uptime_s=r["uptime_s"],
+                lifetime_s=r["lifetime_s"],
+            )
+            for r in rows
+        )
+
+    async def prune_snapshots(self, before: int) -> int:
+        result = await self._conn.execute(
+            delete(channel_snapshots).where(channel_snapshots.c.taken_at < before)
+        )
+        return max(result.rowcount, 0)
+
+    async def touch(self, chan_id: int, now: int) -> None:
+        await self._conn.execute(
+            update(channels).where(channels.c.chan_id == chan_to_db(chan_id)).values(last_seen_at=now)
+        )

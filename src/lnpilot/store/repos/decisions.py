@@ -1,0 +1,108 @@
+"""The decision log (shadow mode's record of what would have been done, and why) and expert reviews."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+
+from lnpilot.errors import NotFoundError
+from lnpilot.store.codec import chan_from_db, chan_to_db
+from lnpilot.store.records import DecisionRecord, ExpertReview
+from lnpilot.store.repos.base import Repository
+from lnpilot.store.tables import decision_reviews, decisions
+
+
+def _decision(row: Mapping[Any, Any]) -> DecisionRecord:
+    return DecisionRecord(
+        id=row["id"],
+        created_at=row["created_at"],
+        type=row["type"],
+        chan_id=None if row["chan_id"] is None else chan_from_db(row["chan_id"]),
+        params=dict(row["params"]),
+        reasons=list(row["reasons"]),
+        confidence=row["confidence"],
+        profile=row["profile"],
+        mode=row["mode"],
+        would_execute=row["would_execute"],
+    )
+
+
+class DecisionRepository(Repository):
+    async def add(self, record: DecisionRecord) -> int:
+        result = await self._conn.execute(
+            decisions.insert().values(
+                created_at=record.created_at,
+                type=record.type,
+                chan_id=None if record.chan_id is None else chan_to_db(record.chan_id),
+                params=record.params,
+                reasons=record.reasons,
+                confidence=record.confidence,
+                profile=record.profile,
+                mode=record.mode,
+                would_execute=record.would_execute,
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    async def get(self, decision_id: int) -> DecisionRecord:
+        row = (
+            (await self._conn.execute(select(decisions).where(decisions.c.id == decision_id)))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFoundError(f"no decision with id {decision_id}")
+        return _decision(row)
+
+    async def search(
+        self,
+        since: int | None = None,
+        until: int | None = None,
+        type: str | None = None,
+        chan_id: int | None = None,
+        limit: int = 100,
+    ) -> list[DecisionRecord]:
+        """Decisions newest first, filtered by time window, type and channel."""
+        t = decisions
+        query = select(t)
+        if since is not None:
+            query = query.where(t.c.created_at >= since)
+        if until is not None:
+            query = query.where(t.c.created_at < until)
+        if type is not None:
+            query = query.where(t.c.type == type)
+        if chan_id is not None:
+            query = query.where(t.c.chan_id == chan_to_db(chan_id))
+        query = query.order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
+        return [_decision(r) for r in (await self._conn.execute(query)).mappings()]
+
+    async def count(self) -> int:
+        return int((await self._conn.execute(select(func.count()).select_from(decisions))).scalar_one())
+
+    async def add_review(self, review: ExpertReview) -> int:
+        await self.get(review.decision_id)  # a clear NotFoundError rather than a foreign key failure
+        result = await self._conn.execute(
+            decision_reviews.insert().values(
+                decision_id=review.decision_id,
+                agree=review.agree,
+                notes=review.notes,
+                reviewed_at=review.reviewed_at,
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    async def reviews(self, decision_id: int) -> list[ExpertReview]:
+        t = decision_reviews
+        query = select(t).where(t.c.decision_id == decision_id).order_by(t.c.reviewed_at, t.c.id)
+        return [
+            ExpertReview(
+                id=r["id"],
+                decision_id=r["decision_id"],
+                agree=r["agree"],
+                notes=r["notes"],
+                reviewed_at=r["reviewed_at"],
+            )
+            for r in (await self._conn.execute(query)).mappings()
+        ]

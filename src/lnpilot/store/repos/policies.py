@@ -1,0 +1,54 @@
+"""The policy history of our channels: who changed what, when."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from lnpilot.domain.channel_view import PolicyChange
+from lnpilot.domain.graph import RoutingPolicy
+from lnpilot.store.codec import chan_to_db, policy_from_json, policy_to_json
+from lnpilot.store.repos.base import Repository
+from lnpilot.store.tables import policy_changes as t
+
+
+def _change(row: Mapping[Any, Any]) -> PolicyChange:
+    new = policy_from_json(row["new_policy"])
+    assert new is not None  # the column is NOT NULL
+    return PolicyChange(
+        changed_at=row["changed_at"], old=policy_from_json(row["old_policy"]), new=new, source=row["source"]
+    )
+
+
+class PolicyRepository(Repository):
+    async def add(self, chan_id: int, change: PolicyChange) -> None:
+        await self._conn.execute(
+            t.insert().values(
+                chan_id=chan_to_db(chan_id),
+                changed_at=change.changed_at,
+                source=change.source,
+                old_policy=policy_to_json(change.old),
+                new_policy=policy_to_json(change.new),
+            )
+        )
+
+    async def latest(self, chan_id: int) -> PolicyChange | None:
+        query = (
+            select(t).where(t.c.chan_id == chan_to_db(chan_id)).order_by(t.c.changed_at.desc(), t.c.id.desc())
+        )
+        row = (await self._conn.execute(query.limit(1))).mappings().first()
+        return None if row is None else _change(row)
+
+    async def current(self, chan_id: int) -> RoutingPolicy | None:
+        latest = await self.latest(chan_id)
+        return None if latest is None else latest.new
+
+    async def history(self, chan_id: int, since: int | None = None) -> tuple[PolicyChange, ...]:
+        """Changes of one channel, oldest first."""
+        query = select(t).where(t.c.chan_id == chan_to_db(chan_id))
+        if since is not None:
+            query = query.where(t.c.changed_at >= since)
+        rows = (await self._conn.execute(query.order_by(t.c.changed_at, t.c.id))).mappings()
+        return tuple(_change(r) for r in rows)

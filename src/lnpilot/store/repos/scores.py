@@ -1,0 +1,94 @@
+"""Node and channel scores: an append-only history plus one indexed "latest" row per subject."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from lnpilot.domain.scores import HEURISTICS, CompositeScore
+from lnpilot.errors import InvalidInputError
+from lnpilot.store.codec import score_from_row, score_to_row
+from lnpilot.store.repos.base import Repository
+from lnpilot.store.tables import score_history, scores_latest
+
+RANKABLE: tuple[str, ...] = ("composite", *HEURISTICS)
+_KEYS = ("subject_kind", "subject", "profile")
+
+
+class ScoreRepository(Repository):
+    async def add_many(self, scores: Iterable[CompositeScore], subject_kind: str = "node") -> int:
+        rows = [score_to_row(s, subject_kind) for s in scores]
+        if not rows:
+            return 0
+        await self._conn.execute(score_history.insert(), rows)
+        builder = pg_insert if self._dialect == "postgresql" else sqlite_insert
+        stmt = builder(scores_latest)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(_KEYS),
+            set_={c: stmt.excluded[c] for c in rows[0] if c not in _KEYS},
+            # An older score arriving late never replaces a newer one.
+            where=scores_latest.c.computed_at <= stmt.excluded.computed_at,
+        )
+        await self._conn.execute(stmt, rows)
+        return len(rows)
+
+    async def add(self, score: CompositeScore, subject_kind: str = "node") -> None:
+        await self.add_many([score], subject_kind)
+
+    async def latest(
+        self, subject: str, subject_kind: str = "node", profile: str | None = None
+    ) -> CompositeScore | None:
+        """The newest score of ``subject`` (under ``profile`` if given, else under any profile)."""
+        t = scores_latest
+        query = select(t).where(t.c.subject_kind == subject_kind, t.c.subject == subject)
+        if profile is not None:
+            query = query.where(t.c.profile == profile)
+        row = (await self._conn.execute(query.order_by(t.c.computed_at.desc()).limit(1))).mappings().first()
+        return None if row is None else score_from_row(row)
+
+    async def history(
+        self, subject: str, subject_kind: str = "node", since: int | None = None, limit: int = 1000
+    ) -> list[CompositeScore]:
+        """Stored scores of ``subject``, newest first."""
+        t = score_history
+        query = select(t).where(t.c.subject_kind == subject_kind, t.c.subject == subject)
+        if since is not None:
+            query = query.where(t.c.computed_at >= since)
+        query = query.order_by(t.c.computed_at.desc(), t.c.id.desc()).limit(limit)
+        return [score_from_row(r) for r in (await self._conn.execute(query)).mappings()]
+
+    async def ranking(
+        self,
+        by: str = "composite",
+        subject_kind: str = "node",
+        profile: str = "balanced",
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[CompositeScore]:
+        """Latest scores ordered by ``by`` (composite or a heuristic), best first; unscored ones left out."""
+        if by not in RANKABLE:
+            raise InvalidInputError(f"cannot rank by {by!r}; choose one of {', '.join(RANKABLE)}")
+        t = scores_latest
+        column = t.c.composite if by == "composite" else t.c[f"h_{by}"]
+        query = (
+            select(t)
+            .where(t.c.subject_kind == subject_kind, t.c.profile == profile, column.is_not(None))
+            .order_by(column.desc(), t.c.subject)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [score_from_row(r) for r in (await self._conn.execute(query)).mappings()]
+
+    async def count_latest(self, subject_kind: str | None = None) -> int:
+        query = select(func.count()).select_from(scores_latest)
+        if subject_kind is not None:
+            query = query.where(scores_latest.c.subject_kind == subject_kind)
+        return int((await self._conn.execute(query)).scalar_one())
+
+    async def prune_history(self, before: int) -> int:
+        """Drop history older than ``before`` (the latest rows stay)."""
+        result = await self._conn.execute(delete(score_history).where(score_history.c.computed_at < before))
+        return max(result.rowcount, 0)

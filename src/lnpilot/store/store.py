@@ -1,0 +1,76 @@
+"""The store: an engine on the configured database, migrated on open, handing out units of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lnpilot.settings import Settings, StoreSettings
+from lnpilot.store import migrate
+from lnpilot.store.engine import database_kind, make_engine
+from lnpilot.store.uow import UnitOfWork
+
+_DAY_S = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class PruneReport:
+    channel_snapshots: int
+    graph_snapshots: int
+    score_history: int
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine, retention: StoreSettings | None = None) -> None:
+        self.engine = engine
+        self.retention = retention or StoreSettings()
+
+    @classmethod
+    async def open(cls, settings: Settings, run_migrations: bool = True) -> Store:
+        return await cls.open_url(settings.database_url_effective, settings.store, run_migrations)
+
+    @classmethod
+    async def open_url(
+        cls, url: str, retention: StoreSettings | None = None, run_migrations: bool = True
+    ) -> Store:
+        engine = make_engine(url)
+        try:
+            if run_migrations:
+                await migrate.upgrade(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(engine, retention)
+
+    @property
+    def kind(self) -> str:
+        """``sqlite`` or ``postgresql`` (never the URL: it may carry a password)."""
+        return database_kind(self.engine.url.render_as_string(hide_password=True))
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.engine)
+
+    async def prune(self, now: int) -> PruneReport:
+        """Apply the retention settings: drop history older than each configured age (0 keeps all)."""
+        r = self.retention
+        async with self.unit_of_work() as uow:
+            channels = (
+                await uow.channels.prune_snapshots(now - int(r.channel_snapshot_retention_days * _DAY_S))
+                if r.channel_snapshot_retention_days
+                else 0
+            )
+            graphs = (
+                await uow.graph.prune(now - int(r.graph_snapshot_retention_days * _DAY_S))
+                if r.graph_snapshot_retention_days
+                else 0
+            )
+            scores = (
+                await uow.scores.prune_history(now - int(r.score_history_retention_days * _DAY_S))
+                if r.score_history_retention_days
+                else 0
+            )
+        return PruneReport(channels, graphs, scores)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
