@@ -32,6 +32,9 @@ class Limits(_Section):
     base_fee_min_msat: int = Field(0, ge=0)
     base_fee_max_msat: int = Field(10_000, ge=0)
     max_fee_change_pct: float = Field(50.0, gt=0, le=1000)
+    # A move of up to this much is always allowed, so fees near zero can still move in steps.
+    fee_change_floor_ppm: int = Field(10, ge=0)
+    base_fee_change_floor_msat: int = Field(1_000, ge=0)
     time_lock_min: int = Field(18, ge=1)
     time_lock_max: int = Field(2016, ge=1)
     inbound_fee_rate_min_ppm: int = Field(-10_000, le=0)
@@ -42,6 +45,9 @@ class Limits(_Section):
     rebalance_max_capacity_fraction: float = Field(0.5, gt=0, le=1)
     rebalance_max_cost_ppm: int = Field(5_000, ge=0)
     rebalance_min_amount_sat: int = Field(10_000, ge=0)
+    # A rebalance may spend at most this share of what the target channel earned in the window.
+    rebalance_max_budget_share: float = Field(0.5, ge=0, le=1)
+    rebalance_budget_window_days: float = Field(30.0, gt=0)
     allow_close: bool = False
 
     @model_validator(mode="after")

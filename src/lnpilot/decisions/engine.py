@@ -1,0 +1,287 @@
+"""DecisionEngine: one Decision per channel from a ChannelView and (optionally) its score.
+
+Each rule (fees, rebalance, close) proposes a candidate with an expected gain and a signal
+strength; candidates below the profile's minimum confidence are dropped with a reason, and the
+one with the largest expected gain wins. Operator rules (exclude, blacklist, pin) come first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from lnpilot.decisions.close import node_median_rate, propose_close
+from lnpilot.decisions.fees import fee_bounds, propose_fee
+from lnpilot.decisions.operator import blacklist_reason, override_for
+from lnpilot.decisions.profiles import Profile, resolve_profile
+from lnpilot.decisions.rebalance import RebalanceSource, propose_rebalance
+from lnpilot.decisions.signals import DAY_S, flow, history_span_s, usable_local_sat
+from lnpilot.decisions.types import CloseParams, Decision, DecisionType, RebalanceParams
+from lnpilot.domain.channel_view import ChannelView
+from lnpilot.domain.graph import RoutingPolicy
+from lnpilot.domain.scores import CompositeScore
+from lnpilot.settings import Blacklist, ChannelOverride, Limits, Settings
+
+# Share of confidence each kind of input carries when present (sums to 1).
+COVERAGE_WEIGHTS: Mapping[str, float] = {
+    "competitor_fee": 0.30,  # network median alone counts half
+    "history": 0.25,  # scaled by how much of the flow window we have seen
+    "failed_for_liquidity": 0.10,
+    "snapshots": 0.10,
+    "peer_metrics": 0.10,
+    "score": 0.15,  # scaled by the score's own coverage
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NodeContext:
+    """What one channel's decision needs to know about the others."""
+
+    median_rate_msat_per_sat_day: float | None
+    sources: tuple[RebalanceSource, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    type: DecisionType
+    gain_msat: int
+    confidence: float
+    reasons: tuple[str, ...]
+    policy: RoutingPolicy | None = None
+    rebalance: RebalanceParams | None = None
+    close: CloseParams | None = None
+
+
+def scores_by_chan_id(scores: Iterable[CompositeScore]) -> dict[int, CompositeScore]:
+    """Index channel scores (``subject`` is the decimal chan_id); node scores are skipped."""
+    return {int(s.subject): s for s in scores if s.subject.isdigit()}
+
+
+class DecisionEngine:
+    def __init__(
+        self,
+        profile: Profile,
+        limits: Limits,
+        overrides: Mapping[str, ChannelOverride] | None = None,
+        blacklist: Blacklist | None = None,
+    ) -> None:
+        self.profile = profile
+        self.limits = limits
+        self.overrides: Mapping[str, ChannelOverride] = overrides or {}
+        self.blacklist = blacklist or Blacklist()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, profile: str | None = None) -> DecisionEngine:
+        chosen = resolve_profile(profile or settings.profile, settings.profiles)
+        return cls(chosen, settings.limits, settings.channels, settings.blacklist)
+
+    # -- batch -------------------------------------------------------------------------------
+    def context(self, views: Sequence[ChannelView]) -> NodeContext:
+        sources = []
+        for view in views:
+            if self._operator_block(view) is not None or not view.channel.active or view.policy is None:
+                continue
+            if view.channel.local_ratio <= self.profile.rebalance_source_ratio:
+                continue
+            keep = int(self.profile.rebalance_target_ratio * view.channel.capacity_sat)
+            spare = usable_local_sat(view) - keep
+            if spare > 0:
+                sources.append(RebalanceSource(view.channel.chan_id, spare, view.policy.fee_rate_ppm))
+        median = node_median_rate(views, self.profile.close_window_days)
+        return NodeContext(median, tuple(sources))
+
+    def decide_batch(
+        self,
+        views: Sequence[ChannelView],
+        scores: Mapping[int, CompositeScore] | None,
+        now: int,
+    ) -> list[Decision]:
+        """Every channel's decision, largest expected gain first (ties by chan_id).
+
+        Rebalance sources are shared: the most drained channels claim spare liquidity first.
+        """
+        scores = scores or {}
+        context = self.context(views)
+        spare = {s.chan_id: s for s in context.sources}
+        decisions = []
+        for view in sorted(views, key=lambda v: (v.channel.local_ratio, v.channel.chan_id)):
+            ctx = NodeContext(context.median_rate_msat_per_sat_day, tuple(spare.values()))
+            decision = self.decide(view, scores.get(view.channel.chan_id), now, ctx)
+            if decision.rebalance is not None:
+                used = spare[decision.rebalance.source_chan_id]
+                left = used.spare_sat - decision.rebalance.amount_sat
+                spare[used.chan_id] = RebalanceSource(used.chan_id, left, used.fee_rate_ppm)
+            decisions.append(decision)
+        decisions.sort(key=lambda d: (-d.expected_gain_msat, d.chan_id))
+        return decisions
+
+    # -- one channel ---------------------------------------------------------------------------
+    def decide(
+        self,
+        view: ChannelView,
+        score: CompositeScore | None,
+        now: int,
+        context: NodeContext | None = None,
+    ) -> Decision:
+        blocked = self._operator_block(view)
+        if blocked is not None:
+            return self._nothing(view, 1.0, (blocked,))
+        policy = view.policy
+        if policy is None:
+            return self._nothing(view, 0.0, ("missing data: our current policy on this channel is unknown",))
+        if not view.channel.active:
+            return self._nothing(
+                view, 1.0, ("channel inactive (peer offline): nothing to do until it is back",)
+            )
+        coverage, missing = self.coverage(view, score)
+        reasons = [f"data coverage {coverage:.2f}" + (f" (missing: {', '.join(missing)})" if missing else "")]
+        if score is not None and score.composite is not None:
+            reasons.append(f"score {score.composite:.0f}/100 ({score.profile})")
+        candidates: list[_Candidate] = []
+        fee_candidate = self._fee(view, policy, coverage, now, reasons)
+        if fee_candidate is not None:
+            candidates.append(fee_candidate)
+        context = context or NodeContext(None, ())
+        recent = flow(view, self.profile.flow_window_days * DAY_S)
+        budget_flow = flow(view, self.profile.budget_window_days * DAY_S)
+        fee_now = fee_candidate.policy.fee_rate_ppm if fee_candidate and fee_candidate.policy else None
+        rebalance = propose_rebalance(
+            view,
+            fee_now or policy.fee_rate_ppm,
+            self.profile,
+            self.limits,
+            context.sources,
+            recent,
+            budget_flow,
+        )
+        reasons.extend(rebalance.reasons)
+        if rebalance.params is not None:
+            confidence = coverage * (0.5 + 0.5 * rebalance.strength)
+            candidates.append(
+                _Candidate(
+                    DecisionType.REBALANCE, rebalance.gain_msat, confidence, (), rebalance=rebalance.params
+                )
+            )
+        close = propose_close(view, self.profile, context.median_rate_msat_per_sat_day, score)
+        reasons.extend(close.reasons)
+        if close.params is not None:
+            confidence = coverage * (0.5 + 0.5 * close.strength)
+            candidates.append(
+                _Candidate(DecisionType.CLOSE_CHANNEL, close.gain_msat, confidence, (), close=close.params)
+            )
+        return self._choose(view, candidates, coverage, reasons)
+
+    def coverage(self, view: ChannelView, score: CompositeScore | None) -> tuple[float, list[str]]:
+        """Share of the inputs we actually have (0..1) and the names of those missing."""
+        got = 0.0
+        missing = []
+        if view.competitor_fee_ppm is not None:
+            got += COVERAGE_WEIGHTS["competitor_fee"]
+        elif view.network_median_fee_ppm is not None:
+            got += COVERAGE_WEIGHTS["competitor_fee"] / 2
+            missing.append("competitor fee")
+        else:
+            missing.append("competitor fee")
+        span = history_span_s(view)
+        window = self.profile.flow_window_days * DAY_S
+        if span is None:
+            missing.append("history")
+        else:
+            got += COVERAGE_WEIGHTS["history"] * min(1.0, span / window)
+        for key, present in (
+            ("failed_for_liquidity", view.failed_for_liquidity is not None),
+            ("snapshots", bool(view.snapshots)),
+            ("peer_metrics", view.peer_metrics is not None),
+        ):
+            if present:
+                got += COVERAGE_WEIGHTS[key]
+            else:
+                missing.append(key.replace("_", " "))
+        if score is not None:
+            got += COVERAGE_WEIGHTS["score"] * max(0.0, min(1.0, score.coverage))
+        else:
+            missing.append("score")
+        return min(1.0, got), missing
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _operator_block(self, view: ChannelView) -> str | None:
+        override = override_for(self.overrides, view.channel.chan_id)
+        if override is not None and override.exclude:
+            return "excluded by operator override"
+        listed = blacklist_reason(self.blacklist, view.channel)
+        if listed is not None:
+            return listed
+        if override is not None and override.pin:
+            return "pinned by operator override: never touched"
+        return None
+
+    def _fee(
+        self, view: ChannelView, policy: RoutingPolicy, coverage: float, now: int, reasons: list[str]
+    ) -> _Candidate | None:
+        cooldown_s = self.limits.cooldown_minutes * 60
+        last = max((c.changed_at for c in view.policy_changes), default=None)
+        if last is not None and now - last < cooldown_s:
+            reasons.append(
+                f"cooldown: last policy change {(now - last) / 60:.0f} min ago (< {cooldown_s / 60:g} min)"
+            )
+            return None
+        bounds = fee_bounds(self.limits, override_for(self.overrides, view.channel.chan_id))
+        if bounds is None:
+            reasons.append("bound: channel fee bounds do not intersect the global fee range")
+            return None
+        recent = flow(view, self.profile.flow_window_days * DAY_S)
+        proposal = propose_fee(view, policy, self.profile, self.limits, bounds, recent, history_span_s(view))
+        reasons.extend(proposal.reasons)
+        if proposal.policy is None:
+            return None
+        kind = (
+            DecisionType.INCREASE_FEES
+            if proposal.policy.fee_rate_ppm > policy.fee_rate_ppm
+            else DecisionType.DECREASE_FEES
+        )
+        confidence = coverage * (0.5 + 0.5 * proposal.strength)
+        return _Candidate(kind, proposal.gain_msat, confidence, (), policy=proposal.policy)
+
+    def _choose(
+        self, view: ChannelView, candidates: list[_Candidate], coverage: float, reasons: list[str]
+    ) -> Decision:
+        sure = []
+        for candidate in candidates:
+            if candidate.confidence < self.profile.min_confidence:
+                reasons.append(
+                    f"low confidence: {candidate.type.value} at {candidate.confidence:.2f} "
+                    f"< {self.profile.min_confidence:g} ({self.profile.name})"
+                )
+            else:
+                sure.append(candidate)
+        if not sure:
+            return self._nothing(view, coverage, tuple(reasons))
+        best = max(sure, key=lambda c: (c.gain_msat, c.confidence))
+        for other in sure:
+            if other is not best:
+                reasons.append(f"also considered {other.type.value} (expected gain {other.gain_msat} msat)")
+        return Decision(
+            type=best.type,
+            chan_id=view.channel.chan_id,
+            channel_point=view.channel.channel_point,
+            confidence=best.confidence,
+            reasons=tuple(reasons),
+            expected_gain_msat=best.gain_msat,
+            profile=self.profile.name,
+            new_policy=best.policy,
+            old_policy=view.policy,
+            rebalance=best.rebalance,
+            close=best.close,
+        )
+
+    def _nothing(self, view: ChannelView, confidence: float, reasons: tuple[str, ...]) -> Decision:
+        return Decision(
+            type=DecisionType.NO_ACTION,
+            chan_id=view.channel.chan_id,
+            channel_point=view.channel.channel_point,
+            confidence=confidence,
+            reasons=reasons,
+            expected_gain_msat=0,
+            profile=self.profile.name,
+            old_policy=view.policy,
+        )
