@@ -85,13 +85,35 @@ def _weight(profile: str, heuristic: str, value: object) -> float:
     return weight
 
 
-def parse_profile(name: str, table: Mapping[str, Any]) -> ScoringProfile:
-    """One ``[profiles.NAME]`` table: the base profile's weights with the given ones replaced."""
+def parse_profile(
+    name: str, table: Mapping[str, Any], tables: Mapping[str, Mapping[str, Any]] | None = None
+) -> ScoringProfile:
+    """One ``[profiles.NAME]`` table: its base profile's weights with the given ones replaced.
+
+    ``base`` may name a built-in profile or another table in ``tables`` (as the decision
+    engine's profiles allow); a loop of bases is a ConfigError.
+    """
+    return _build(name, table, tables or {}, seen=())
+
+
+def _build(
+    name: str, table: Mapping[str, Any], tables: Mapping[str, Mapping[str, Any]], seen: tuple[str, ...]
+) -> ScoringProfile:
+    if name in seen:
+        raise ConfigError(f"profiles.{name}: 'base' chain loops ({' -> '.join((*seen, name))})")
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"profiles.{name}: must be a table")
     base_name = table.get("base", name if name in BUILTIN_PROFILES else "balanced")
-    if base_name not in BUILTIN_PROFILES:
-        known = ", ".join(BUILTIN_PROFILES)
-        raise ConfigError(f"profiles.{name}.base: unknown profile {base_name!r} (built-in: {known})")
-    weights = dict(BUILTIN_PROFILES[base_name].weights)
+    if not isinstance(base_name, str):
+        raise ConfigError(f"profiles.{name}.base: must be a profile name")
+    if base_name in tables and base_name != name:
+        base = _build(base_name, tables[base_name], tables, (*seen, name))
+    elif base_name in BUILTIN_PROFILES:
+        base = BUILTIN_PROFILES[base_name]
+    else:
+        known = ", ".join(sorted({*BUILTIN_PROFILES, *tables}))
+        raise ConfigError(f"profiles.{name}.base: unknown profile {base_name!r} (known: {known})")
+    weights = dict(base.weights)
     raw = table.get("weights", {})
     if not isinstance(raw, Mapping):
         raise ConfigError(f"profiles.{name}.weights: must be a table of heuristic = weight")
@@ -111,9 +133,7 @@ def load_profiles(tables: Mapping[str, Mapping[str, Any]]) -> dict[str, ScoringP
     """Built-in profiles plus (or overridden by) the TOML ``profiles`` tables."""
     profiles = dict(BUILTIN_PROFILES)
     for name, table in tables.items():
-        if not isinstance(table, Mapping):
-            raise ConfigError(f"profiles.{name}: must be a table")
-        profiles[name] = parse_profile(name, table)
+        profiles[name] = _build(name, table, tables, seen=())
     return profiles
 
 

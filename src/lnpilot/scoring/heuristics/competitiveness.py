@@ -64,7 +64,9 @@ def score_node(metrics: NodeMetrics, context: ScoringContext) -> HeuristicScore:
     if fee is None:
         return HeuristicScore(NAME, None, "unavailable: the node publishes no enabled policy")
     if network is None:
-        return HeuristicScore(NAME, None, "unavailable: no network median fee (no enabled policy in the graph)")
+        return HeuristicScore(
+            NAME, None, "unavailable: no network median fee (no enabled policy in the graph)"
+        )
     part = price_fraction(fee, network)
     components: dict[str, float | None] = {
         "median_out_fee_ppm": fee,
