@@ -281,8 +281,13 @@ def semantic_problems(settings: Settings) -> list[str]:
             problems.append("LND_MACAROON_PATH or LND_MACAROON_HEX: required when LNPILOT_BACKEND=lnd")
         if settings.lnd_tls_cert_path is not None and not settings.lnd_tls_cert_path.is_file():
             problems.append(f"LND_TLS_CERT_PATH: no such file: {settings.lnd_tls_cert_path}")
-        if settings.lnd_macaroon_path is not None and not settings.lnd_macaroon_path.is_file():
-            problems.append(f"LND_MACAROON_PATH: no such file: {settings.lnd_macaroon_path}")
+        macaroon_path = settings.lnd_macaroon_path
+        if (
+            macaroon_path is not None
+            and not str(macaroon_path).startswith("vault:")
+            and not macaroon_path.is_file()
+        ):
+            problems.append(f"LND_MACAROON_PATH: no such file: {macaroon_path}")
     if settings.backend == "lnbits" and settings.lnbits_url is None:
         problems.append("LNBITS_URL: required when LNPILOT_BACKEND=lnbits")
     if settings.profile not in {"conservative", "balanced", "aggressive", *settings.profiles}:

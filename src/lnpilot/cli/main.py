@@ -10,6 +10,7 @@ from typer._click import exceptions as typer_errors
 
 from lnpilot import __version__
 from lnpilot.cli import config as config_cli
+from lnpilot.cli import vault as vault_cli
 from lnpilot.cli.common import err_console
 from lnpilot.errors import LnpilotError
 from lnpilot.logs import redact_text
@@ -22,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(config_cli.app, name="config")
+app.add_typer(vault_cli.app, name="vault")
 
 
 def _version(value: bool) -> None:
