@@ -1,0 +1,361 @@
+"""The executor: shadow records, real changes go log -> send -> read back -> mark.
+
+Every real step is committed to the store before the next one touches the node, so a crash at
+any point leaves a log that ``reconcile`` can settle against the live node on the next start.
+Before anything runs, ``apply`` reconciles what an earlier process left in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from typing import Any, TypeVar
+
+import structlog
+
+from lnpilot.backends.base import (
+    BackendError,
+    BackendUnavailable,
+    CapabilityMissing,
+    NodeBackend,
+    PolicyUpdateFailed,
+)
+from lnpilot.domain.graph import RoutingPolicy
+from lnpilot.execution.actions import Action, ActionKind, PolicyChange, RebalanceOrder
+from lnpilot.execution.crash import crash_point
+from lnpilot.execution.plan import Mode, PlannedAction, plan_batch
+from lnpilot.execution.rebalance import (
+    RebalanceResult,
+    channel_earnings_msat,
+    require_rebalance_capability,
+    run_rebalance,
+)
+from lnpilot.execution.reconcile import ReconcileOutcome, reconcile
+from lnpilot.execution.results import BatchResult, ChannelResult, ItemStatus
+from lnpilot.execution.verify import differences, policy_json, same_policy
+from lnpilot.settings import Settings
+from lnpilot.store.records import DecisionRecord, TxStatus
+from lnpilot.store.repos_execution import SqlTransactionLog
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+_DAY_S = 86_400
+
+
+class Executor:
+    def __init__(
+        self,
+        backend: NodeBackend,
+        txlog: SqlTransactionLog,
+        *,
+        pilot_channels: Collection[str] = (),
+        allow_close: bool = False,
+        max_retries: int = 3,
+        backoff_s: float = 0.5,
+        earnings_lookback_s: int = 30 * _DAY_S,
+        profile: str = "",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.backend = backend
+        self.txlog = txlog
+        self.pilot_channels = tuple(pilot_channels)
+        self.allow_close = allow_close
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.earnings_lookback_s = earnings_lookback_s
+        self.profile = profile
+        self._clock = clock
+        self._reconciled = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings, backend: NodeBackend, txlog: SqlTransactionLog) -> Executor:
+        return cls(
+            backend,
+            txlog,
+            pilot_channels=settings.execution.pilot_channels,
+            allow_close=settings.limits.allow_close,
+            max_retries=settings.execution.max_retries,
+            profile=settings.profile,
+        )
+
+    def now(self) -> int:
+        return int(self._clock())
+
+    async def reconcile(self) -> list[ReconcileOutcome]:
+        """Settle transactions an earlier run left in flight; safe to call any time."""
+        outcomes = await reconcile(self.backend, self.txlog, self.now, self._retry)
+        self._reconciled = True
+        return outcomes
+
+    async def apply(
+        self, actions: Sequence[Action], mode: Mode | str = Mode.SHADOW, *, stop_on_error: bool = False
+    ) -> BatchResult:
+        mode = Mode.parse(mode) if isinstance(mode, str) else mode
+        if not self._reconciled:
+            await self.reconcile()
+        planned = plan_batch(actions, mode, self.pilot_channels, allow_close=self.allow_close)
+        results: list[ChannelResult | None] = [None] * len(planned)
+        for i, p in enumerate(planned):
+            if not p.real:
+                results[i] = await self._shadow(p, mode)
+        real = [(i, p) for i, p in enumerate(planned) if p.real]
+        tx_id: int | None = None
+        stopped = False
+        if real:
+            tx_id = await self.txlog.open(mode.value, f"batch of {len(real)} real action(s)", self.now())
+            crash_point("opened")
+            for i, p in real:
+                if stopped:
+                    results[i] = await self._log_skipped(tx_id, p.action)
+                    continue
+                results[i] = await self._run(tx_id, p.action)
+                stopped = stop_on_error and not results[i].ok  # type: ignore[union-attr]
+            crash_point("closed")
+            await self._close(tx_id, [results[i] for i, _ in real])  # type: ignore[misc]
+        done = tuple(r for r in results if r is not None)
+        log.info("batch done", mode=mode.value, tx_id=tx_id, results=[r.status.value for r in done])
+        return BatchResult(mode.value, tx_id, done, stopped_early=stopped)
+
+    async def _run(self, tx_id: int, action: Action) -> ChannelResult:
+        if isinstance(action, PolicyChange):
+            return await self._policy(tx_id, action)
+        if isinstance(action, RebalanceOrder):
+            return await self._rebalance(tx_id, action)
+        # plan_batch never makes a close real: the backend protocol has no close operation.
+        raise AssertionError("close actions are never executed")  # pragma: no cover
+
+    async def _close(self, tx_id: int, results: Sequence[ChannelResult]) -> None:
+        if any(r.status is ItemStatus.IN_FLIGHT for r in results):
+            return  # the node's answer is unknown: the next reconcile settles this transaction
+        status = TxStatus.APPLIED if all(r.ok for r in results) else TxStatus.FAILED
+        record = await self.txlog.get(tx_id)
+        if record.status is TxStatus.PENDING and status is TxStatus.APPLIED:
+            await self.txlog.set_status(tx_id, TxStatus.IN_FLIGHT, self.now())
+        await self.txlog.set_status(tx_id, status, self.now())
+
+    async def _retry(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Retry transient backend failures with exponential backoff; everything else propagates."""
+        for attempt in range(self.max_retries + 1):
+            try:
+                return await call()
+            except BackendUnavailable:
+                if attempt == self.max_retries:
+                    raise
+                await asyncio.sleep(self.backoff_s * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _shadow(self, p: PlannedAction, mode: Mode) -> ChannelResult:
+        action = p.action
+        params: dict[str, Any] = {"kind": action.kind.value, "channel_point": action.channel_point}
+        detail = p.why
+        if isinstance(action, PolicyChange):
+            params["requested"] = policy_json(action.policy)
+            try:
+                current = await self.backend.get_policy(action.channel_point)
+            except BackendError as exc:
+                detail += f"; current policy not readable: {exc}"
+            else:
+                params["current"] = policy_json(current)
+                params["would_change"] = differences(current, action.policy)
+        elif isinstance(action, RebalanceOrder):
+            params.update(amount_sat=action.amount_sat, max_fee_msat=action.max_fee_msat)
+        await self.txlog.record_shadow(
+            DecisionRecord(
+                created_at=self.now(),
+                type=action.kind.value,
+                profile=self.profile,
+                mode=mode.value,
+                would_execute=False,
+                chan_id=action.chan_id,
+                params=params,
+                reasons=[*action.reasons, p.why],
+            )
+        )
+        return ChannelResult(action.chan_id, action.channel_point, action.kind, ItemStatus.SHADOW, detail)
+
+    async def _log_skipped(self, tx_id: int, action: Action) -> ChannelResult:
+        detail = "not sent: an earlier action of the batch failed"
+        item = await self.txlog.add_item(
+            tx_id,
+            action.chan_id,
+            action.channel_point,
+            _requested(action),
+            None,
+            {"status": ItemStatus.SKIPPED.value, "kind": action.kind.value, "detail": detail},
+            self.now(),
+        )
+        return ChannelResult(
+            action.chan_id, action.channel_point, action.kind, ItemStatus.SKIPPED, detail, item_id=item
+        )
+
+    async def _policy(self, tx_id: int, change: PolicyChange) -> ChannelResult:
+        cp, kind = change.channel_point, ActionKind.POLICY
+        requested = policy_json(change.policy)
+
+        async def finish(status: ItemStatus, detail: str, backup: RoutingPolicy | None) -> ChannelResult:
+            result = {"status": status.value, "kind": kind.value, "detail": detail, "changed": False}
+            item = await self.txlog.add_item(tx_id, change.chan_id, cp, requested, backup, result, self.now())
+            return ChannelResult(change.chan_id, cp, kind, status, detail, item_id=item)
+
+        try:
+            live = await self._retry(lambda: self.backend.get_policy(cp))
+        except BackendError as exc:
+            return await finish(ItemStatus.FAILED, f"could not read the live policy: {exc}", None)
+        if same_policy(live, change.policy):
+            # Also what makes a re-run after a crash safe: nothing is sent twice.
+            return await finish(ItemStatus.UNCHANGED, "the live policy already is the requested one", live)
+        item = await self.txlog.add_item(
+            tx_id,
+            change.chan_id,
+            cp,
+            requested,
+            live,
+            {"status": ItemStatus.IN_FLIGHT.value, "kind": kind.value},
+            self.now(),
+        )
+        crash_point("logged")
+        try:
+            update = await self._retry(lambda: self.backend.update_channel_policy(cp, change.policy))
+        except PolicyUpdateFailed as exc:
+            reason = exc.reason or str(exc)
+            # LND reports refusals in failed_updates: nothing changed on the node.
+            return await self._mark(
+                tx_id, item, change, live, ItemStatus.FAILED, f"node refused: {reason}", None
+            )
+        except BackendError as exc:
+            # The update may or may not have reached the node: leave it in flight for reconcile.
+            detail = f"node unreachable after the update was sent ({exc}); reconcile settles it"
+            return ChannelResult(change.chan_id, cp, kind, ItemStatus.IN_FLIGHT, detail, item_id=item)
+        crash_point("sent")
+        if update.verified:
+            status, detail = ItemStatus.APPLIED, "verified by read-back"
+        elif update.read_back is None:
+            status, detail = ItemStatus.FAILED, "the policy could not be read back"
+        else:
+            status, detail = ItemStatus.FAILED, "read-back differs in " + ", ".join(sorted(update.mismatches))
+        result = await self._mark(tx_id, item, change, live, status, detail, update.read_back)
+        crash_point("marked")
+        return result
+
+    async def _mark(
+        self,
+        tx_id: int,
+        item: int,
+        change: PolicyChange,
+        backup: RoutingPolicy,
+        status: ItemStatus,
+        detail: str,
+        read_back: RoutingPolicy | None,
+    ) -> ChannelResult:
+        refused = read_back is None and status is ItemStatus.FAILED and detail.startswith("node refused")
+        # An unknown read-back counts as changed, so that a rollback still restores the backup.
+        changed = not refused and (read_back is None or not same_policy(read_back, backup))
+        mismatches = differences(change.policy, read_back) if read_back is not None else {}
+        changed_at = read_back.last_update if read_back is not None and read_back.last_update else self.now()
+        await self.txlog.set_item_result(
+            item,
+            {
+                "status": status.value,
+                "kind": ActionKind.POLICY.value,
+                "detail": detail,
+                "changed": changed,
+                "changed_at": changed_at,
+                "read_back": None if read_back is None else policy_json(read_back),
+                "mismatches": {k: list(v) for k, v in mismatches.items()},
+            },
+            self.now(),
+        )
+        if changed and read_back is not None:
+            await self.txlog.record_policy_change(change.chan_id, backup, read_back, tx_id, changed_at)
+        return ChannelResult(
+            change.chan_id, change.channel_point, ActionKind.POLICY, status, detail, changed, mismatches, item
+        )
+
+    async def _rebalance(self, tx_id: int, order: RebalanceOrder) -> ChannelResult:
+        kind, cp = ActionKind.REBALANCE, order.channel_point
+        requested = _requested(order)
+        try:
+            require_rebalance_capability(self.backend)
+        except CapabilityMissing as exc:
+            result = {"status": ItemStatus.REFUSED.value, "kind": kind.value, "detail": str(exc)}
+            item = await self.txlog.add_item(tx_id, order.chan_id, cp, requested, None, result, self.now())
+            return ChannelResult(order.chan_id, cp, kind, ItemStatus.REFUSED, str(exc), item_id=item)
+        peer = order.target_peer_pubkey or await self._peer_of(order.target_chan_id)
+        item = await self.txlog.add_item(
+            tx_id,
+            order.chan_id,
+            cp,
+            requested,
+            None,
+            {"status": ItemStatus.IN_FLIGHT.value, "kind": kind.value},
+            self.now(),
+        )
+        crash_point("logged")
+        outcome = await run_rebalance(self.backend, order, peer)
+        earnings = await self._earnings(order.target_chan_id)
+        outcome = RebalanceResult(
+            outcome.order, outcome.moved_sat, outcome.fee_msat, outcome.attempts, outcome.error, earnings
+        )
+        status = ItemStatus.APPLIED if outcome.succeeded else ItemStatus.FAILED
+        detail = (
+            f"moved {outcome.moved_sat} sat for {outcome.fee_msat} msat"
+            if outcome.succeeded
+            else outcome.error
+        )
+        await self.txlog.set_item_result(
+            item,
+            {
+                "status": status.value,
+                "kind": kind.value,
+                "detail": detail,
+                "moved_sat": outcome.moved_sat,
+                "fee_msat": outcome.fee_msat,
+                "channel_earnings_msat": earnings,
+                "cost_to_earnings": outcome.cost_to_earnings,
+                "attempts": [
+                    {
+                        "amount_sat": a.amount_sat,
+                        "fee_limit_msat": a.fee_limit_msat,
+                        "status": a.status,
+                        "fee_msat": a.fee_msat,
+                        "failure_reason": a.failure_reason,
+                    }
+                    for a in outcome.attempts
+                ],
+            },
+            self.now(),
+        )
+        if outcome.succeeded:
+            await self.txlog.record_rebalance(order.target_chan_id, tx_id, self.now())
+        crash_point("marked")
+        return ChannelResult(order.chan_id, cp, kind, status, detail, item_id=item, rebalance=outcome)
+
+    async def _peer_of(self, chan_id: int) -> str:
+        for channel in await self._retry(self.backend.list_channels):
+            if channel.chan_id == chan_id:
+                return channel.remote_pubkey
+        return ""
+
+    async def _earnings(self, chan_id: int) -> int | None:
+        now = self.now()
+        try:
+            events = await self._retry(
+                lambda: self.backend.forwarding_history(now - self.earnings_lookback_s, now + 1)
+            )
+        except BackendError:
+            return None
+        return channel_earnings_msat(events, chan_id, now - self.earnings_lookback_s)
+
+
+def _requested(action: Action) -> dict[str, Any]:
+    if isinstance(action, PolicyChange):
+        return policy_json(action.policy)
+    if isinstance(action, RebalanceOrder):
+        return {
+            "kind": "rebalance",
+            "source_chan_id": str(action.source_chan_id),
+            "amount_sat": action.amount_sat,
+            "max_fee_msat": action.max_fee_msat,
+        }
+    return {"kind": action.kind.value}

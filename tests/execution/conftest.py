@@ -1,0 +1,20 @@
+"""A transaction log on a fresh SQLite store per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from lnpilot.store import Store
+from lnpilot.store.repos_execution import SqlTransactionLog
+
+
+@pytest.fixture
+async def txlog(tmp_path: Path) -> AsyncIterator[SqlTransactionLog]:
+    store = await Store.open_url(f"sqlite+aiosqlite:///{tmp_path / 'exec.db'}")
+    try:
+        yield SqlTransactionLog(store)
+    finally:
+        await store.close()

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from lnpilot.backends.base import Capability
+from lnpilot.execution.actions import CloseOrder, PolicyChange, RebalanceOrder
+from lnpilot.execution.executor import Executor
+from lnpilot.execution.plan import Mode
+from lnpilot.execution.results import ItemStatus
+from lnpilot.execution.verify import policy_from
+from lnpilot.store.records import TxStatus
+from lnpilot.store.repos.decisions import DecisionRepository
+from lnpilot.store.repos.policies import PolicyRepository
+from lnpilot.store.repos.validation import ValidationRepository
+from lnpilot.store.repos_execution import SqlTransactionLog
+from tests.execution.memory_node import MemoryNode, policy
+
+CP1, CP2, CP3 = "11" * 32 + ":0", "22" * 32 + ":1", "33" * 32 + ":0"
+
+
+def node() -> MemoryNode:
+    return MemoryNode({CP1: policy(100), CP2: policy(200), CP3: policy(300)})
+
+
+def executor(n: MemoryNode, txlog: SqlTransactionLog, **kw: object) -> Executor:
+    return Executor(n, txlog, backoff_s=0.0, clock=lambda: 1_700_000_000, **kw)  # type: ignore[arg-type]
+
+
+async def test_shadow_records_and_changes_nothing(txlog: SqlTransactionLog) -> None:
+    n = node()
+    result = await executor(n, txlog).apply([PolicyChange(1, CP1, policy(150), ("scarce outbound",))])
+    assert result.mode == "shadow" and result.tx_id is None
+    assert result.results[0].status is ItemStatus.SHADOW
+    assert n.updates_sent == [] and n.policies[CP1] == policy(100)
+    async with txlog.store.engine.connect() as conn:
+        (shadow,) = await DecisionRepository(conn).search()
+    assert shadow.would_execute is False and shadow.mode == "shadow"
+    assert shadow.params["would_change"] == {"fee_rate_ppm": [100, 150]}
+    assert "scarce outbound" in shadow.reasons
+
+
+async def test_live_applies_logs_backup_and_verifies(txlog: SqlTransactionLog) -> None:
+    n = node()
+    ex = executor(n, txlog)
+    result = await ex.apply([PolicyChange(1, CP1, policy(150)), PolicyChange(2, CP2, policy(200))], Mode.LIVE)
+    assert [r.status for r in result.results] == [ItemStatus.APPLIED, ItemStatus.UNCHANGED]
+    assert result.ok and result.results[0].changed and not result.results[1].changed
+    assert n.updates_sent == [(CP1, policy(150))]  # the unchanged channel got nothing
+    assert result.tx_id is not None
+    record = await txlog.get(result.tx_id)
+    assert record.status is TxStatus.APPLIED
+    assert policy_from(record.items[0].backup_policy) == policy(100)
+    assert record.items[0].result is not None and record.items[0].result["status"] == "applied"
+    async with txlog.store.engine.connect() as conn:
+        assert (await PolicyRepository(conn).current(1)) == replace(policy(150), last_update=n.clock_s)
+        assert await ValidationRepository(conn).count_for_channel(1, since=0) == 1
+
+
+async def test_transient_failures_are_retried(txlog: SqlTransactionLog) -> None:
+    n = node()
+    n.transient_failures = 2
+    result = await executor(n, txlog, max_retries=3).apply([PolicyChange(1, CP1, policy(150))], Mode.LIVE)
+    assert result.results[0].status is ItemStatus.APPLIED
+
+
+async def test_unreachable_node_fails_with_reason(txlog: SqlTransactionLog) -> None:
+    n = node()
+    n.transient_failures = 10
+    result = await executor(n, txlog, max_retries=1).apply([PolicyChange(1, CP1, policy(150))], Mode.LIVE)
+    assert result.results[0].status is ItemStatus.FAILED
+    assert "connection refused" in result.results[0].detail
+    assert result.tx_id is not None and (await txlog.get(result.tx_id)).status is TxStatus.FAILED
+
+
+async def test_refusal_fails_with_backend_reason_and_stop_on_error(txlog: SqlTransactionLog) -> None:
+    n = node()
+    n.refuse.add(CP1)
+    actions = [PolicyChange(1, CP1, policy(150)), PolicyChange(2, CP2, policy(250))]
+    result = await executor(n, txlog).apply(actions, Mode.LIVE, stop_on_error=True)
+    assert [r.status for r in result.results] == [ItemStatus.FAILED, ItemStatus.SKIPPED]
+    assert "UPDATE_FAILURE_PENDING" in result.results[0].detail
+    assert not result.results[0].changed
+    assert result.stopped_early and not result.ok
+    assert n.policies[CP2] == policy(200)
+    # Without stop_on_error the second still runs.
+    result = await executor(n, txlog).apply(actions, Mode.LIVE)
+    assert [r.status for r in result.results] == [ItemStatus.FAILED, ItemStatus.APPLIED]
+
+
+async def test_read_back_mismatch_is_a_failure_naming_the_field(txlog: SqlTransactionLog) -> None:
+    n = node()
+    n.alter_fee_rate.add(CP1)
+    result = await executor(n, txlog).apply([PolicyChange(1, CP1, policy(9000))], Mode.LIVE)
+    (r,) = result.results
+    assert r.status is ItemStatus.FAILED and r.changed
+    assert r.mismatches == {"fee_rate_ppm": (9000, 5000)}
+    assert "fee_rate_ppm" in r.detail
+
+
+async def test_lost_read_back_stays_in_flight_until_reconciled(txlog: SqlTransactionLog) -> None:
+    n = node()
+    n.read_fails_after_update = True
+    result = await executor(n, txlog, max_retries=0).apply([PolicyChange(1, CP1, policy(150))], Mode.LIVE)
+    assert result.results[0].status is ItemStatus.IN_FLIGHT
+    assert result.tx_id is not None and (await txlog.get(result.tx_id)).status is TxStatus.IN_FLIGHT
+    n.read_fails_after_update = False
+    outcomes = await executor(n, txlog).reconcile()
+    assert [(o.chan_id, o.status) for o in outcomes] == [(1, ItemStatus.APPLIED)]
+    assert (await txlog.get(result.tx_id)).status is TxStatus.RECONCILED
+
+
+async def test_pilot_mode_runs_only_listed_channels(txlog: SqlTransactionLog) -> None:
+    n = node()
+    ex = executor(n, txlog, pilot_channels=["2"])
+    result = await ex.apply([PolicyChange(1, CP1, policy(150)), PolicyChange(2, CP2, policy(250))], "pilot")
+    assert [r.status for r in result.results] == [ItemStatus.SHADOW, ItemStatus.APPLIED]
+    assert n.policies[CP1] == policy(100)
+
+
+async def test_close_is_recommendation_only(txlog: SqlTransactionLog) -> None:
+    n = node()
+    result = await executor(n, txlog, allow_close=True).apply(
+        [CloseOrder(1, CP1, ("earns nothing",))], Mode.LIVE
+    )
+    assert result.results[0].status is ItemStatus.SHADOW
+    assert "no cooperative close" in result.results[0].detail
+    assert result.tx_id is None
+
+
+async def test_rebalance_refused_without_capability(txlog: SqlTransactionLog) -> None:
+    n = node()
+    n.capabilities = frozenset(Capability) - {Capability.PAY_SELF}
+    order = RebalanceOrder(2, CP2, 1, 100_000, 500_000)
+    result = await executor(n, txlog).apply([order], Mode.LIVE)
+    assert result.results[0].status is ItemStatus.REFUSED
+    assert "pay_self" in result.results[0].detail
+
+
+async def test_rebalance_records_cost_against_earnings(txlog: SqlTransactionLog) -> None:
+    from lnpilot.domain.node import ForwardingEvent
+
+    n = node()
+    n.forwards = [ForwardingEvent((n.clock_s - 3600) * 10**9, 1, 2, 1_004_000, 1_000_000, 4000)]
+    order = RebalanceOrder(2, CP2, 1, 100_000, 500_000)
+    result = await executor(n, txlog).apply([order], Mode.LIVE)
+    (r,) = result.results
+    assert r.status is ItemStatus.APPLIED and r.rebalance is not None
+    assert r.rebalance.moved_sat == 100_000 and r.rebalance.fee_msat == 1000
+    assert r.rebalance.channel_earnings_msat == 4000 and r.rebalance.cost_to_earnings == 0.25
+    assert result.tx_id is not None
+    item = (await txlog.get(result.tx_id)).items[0]
+    assert item.result is not None and item.result["cost_to_earnings"] == 0.25
+    assert r.to_dict()["rebalance"]["moved_sat"] == 100_000
+
+
+async def test_unknown_mode_is_rejected(txlog: SqlTransactionLog) -> None:
+    from lnpilot.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError):
+        await executor(node(), txlog).apply([], "turbo")
