@@ -86,7 +86,8 @@ def graph_facts(graph: Graph) -> GraphFacts:
 
 def build_context(metrics: Iterable[NodeMetrics], graph: Graph | None = None) -> ScoringContext:
     """Sort every ranked metric once. With ``graph``, fee medians come from every enabled
-    half-policy (as operators quote them); without it, from the nodes' own medians."""
+    half-policy (as operators quote them); without it (or without policies in it), from the
+    nodes' own medians."""
     rows = list(metrics.values() if isinstance(metrics, Mapping) else metrics)
     if not rows:
         raise InvalidInputError("cannot build a scoring context from an empty graph (no node metrics)")
@@ -95,10 +96,11 @@ def build_context(metrics: Iterable[NodeMetrics], graph: Graph | None = None) ->
         values = [getattr(row, name) for row in rows]
         distributions[name] = tuple(sorted(float(v) for v in values if v is not None))
     facts = graph_facts(graph) if graph is not None else None
+    fees: tuple[float, ...] = ()
     if facts is not None:
         distributions["dependents"] = tuple(sorted(float(facts.dependents.get(r.pub_key, 0)) for r in rows))
-        fees: tuple[float, ...] = facts.enabled_fee_rates_ppm
-    else:
+        fees = facts.enabled_fee_rates_ppm
+    if not fees:
         fees = tuple(sorted(r.median_out_fee_ppm for r in rows if r.median_out_fee_ppm is not None))
     return ScoringContext(
         node_count=len(rows),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lnpilot.domain.graph import Graph
 from lnpilot.domain.metrics import NodeMetrics
-from lnpilot.domain.scores import CompositeScore, HeuristicScore
+from lnpilot.domain.scores import HEURISTICS, CompositeScore, HeuristicScore
 from lnpilot.scoring.composite import combine
 from lnpilot.scoring.context import ScoringContext, build_context
 from lnpilot.scoring.heuristics import (
@@ -24,6 +24,16 @@ from lnpilot.scoring.heuristics import (
     peer_quality,
 )
 from lnpilot.scoring.profiles import ScoringProfile
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "pub_key",
+    "alias",
+    "composite",
+    *HEURISTICS,
+    "rank",
+    "coverage",
+    "gates_failed",
+)
 
 # Heuristics that need our own channel's state (balances, forwards, uptime): empty for public nodes.
 CHANNEL_ONLY: tuple[str, ...] = ("liquidity", "activity", "reliability")
@@ -104,3 +114,21 @@ def score_graph(
         node = graph.nodes.get(composite.subject)
         ranked.append(RankedNode(rank, node.alias if node is not None else "", composite, failed))
     return ranked
+
+
+def _cell(value: float | None) -> str:
+    # Empty, not 0: a heuristic that does not apply must not read as a bad score.
+    return "" if value is None else f"{value:.2f}"
+
+
+def ranking_rows(ranked: Iterable[RankedNode]) -> list[dict[str, str]]:
+    """One flat row per node in ``CSV_COLUMNS`` order, for CSV or table output."""
+    rows = []
+    for node in ranked:
+        row = {"pub_key": node.pub_key, "alias": node.alias, "composite": _cell(node.score.composite)}
+        row.update({name: _cell(node.score.score_of(name)) for name in HEURISTICS})
+        row["rank"] = str(node.rank)
+        row["coverage"] = f"{node.score.coverage:.2f}"
+        row["gates_failed"] = " ".join(node.gates_failed)
+        rows.append(row)
+    return rows
