@@ -95,10 +95,11 @@ class ChannelRepository(Repository):
         return None if row is None else _tracked(row)
 
     async def all(self, include_closed: bool = False) -> list[TrackedChannel]:
-        query = select(channels).order_by(channels.c.chan_id)
+        query = select(channels)
         if not include_closed:
             query = query.where(channels.c.closed.is_(False))
-        return [_tracked(r) for r in (await self._conn.execute(query)).mappings()]
+        rows = (await self._conn.execute(query)).mappings()
+        return sorted((_tracked(r) for r in rows), key=lambda c: c.chan_id)
 
     async def count(self, include_closed: bool = False) -> int:
         query = select(func.count()).select_from(channels)

@@ -5,6 +5,9 @@ The settings TOML holds the same kinds of entries; callers merge both (the stric
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import delete, select
 
 from lnpilot.errors import InvalidInputError
@@ -20,6 +23,17 @@ _KINDS = ("channel", "peer")
 def _check_kind(kind: str) -> None:
     if kind not in _KINDS:
         raise InvalidInputError(f"blacklist kind must be 'channel' or 'peer', not {kind!r}")
+
+
+def _override(row: Mapping[Any, Any]) -> ChannelOverrideRecord:
+    return ChannelOverrideRecord(
+        chan_id=chan_from_db(row["chan_id"]),
+        pin=row["pin"],
+        exclude=row["exclude"],
+        fee_rate_min_ppm=row["fee_rate_min_ppm"],
+        fee_rate_max_ppm=row["fee_rate_max_ppm"],
+        updated_at=row["updated_at"],
+    )
 
 
 class OverrideRepository(Repository):
@@ -65,29 +79,12 @@ class OverrideRepository(Repository):
     async def channel(self, chan_id: int) -> ChannelOverrideRecord | None:
         query = select(channel_overrides).where(channel_overrides.c.chan_id == chan_to_db(chan_id))
         row = (await self._conn.execute(query)).mappings().first()
-        if row is None:
-            return None
-        return ChannelOverrideRecord(
-            chan_id=chan_from_db(row["chan_id"]),
-            pin=row["pin"],
-            exclude=row["exclude"],
-            fee_rate_min_ppm=row["fee_rate_min_ppm"],
-            fee_rate_max_ppm=row["fee_rate_max_ppm"],
-            updated_at=row["updated_at"],
-        )
+        return None if row is None else _override(row)
 
     async def channels(self) -> list[ChannelOverrideRecord]:
-        ids = (
-            await self._conn.execute(
-                select(channel_overrides.c.chan_id).order_by(channel_overrides.c.chan_id)
-            )
-        ).scalars()
-        out = []
-        for db_id in list(ids):
-            record = await self.channel(chan_from_db(db_id))
-            assert record is not None
-            out.append(record)
-        return out
+        rows = (await self._conn.execute(select(channel_overrides))).mappings()
+        # Sorted after decoding: the signed column order differs from uint64 order above 2**63.
+        return sorted((_override(r) for r in rows), key=lambda o: o.chan_id)
 
     async def remove_channel(self, chan_id: int) -> bool:
         query = delete(channel_overrides).where(channel_overrides.c.chan_id == chan_to_db(chan_id))

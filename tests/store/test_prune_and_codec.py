@@ -1,0 +1,62 @@
+"""Retention pruning, and the column codecs (uint64 channel ids, scores, policies)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lnpilot.domain.node import LocalChannel
+from lnpilot.settings import StoreSettings
+from lnpilot.store import Store
+from lnpilot.store.codec import chan_from_db, chan_to_db, policy_from_json, policy_to_json
+from tests.store.factories import policy, pubkey, score
+
+DAY = 86_400
+NOW = 1_800_000_000
+
+
+def _channel() -> LocalChannel:
+    return LocalChannel(1, f"{'ab' * 32}:0", pubkey(1), 1_000_000, 500_000, 500_000, True)
+
+
+async def test_prune_applies_each_retention(store: Store) -> None:
+    store.retention = StoreSettings(
+        channel_snapshot_retention_days=10, graph_snapshot_retention_days=5, score_history_retention_days=0
+    )
+    async with store.unit_of_work() as uow:
+        for age_days in (20, 8, 1):
+            await uow.channels.add_snapshots([_channel()], taken_at=NOW - age_days * DAY)
+            await uow.graph.add_snapshot(NOW - age_days * DAY, "test", 0, 0, 0)
+            await uow.scores.add(score(pubkey(1), 1.0, NOW - age_days * DAY))
+    report = await store.prune(NOW)
+    assert (report.channel_snapshots, report.graph_snapshots, report.score_history) == (1, 2, 0)
+    async with store.unit_of_work() as uow:
+        assert len(await uow.channels.snapshots(1)) == 2
+        assert len(await uow.scores.history(pubkey(1))) == 3  # 0 days: keep everything
+    store.retention = StoreSettings(
+        channel_snapshot_retention_days=0, graph_snapshot_retention_days=0, score_history_retention_days=2
+    )
+    assert (await store.prune(NOW)).score_history == 2
+
+
+@given(st.integers(0, (1 << 64) - 1))
+def test_chan_id_round_trips_through_signed_bigint(chan_id: int) -> None:
+    stored = chan_to_db(chan_id)
+    assert -(1 << 63) <= stored < (1 << 63)
+    assert chan_from_db(stored) == chan_id
+
+
+def test_chan_id_out_of_range_rejected() -> None:
+    import pytest
+
+    from lnpilot.errors import InvalidInputError
+
+    for bad in (-1, 1 << 64):
+        with pytest.raises(InvalidInputError):
+            chan_to_db(bad)
+
+
+@given(st.integers(0, 10_000), st.integers(0, 10_000))
+def test_policy_json_round_trip(fee: int, base: int) -> None:
+    assert policy_from_json(policy_to_json(policy(fee, base))) == policy(fee, base)
+    assert policy_from_json(None) is None and policy_to_json(None) is None
