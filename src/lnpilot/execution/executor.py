@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
@@ -37,6 +37,9 @@ from lnpilot.execution.verify import differences, policy_json, same_policy
 from lnpilot.settings import Settings
 from lnpilot.store.records import DecisionRecord, TxStatus
 from lnpilot.store.repos_execution import SqlTransactionLog
+
+if TYPE_CHECKING:
+    from lnpilot.execution.rollback import RollbackResult
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -82,6 +85,31 @@ class Executor:
     def now(self) -> int:
         return int(self._clock())
 
+    @property
+    def reconciled(self) -> bool:
+        return self._reconciled
+
+    def restorer(self) -> Executor:
+        """An executor on the same node and log that runs exactly what it is given (rollbacks)."""
+        clone = Executor(
+            self.backend,
+            self.txlog,
+            max_retries=self.max_retries,
+            backoff_s=self.backoff_s,
+            profile=self.profile,
+            clock=self._clock,
+        )
+        clone._reconciled = self._reconciled
+        return clone
+
+    async def rollback(
+        self, tx_id: int, *, chan_ids: Collection[int] | None = None, reason: str = "manual"
+    ) -> RollbackResult:
+        """Restore the backed-up policies of the channels ``tx_id`` changed (see ``rollback``)."""
+        from lnpilot.execution.rollback import rollback
+
+        return await rollback(self, tx_id, chan_ids=chan_ids, reason=reason)
+
     async def reconcile(self) -> list[ReconcileOutcome]:
         """Settle transactions an earlier run left in flight; safe to call any time."""
         outcomes = await reconcile(self.backend, self.txlog, self.now, self._retry)
@@ -89,7 +117,12 @@ class Executor:
         return outcomes
 
     async def apply(
-        self, actions: Sequence[Action], mode: Mode | str = Mode.SHADOW, *, stop_on_error: bool = False
+        self,
+        actions: Sequence[Action],
+        mode: Mode | str = Mode.SHADOW,
+        *,
+        stop_on_error: bool = False,
+        note: str | None = None,
     ) -> BatchResult:
         mode = Mode.parse(mode) if isinstance(mode, str) else mode
         if not self._reconciled:
@@ -103,7 +136,8 @@ class Executor:
         tx_id: int | None = None
         stopped = False
         if real:
-            tx_id = await self.txlog.open(mode.value, f"batch of {len(real)} real action(s)", self.now())
+            note = note or f"batch of {len(real)} real action(s)"
+            tx_id = await self.txlog.open(mode.value, note, self.now())
             crash_point("opened")
             for i, p in real:
                 if stopped:
