@@ -1,0 +1,99 @@
+"""Graph-derived inputs of a ChannelView: the competitors' fee toward a peer and reach lost on close.
+
+Pure functions over a ``Graph``; the edge that builds views (``lnpilot.views``) calls them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+
+from lnpilot.domain.graph import Graph
+
+
+def weighted_median(pairs: Iterable[tuple[float, float]]) -> float | None:
+    """The value at which the cumulative weight first reaches half the total (None: no weight)."""
+    ordered = sorted((v, w) for v, w in pairs if w > 0)
+    total = sum(w for _, w in ordered)
+    if total <= 0:
+        return None
+    running = 0.0
+    for value, weight in ordered:
+        running += weight
+        if running >= total / 2:
+            return value
+    return ordered[-1][0]  # pragma: no cover - float rounding only
+
+
+@dataclass(frozen=True, slots=True)
+class CompetitorFee:
+    fee_ppm: float | None
+    channel_count: int
+
+
+def competitor_fee(graph: Graph, peer: str, exclude_chan_ids: Collection[int] = ()) -> CompetitorFee:
+    """Capacity-weighted median of what other nodes charge to forward *into* ``peer``.
+
+    For every enabled channel X-peer (ours excluded), X's own policy on it is what a sender pays X
+    to reach the peer: the price we compete with.
+    """
+    pairs = []
+    for chan in graph.channels:
+        if chan.chan_id in exclude_chan_ids or peer not in (chan.node1, chan.node2):
+            continue
+        other = chan.other(peer)
+        policy = chan.policy_of(other)
+        if policy is None or policy.disabled or other == peer:
+            continue
+        pairs.append((float(policy.fee_rate_ppm), float(chan.capacity_sat)))
+    return CompetitorFee(weighted_median(pairs), len(pairs))
+
+
+def adjacency(graph: Graph) -> dict[str, dict[str, int]]:
+    """node -> {peer: number of channels between them}."""
+    adj: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for chan in graph.channels:
+        if chan.node1 != chan.node2:
+            adj[chan.node1][chan.node2] += 1
+            adj[chan.node2][chan.node1] += 1
+    return adj
+
+
+def _within(
+    adj: Mapping[str, Mapping[str, int]], start: str, hops: int, cut: tuple[str, str] | None
+) -> set[str]:
+    seen = {start}
+    frontier: deque[tuple[str, int]] = deque([(start, 0)])
+    while frontier:
+        node, depth = frontier.popleft()
+        if depth == hops:
+            continue
+        for nxt in adj.get(node, {}):
+            if cut is not None and {node, nxt} == set(cut):
+                continue
+            if nxt not in seen:
+                seen.add(nxt)
+                frontier.append((nxt, depth + 1))
+    seen.discard(start)
+    return seen
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    lost_nodes: int
+    total_nodes: int
+
+
+def reach_lost(adj: Mapping[str, Mapping[str, int]], us: str, peer: str, hops: int = 3) -> Reach | None:
+    """Nodes within ``hops`` of us, and how many of them we could no longer reach in ``hops`` if our
+    only channel to ``peer`` closed (none lost while a parallel channel remains). None when the
+    graph has no channel between us (a private or not yet announced channel): not measurable."""
+    links = adj.get(us, {}).get(peer, 0)
+    if links == 0:
+        return None
+    reachable = _within(adj, us, hops, None)
+    if links > 1:
+        return Reach(0, len(reachable))
+    without = _within(adj, us, hops, (us, peer))
+    return Reach(len(reachable - without), len(reachable))
