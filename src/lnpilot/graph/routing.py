@@ -1,0 +1,188 @@
+"""Fee-weighted routing betweenness: the share of cheapest payment routes passing through a node.
+
+The routing graph is directed. Channel ``a-b`` gives an edge ``a -> b`` when ``a``'s policy is
+published, enabled, and can carry the reference payment (capacity, ``min_htlc``/``max_htlc``).
+Its weight is the fee ``a`` charges to forward that payment plus 1 msat; the extra msat per hop
+keeps every weight positive (zero-fee channels are common), so path counts are exact integers
+comparisons, and among equally cheap routes the shorter one wins. The sender pays no fee on its
+own first channel, so an edge out of the source weighs 1 msat. Of parallel channels between the
+same pair the cheapest direction counts. Inbound fees are not applied (see docs/graph.md).
+
+``routing_betweenness(v)`` = sum over ordered pairs (s, t), s != v != t, of the fraction of
+cheapest s -> t routes through ``v`` (networkx ``betweenness_centrality(D, weight=...,
+normalized=False)`` on that directed graph, with the free first hop).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from lnpilot.domain.graph import Graph
+from lnpilot.graph._jit import jit, thread_count
+from lnpilot.graph.brandes import FloatArray
+from lnpilot.graph.topology import Int32Array, IntArray
+
+REFERENCE_AMOUNT_SAT = 100_000
+HOP_MSAT = 1
+
+
+def routing_edges(
+    graph: Graph, index: dict[str, int], amount_sat: int
+) -> tuple[IntArray, IntArray, IntArray]:
+    """(source, target, weight_msat) of every usable direction, cheapest of parallel channels."""
+    amount_msat = amount_sat * 1000
+    src: list[int] = []
+    dst: list[int] = []
+    cost: list[int] = []
+    for channel in graph.channels:
+        if channel.capacity_sat < amount_sat or channel.node1 == channel.node2:
+            continue
+        for node, policy in ((channel.node1, channel.node1_policy), (channel.node2, channel.node2_policy)):
+            if policy is None or policy.disabled or policy.min_htlc_msat > amount_msat:
+                continue
+            if 0 < policy.max_htlc_msat < amount_msat:
+                continue
+            src.append(index[node])
+            dst.append(index[channel.other(node)])
+            cost.append(policy.fee_msat(amount_msat) + HOP_MSAT)
+    s = np.asarray(src, dtype=np.int64)
+    d = np.asarray(dst, dtype=np.int64)
+    c = np.asarray(cost, dtype=np.int64)
+    order = np.lexsort((c, d, s))
+    s, d, c = s[order], d[order], c[order]
+    first = np.ones(len(s), dtype=np.bool_)
+    first[1:] = (s[1:] != s[:-1]) | (d[1:] != d[:-1])
+    return s[first], d[first], c[first]
+
+
+def directed_csr(
+    n: int, src: IntArray, dst: IntArray, cost: IntArray
+) -> tuple[IntArray, Int32Array, IntArray]:
+    order = np.lexsort((dst, src))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    return indptr, dst[order].astype(np.int32), cost[order]
+
+
+@jit()
+def _heap_push(keys: IntArray, vals: IntArray, size: int, key: int, val: int) -> int:
+    i = size
+    keys[i] = key
+    vals[i] = val
+    while i > 0:
+        up = (i - 1) >> 1
+        if keys[up] <= keys[i]:
+            break
+        keys[i], keys[up] = keys[up], keys[i]
+        vals[i], vals[up] = vals[up], vals[i]
+        i = up
+    return size + 1
+
+
+@jit()
+def _heap_pop(keys: IntArray, vals: IntArray, size: int) -> int:
+    """Remove the root (read it before calling); returns the new size."""
+    size -= 1
+    keys[0] = keys[size]
+    vals[0] = vals[size]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            break
+        child = left
+        if left + 1 < size and keys[left + 1] < keys[left]:
+            child = left + 1
+        if keys[i] <= keys[child]:
+            break
+        keys[i], keys[child] = keys[child], keys[i]
+        vals[i], vals[child] = vals[child], vals[i]
+        i = child
+    return size
+
+
+@jit(parallel=True)
+def dijkstra_brandes(
+    indptr: IntArray,
+    indices: Int32Array,
+    cost: IntArray,
+    rptr: IntArray,
+    ridx: Int32Array,
+    rcost: IntArray,
+    first_hop: int,
+    chunks: int,
+) -> FloatArray:
+    """Betweenness over ordered pairs on a directed graph with positive integer weights."""
+    n = len(indptr) - 1
+    partial = np.zeros((chunks, n))
+    for c in prange(chunks):
+        dist = np.full(n, -1, np.int64)
+        done = np.zeros(n, np.bool_)
+        sigma = np.zeros(n)
+        delta = np.zeros(n)
+        order = np.empty(n, np.int64)
+        keys = np.empty(len(indices) + 1, np.int64)
+        vals = np.empty(len(indices) + 1, np.int64)
+        acc = partial[c]
+        for s in range(c, n, chunks):
+            if indptr[s + 1] == indptr[s]:
+                continue
+            dist[s] = 0
+            sigma[s] = 1.0
+            size = _heap_push(keys, vals, 0, 0, s)
+            settled = 0
+            while size > 0:
+                d = keys[0]
+                v = vals[0]
+                size = _heap_pop(keys, vals, size)
+                if done[v] or d > dist[v]:
+                    continue
+                done[v] = True
+                order[settled] = v
+                settled += 1
+                sv = sigma[v]
+                for k in range(indptr[v], indptr[v + 1]):
+                    w = indices[k]
+                    nd = d + (first_hop if v == s else cost[k])
+                    if dist[w] < 0 or nd < dist[w]:
+                        dist[w] = nd
+                        sigma[w] = sv
+                        size = _heap_push(keys, vals, size, nd, w)
+                    elif nd == dist[w]:
+                        sigma[w] += sv
+            for i in range(settled - 1, 0, -1):
+                w = order[i]
+                coef = (1.0 + delta[w]) / sigma[w]
+                dw = dist[w]
+                for k in range(rptr[w], rptr[w + 1]):
+                    v = ridx[k]
+                    if not done[v]:
+                        continue
+                    step = first_hop if v == s else rcost[k]
+                    if dist[v] + step == dw:
+                        delta[v] += sigma[v] * coef
+                acc[w] += delta[w]
+            for i in range(settled):
+                v = order[i]
+                dist[v] = -1
+                done[v] = False
+                sigma[v] = 0.0
+                delta[v] = 0.0
+    total: FloatArray = partial.sum(axis=0)
+    return total
+
+
+def routing_betweenness(
+    graph: Graph, index: dict[str, int], amount_sat: int = REFERENCE_AMOUNT_SAT
+) -> FloatArray:
+    """Raw routing betweenness per node index (ordered pairs; see the module docstring)."""
+    n = len(index)
+    src, dst, cost = routing_edges(graph, index, amount_sat)
+    if len(src) == 0:
+        return np.zeros(n)
+    indptr, indices, wts = directed_csr(n, src, dst, cost)
+    rptr, ridx, rwts = directed_csr(n, dst, src, cost)
+    chunks = max(1, min(thread_count(), n))
+    result: FloatArray = dijkstra_brandes(indptr, indices, wts, rptr, ridx, rwts, HOP_MSAT, chunks)
+    return result
