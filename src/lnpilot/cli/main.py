@@ -9,6 +9,7 @@ import typer
 from typer._click import exceptions as typer_errors
 
 from lnpilot import __version__
+from lnpilot.cli import apply as apply_cli
 from lnpilot.cli import config as config_cli
 from lnpilot.cli import vault as vault_cli
 from lnpilot.cli.common import err_console
@@ -23,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(config_cli.app, name="config")
+app.add_typer(apply_cli.app)  # apply, transactions, rollback
 app.add_typer(vault_cli.app, name="vault")
 
 

@@ -135,3 +135,14 @@ class SqlTransactionLog:
     async def recent(self, limit: int = 50, status: TxStatus | None = None) -> list[TransactionRecord]:
         async with self.store.engine.connect() as conn:
             return await TransactionRepository(conn).search(status=status, limit=limit)
+
+
+async def applied_changes_since(store: Store, since: int, kind: str = "policy") -> list[tuple[int, int]]:
+    """``(chan_id, changed_at)`` of every change since ``since``: the validator's history input."""
+    from lnpilot.store.codec import chan_from_db
+    from lnpilot.store.tables import validation_history as t
+
+    query = select(t.c.chan_id, t.c.changed_at).where(t.c.changed_at >= since, t.c.kind == kind)
+    async with store.engine.connect() as conn:
+        rows = (await conn.execute(query.order_by(t.c.changed_at))).all()
+    return [(chan_from_db(r[0]), int(r[1])) for r in rows]

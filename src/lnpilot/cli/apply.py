@@ -1,0 +1,190 @@
+"""``lnpilot apply``, ``lnpilot transactions``, ``lnpilot rollback TX_ID``.
+
+``apply`` without ``--execute`` is shadow: it records what it would do and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.table import Table
+
+from lnpilot.cli.common import console, print_json, settings_from_env
+from lnpilot.errors import InvalidInputError
+from lnpilot.execution.executor import Executor
+from lnpilot.execution.plan import Mode, channel_matches
+from lnpilot.settings import Settings
+
+app = typer.Typer()
+T = TypeVar("T")
+
+
+def _run(settings: Settings, body: Callable[[Executor], Awaitable[T]]) -> T:
+    """Open the store and the backend, build the executor, run ``body``, close both."""
+    from lnpilot.backends.factory import make_backend
+    from lnpilot.store import Store
+    from lnpilot.store.repos_execution import SqlTransactionLog
+
+    async def main() -> T:
+        backend = make_backend(settings)
+        try:
+            store = await Store.open(settings)
+            try:
+                executor = Executor.from_settings(settings, backend, SqlTransactionLog(store))
+                return await body(executor)
+            finally:
+                await store.close()
+        finally:
+            await backend.aclose()
+
+    return asyncio.run(main())
+
+
+@app.command("apply")
+def apply(
+    execute: bool = typer.Option(False, "--execute", help="Really send changes (default: shadow)."),
+    mode: str | None = typer.Option(None, "--mode", help="pilot or live (default: execution.mode)."),
+    channel: list[str] = typer.Option([], "--channel", help="Only these channels (chan_id, scid, point)."),
+    stop_on_error: bool = typer.Option(False, "--stop-on-error", help="Stop the batch at the first failure."),
+    profile: str | None = typer.Option(None, "--profile", help="Decision profile (default: settings)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Decide, validate and execute; without --execute only record what would be done."""
+    settings = settings_from_env()
+    chosen = Mode.SHADOW
+    if execute:
+        chosen = Mode.parse(mode or settings.execution.mode)
+        if chosen is Mode.SHADOW:
+            raise InvalidInputError("--execute needs --mode pilot or --mode live (or execution.mode)")
+    elif mode is not None:
+        raise InvalidInputError("--mode only applies with --execute; without it apply runs in shadow")
+
+    async def body(executor: Executor) -> dict[str, Any]:
+        from lnpilot.decisions.engine import DecisionEngine
+        from lnpilot.execution.from_decisions import actions_from_verdicts
+        from lnpilot.execution.views import live_views
+        from lnpilot.safety.history import ValidationHistory
+        from lnpilot.safety.review import decide_and_validate
+        from lnpilot.safety.validator import PolicyValidator
+        from lnpilot.store.repos_execution import applied_changes_since
+
+        await executor.reconcile()
+        now = int(time.time())
+        views = await live_views(executor.backend, now)
+        if channel:
+            views = [
+                v
+                for v in views
+                if any(channel_matches(v.channel.chan_id, v.channel.channel_point, s) for s in channel)
+            ]
+        history = ValidationHistory.from_events(
+            await applied_changes_since(executor.txlog.store, now - 86_400)
+        )
+        reviews, _ = decide_and_validate(
+            views,
+            None,
+            history,
+            DecisionEngine.from_settings(settings, profile),
+            PolicyValidator.from_settings(settings),
+            now,
+        )
+        actions = actions_from_verdicts(
+            [r.verdict for r in reviews], min_rebalance_sat=settings.limits.rebalance_min_amount_sat
+        )
+        batch = await executor.apply(actions, chosen, stop_on_error=stop_on_error)
+        return {"decisions": [r.to_dict() for r in reviews], **batch.to_dict()}
+
+    report = _run(settings, body)
+    if as_json:
+        print_json(report)
+        return
+    table = Table("chan_id", "kind", "status", "detail", title=f"apply ({report['mode']})")
+    for row in report["results"]:
+        table.add_row(row["chan_id"], row["kind"], row["status"], row["detail"])
+    console.print(table)
+    skipped = sum(1 for d in report["decisions"] if not d["verdict"]["approved"] or d["type"] == "no_action")
+    tx = f"transaction {report['tx_id']}" if report["tx_id"] is not None else "no transaction (nothing sent)"
+    console.print(
+        f"{len(report['results'])} action(s), {skipped} decision(s) without action; {tx}", markup=False
+    )
+    if not report["ok"]:
+        raise typer.Exit(1)
+
+
+def _tx_dict(record: Any) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "mode": record.mode,
+        "status": record.status.value,
+        "note": record.note,
+        "items": [
+            {
+                "chan_id": str(i.chan_id),
+                "channel_point": i.channel_point,
+                "requested": i.requested_policy,
+                "backup": i.backup_policy,
+                "result": i.result,
+            }
+            for i in record.items
+        ],
+    }
+
+
+@app.command("transactions")
+def transactions(
+    limit: int = typer.Option(20, "--limit", min=1, help="How many of the newest to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The transaction log, newest first."""
+    settings = settings_from_env()
+    from lnpilot.store import Store
+    from lnpilot.store.repos_execution import SqlTransactionLog
+
+    async def main() -> list[dict[str, Any]]:
+        store = await Store.open(settings)
+        try:
+            return [_tx_dict(r) for r in await SqlTransactionLog(store).recent(limit=limit)]
+        finally:
+            await store.close()
+
+    rows = asyncio.run(main())
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "created_at", "mode", "status", "channels", "note", title="transactions")
+    for row in rows:
+        statuses = ", ".join(f"{i['chan_id']}:{(i['result'] or {}).get('status', '?')}" for i in row["items"])
+        table.add_row(
+            str(row["id"]), str(row["created_at"]), row["mode"], row["status"], statuses, row["note"]
+        )
+    console.print(table)
+
+
+@app.command("rollback")
+def rollback(
+    tx_id: int = typer.Argument(..., help="The transaction to undo."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Restore the backed-up policies of the channels a transaction changed, verified by read-back."""
+    settings = settings_from_env()
+
+    async def body(executor: Executor) -> dict[str, Any]:
+        result = await executor.rollback(tx_id)
+        return result.to_dict()
+
+    report = _run(settings, body)
+    if as_json:
+        print_json(report)
+    else:
+        for row in report["results"]:
+            console.print(f"{row['chan_id']}: {row['status']} ({row['detail']})", markup=False)
+        done = "complete" if report["complete"] else "INCOMPLETE"
+        console.print(f"rollback of transaction {tx_id}: {done}", markup=False)
+    if not report["complete"]:
+        raise typer.Exit(1)
