@@ -48,9 +48,15 @@ def _pair_scale(n: int, ordered: bool) -> float:
 
 
 def metric_columns(
-    graph: Graph, names: Collection[str] | None = None, topology: Topology | None = None
+    graph: Graph,
+    names: Collection[str] | None = None,
+    topology: Topology | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[tuple[str, ...], dict[str, list[MetricValue]]]:
-    """(pub_keys, {metric: values in key order}) computing only what ``names`` asks for."""
+    """(pub_keys, {metric: values in key order}) computing only what ``names`` asks for.
+
+    ``progress`` is called with each metric's name before it is computed.
+    """
     wanted = parse_metric_names(names)
     topo = topology or build_topology(graph)
     n = topo.n
@@ -70,6 +76,8 @@ def metric_columns(
     columns: dict[str, list[MetricValue]] = {}
     fee_rows = node_fees(graph, topo.keys) if _FEE_FIELDS.intersection(wanted) else []
     for name in wanted:
+        if progress is not None:
+            progress(name)
         if name == "degree":
             columns[name] = [int(d) for d in topo.degree]
         elif name in _FEE_FIELDS:
