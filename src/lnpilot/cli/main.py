@@ -11,6 +11,7 @@ from typer._click import exceptions as typer_errors
 from lnpilot import __version__
 from lnpilot.cli import apply as apply_cli
 from lnpilot.cli import config as config_cli
+from lnpilot.cli import graph as graph_cli
 from lnpilot.cli import vault as vault_cli
 from lnpilot.cli.common import err_console
 from lnpilot.errors import LnpilotError
@@ -24,6 +25,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(config_cli.app, name="config")
+app.add_typer(graph_cli.app, name="graph")
 app.add_typer(apply_cli.app)  # apply, transactions, rollback
 app.add_typer(vault_cli.app, name="vault")
 
