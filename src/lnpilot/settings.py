@@ -122,9 +122,9 @@ class StoreSettings(_Section):
 
 
 class SyncSettings(_Section):
-    forwards_window_s: int = Field(86_400, ge=60)  # one backend query (and one commit) per window
+    forwards_page_size: int = Field(5_000, ge=1)  # events committed per transaction (a crash loses one page)
     forwards_overlap_s: int = Field(3_600, ge=0)  # re-read before the mark; dedup makes it harmless
-    initial_lookback_days: float = Field(365.0, gt=0)
+    initial_lookback_days: float | None = Field(None, gt=0)  # first sync: None reads all history
 
 
 class Settings(BaseSettings):
