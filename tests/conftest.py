@@ -56,3 +56,20 @@ def postgres_url() -> str:
 @pytest.fixture
 def redis_url() -> str:
     return require_service("LNPILOT_TEST_REDIS_URL", "Redis")
+
+
+# --- simnet (issue 4): a running simulated LND node over HTTPS on 127.0.0.1 ---
+from collections.abc import Iterator  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from lnpilot.simnet.testing import SimnetHandle
+
+
+@pytest.fixture
+def simnet(tmp_path: Path) -> Iterator[SimnetHandle]:
+    """A served simnet (300 generated nodes, 8 channels, seed 1); ``.sim`` is the ground truth."""
+    from lnpilot.simnet.testing import running_simnet
+
+    with running_simnet(tmp_path / "lnd") as handle:
+        yield handle

@@ -1,0 +1,240 @@
+"""The simulation: our node inside the public graph, a simulated clock, traffic and flaps.
+
+Everything is seeded and pure of wall-clock time: ``advance(seconds)`` moves the simulated
+clock, the HTTP layer only calls in. A re-entrant lock makes the object safe to share between
+the server thread and a test or demo that reads the ground truth.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from lnpilot.domain.graph import Graph, RoutingPolicy
+from lnpilot.errors import InvalidInputError, NotFoundError
+from lnpilot.simnet.generator import generate_graph
+from lnpilot.simnet.network import Network, graph_with_us, join, network_from
+from lnpilot.simnet.state import Forward, SimChannel
+from lnpilot.simnet.traffic import StepPayments, TrafficConfig, TrafficModel
+from lnpilot.simnet.uptime import UptimeModel
+
+START_TIME_S = 1_735_689_600  # 2025-01-01T00:00:00Z: simulated clocks start here
+START_BLOCK_HEIGHT = 877_000
+BLOCK_INTERVAL_S = 600
+_NS = 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class SimConfig:
+    seed: int = 1
+    channels: int = 8
+    payments_per_day: float = 5_000.0
+    sender_sample: int = 128
+    step_s: int = 600
+    start_time_s: int = START_TIME_S
+    start_block_height: int = START_BLOCK_HEIGHT
+
+
+class Simulation:
+    def __init__(self, graph: Graph, config: SimConfig | None = None) -> None:
+        self.config = config or SimConfig()
+        cfg = self.config
+        if cfg.channels < 2:
+            raise InvalidInputError("simnet needs at least 2 channels to forward anything")
+        self.lock = threading.RLock()
+        self.network: Network = network_from(graph)
+        self.node, self.channels = join(
+            self.network,
+            channels=cfg.channels,
+            seed=cfg.seed,
+            start_s=cfg.start_time_s,
+            block_height=cfg.start_block_height,
+        )
+        self.traffic = TrafficModel(
+            self.network.edges,
+            self.network.node_capacity_sat,
+            [c.peer_index for c in self.channels],
+            seed=cfg.seed,
+            config=TrafficConfig(cfg.payments_per_day, cfg.sender_sample, cfg.step_s),
+        )
+        self.uptime = UptimeModel(len(self.channels), seed=cfg.seed, step_s=cfg.step_s)
+        self.forwards: list[Forward] = []
+        self.policy_updates = 0
+        self.now_ns = cfg.start_time_s * _NS
+        self._step = 0
+        self._step_ready = False
+        self._pending: StepPayments | None = None
+        self._next_payment = 0
+        self._online = np.ones(len(self.channels), dtype=np.bool_)
+        self._graph_cache: Graph | None = None
+        self._by_point = {c.channel_point: c for c in self.channels}
+        self._by_id = {c.chan_id: c for c in self.channels}
+        from lnpilot.simnet.payments import PaymentBook  # circular at module level: payments needs the types
+
+        self.book = PaymentBook(self)
+
+    # --- construction helpers -------------------------------------------------------------
+    @classmethod
+    def generated(cls, nodes: int = 300, *, seed: int = 1, channels: int = 8, **kw: float) -> Simulation:
+        graph = generate_graph(nodes, seed=seed)
+        return cls(graph, SimConfig(seed=seed, channels=channels, **kw))  # type: ignore[arg-type]
+
+    @classmethod
+    def from_file(cls, path: Path, *, seed: int = 1, channels: int = 8, **kw: float) -> Simulation:
+        from lnpilot.graph.ingest import load_graph
+
+        return cls(load_graph(path).graph, SimConfig(seed=seed, channels=channels, **kw))  # type: ignore[arg-type]
+
+    # --- clock ----------------------------------------------------------------------------
+    @property
+    def now_s(self) -> int:
+        return self.now_ns // _NS
+
+    @property
+    def start_s(self) -> int:
+        return self.config.start_time_s
+
+    @property
+    def block_height(self) -> int:
+        return self.config.start_block_height + (self.now_s - self.start_s) // BLOCK_INTERVAL_S
+
+    def advance(self, seconds: float) -> int:
+        """Run traffic and flaps for ``seconds`` of simulated time; returns the forwards settled."""
+        if seconds < 0:
+            raise InvalidInputError(f"the clock only moves forward, got {seconds} s")
+        with self.lock:
+            before = len(self.forwards)
+            target_ns = self.now_ns + round(seconds * _NS)
+            step_ns = self.config.step_s * _NS
+            start_ns = self.config.start_time_s * _NS
+            while self.now_ns < target_ns:
+                if not self._step_ready:
+                    self._enter_step()
+                step_start = start_ns + self._step * step_ns
+                limit = min(target_ns, step_start + step_ns)
+                self._route_until(limit, step_start)
+                self._credit_uptime(self.now_ns, limit)
+                self.now_ns = limit
+                if limit == step_start + step_ns:
+                    self._step += 1
+                    self._step_ready = False
+            return len(self.forwards) - before
+
+    def _enter_step(self) -> None:
+        self._online = self.uptime.next_state(self._online, self._step)
+        changed = False
+        for ch, online in zip(self.channels, self._online, strict=True):
+            if ch.active != bool(online):
+                ch.active = bool(online)
+                changed = True
+        if changed:
+            self._graph_cache = None
+        self._pending = self.traffic.draw(self._step)
+        self._next_payment = 0
+        self._step_ready = True
+
+    def _route_until(self, limit_ns: int, step_start_ns: int) -> None:
+        pending = self._pending
+        if pending is None:
+            return
+        offsets = (limit_ns - step_start_ns) / _NS
+        stop = int(np.searchsorted(pending.times_s, offsets, side="left"))
+        if stop <= self._next_payment:
+            return
+        part = StepPayments(
+            *(
+                a[self._next_payment : stop]
+                for a in (
+                    pending.times_s,
+                    pending.sender_rows,
+                    pending.receivers,
+                    pending.amounts_msat,
+                    pending.buckets,
+                )
+            )
+        )
+        self.forwards.extend(self.traffic.route_step(part, self.channels, step_start_ns))
+        self._next_payment = stop
+
+    def _credit_uptime(self, from_ns: int, to_ns: int) -> None:
+        # Credit whole seconds on the absolute grid so split advances add up exactly.
+        seconds = to_ns // _NS - from_ns // _NS
+        for ch in self.channels:
+            if ch.active:
+                ch.uptime_s += seconds
+
+    # --- our channels and policies --------------------------------------------------------
+    def channel_by_point(self, channel_point: str) -> SimChannel:
+        try:
+            return self._by_point[channel_point]
+        except KeyError:
+            raise NotFoundError(f"no channel with channel point {channel_point}") from None
+
+    def channel_by_id(self, chan_id: int) -> SimChannel:
+        try:
+            return self._by_id[chan_id]
+        except KeyError:
+            raise NotFoundError(f"no channel with chan_id {chan_id}") from None
+
+    def set_policy(self, channel: SimChannel, policy: RoutingPolicy) -> None:
+        with self.lock:
+            channel.policy = replace(policy, last_update=self.now_s)
+            self.policy_updates += 1
+            self._graph_cache = None
+
+    def public_graph(self) -> Graph:
+        with self.lock:
+            if self._graph_cache is None:
+                self._graph_cache = graph_with_us(self.network, self.node, self.channels)
+            return self._graph_cache
+
+    # --- ground truth ---------------------------------------------------------------------
+    def fees_earned_msat(self, since_s: int = 0) -> int:
+        since_ns = since_s * _NS
+        return sum(f.fee_msat for f in self.forwards if f.timestamp_ns >= since_ns)
+
+    def truth(self) -> dict[str, object]:
+        with self.lock:
+            return {
+                "now": self.now_s,
+                "block_height": self.block_height,
+                "forwards": len(self.forwards),
+                "fees_earned_msat": self.fees_earned_msat(),
+                "rebalance_fees_paid_msat": self.book.rebalance_fees_msat,
+                "policy_updates": self.policy_updates,
+                "channels": [channel_truth(c) for c in self.channels],
+            }
+
+
+def channel_truth(ch: SimChannel) -> dict[str, object]:
+    pol = ch.policy
+    return {
+        "chan_id": str(ch.chan_id),
+        "channel_point": ch.channel_point,
+        "peer": ch.peer_pubkey,
+        "capacity_sat": ch.capacity_sat,
+        "local_msat": ch.local_msat,
+        "remote_msat": ch.remote_msat,
+        "active": ch.active,
+        "uptime_s": ch.uptime_s,
+        "failed_for_liquidity": ch.failed_for_liquidity,
+        "failed_peer_liquidity": ch.failed_peer_liquidity,
+        "policy": {
+            "base_fee_msat": pol.base_fee_msat,
+            "fee_rate_ppm": pol.fee_rate_ppm,
+            "time_lock_delta": pol.time_lock_delta,
+            "min_htlc_msat": pol.min_htlc_msat,
+            "max_htlc_msat": pol.max_htlc_msat,
+            "inbound_base_fee_msat": pol.inbound_base_fee_msat,
+            "inbound_fee_rate_ppm": pol.inbound_fee_rate_ppm,
+            "disabled": pol.disabled,
+        },
+        "peer_policy": {
+            "base_fee_msat": ch.peer_policy.base_fee_msat,
+            "fee_rate_ppm": ch.peer_policy.fee_rate_ppm,
+            "time_lock_delta": ch.peer_policy.time_lock_delta,
+        },
+    }

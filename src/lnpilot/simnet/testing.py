@@ -1,0 +1,87 @@
+"""A running simnet for tests and demos: HTTPS on 127.0.0.1, a free port, stopped on exit."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from lnpilot.simnet.engine import SimConfig, Simulation
+from lnpilot.simnet.faults import Faults
+from lnpilot.simnet.generator import generate_graph
+from lnpilot.simnet.server import BackgroundServer, free_port, prepare_lnddir, uvicorn_config
+
+
+@dataclass(frozen=True, slots=True)
+class SimnetHandle:
+    url: str
+    lnddir: Path
+    tls_cert_path: Path
+    admin_macaroon_path: Path
+    readonly_macaroon_path: Path
+    invoice_macaroon_path: Path
+    sim: Simulation
+    faults: Faults
+
+    def macaroon_hex(self, kind: str = "admin") -> str:
+        path = {
+            "admin": self.admin_macaroon_path,
+            "readonly": self.readonly_macaroon_path,
+            "invoice": self.invoice_macaroon_path,
+        }[kind]
+        return path.read_bytes().hex()
+
+    def __repr__(self) -> str:
+        return f"SimnetHandle(url={self.url!r}, lnddir={str(self.lnddir)!r})"
+
+
+def make_simulation(
+    *,
+    nodes: int = 300,
+    channels: int = 8,
+    seed: int = 1,
+    graph_path: Path | None = None,
+    payments_per_day: float = 5_000.0,
+) -> Simulation:
+    config = SimConfig(seed=seed, channels=channels, payments_per_day=payments_per_day)
+    if graph_path is not None:
+        from lnpilot.graph.ingest import load_graph
+
+        return Simulation(load_graph(graph_path).graph, config)
+    return Simulation(generate_graph(nodes, seed=seed), config)
+
+
+@contextlib.contextmanager
+def running_simnet(
+    lnddir: Path,
+    *,
+    nodes: int = 300,
+    channels: int = 8,
+    seed: int = 1,
+    graph_path: Path | None = None,
+    speed: float = 0.0,
+    sim: Simulation | None = None,
+) -> Iterator[SimnetHandle]:
+    """Serve a simulation (built here unless ``sim`` is given) until the block exits."""
+    simulation = sim or make_simulation(nodes=nodes, channels=channels, seed=seed, graph_path=graph_path)
+    lnd = prepare_lnddir(Path(lnddir))
+    faults = Faults()
+    port = free_port()
+    server = BackgroundServer(
+        uvicorn_config(simulation, lnd, host="127.0.0.1", port=port, faults=faults, speed=speed)
+    )
+    server.start()
+    try:
+        yield SimnetHandle(
+            url=f"https://127.0.0.1:{port}",
+            lnddir=lnd.path,
+            tls_cert_path=lnd.tls_cert,
+            admin_macaroon_path=lnd.macaroons.admin,
+            readonly_macaroon_path=lnd.macaroons.readonly,
+            invoice_macaroon_path=lnd.macaroons.invoice,
+            sim=simulation,
+            faults=faults,
+        )
+    finally:
+        server.stop()
