@@ -26,7 +26,19 @@ format: install
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-test: lint
+# LNbits (pydantic 1, SQLAlchemy 1.4) clashes with our dependencies: it gets its own venv, used
+# only by tests/lnbits and tests/backends to run the real package on loopback.
+LNBITS_VENV := .venv-lnbits
+LNBITS_STAMP := $(LNBITS_VENV)/.installed
+
+$(LNBITS_STAMP):
+	@test -x $(LNBITS_VENV)/bin/python || $(PYTHON) -m venv $(LNBITS_VENV)
+	$(LNBITS_VENV)/bin/python -m pip install -q "lnbits==1.6.2" "bitstring<5"
+	@touch $(LNBITS_STAMP)
+
+$(LNBITS_VENV): $(LNBITS_STAMP)
+
+test: lint $(LNBITS_STAMP)
 	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=90 $(PYTEST_ARGS)
 
 demo: install
@@ -36,4 +48,4 @@ bench: install
 	@for script in $(wildcard benchmarks/*_bench.py); do echo "== $$script"; $(BIN)/python $$script --small || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov
+	rm -rf $(VENV) $(LNBITS_VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov

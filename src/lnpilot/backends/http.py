@@ -23,6 +23,7 @@ from lnpilot.backends.base import (
     BackendError,
     BackendNotFound,
     BackendUnavailable,
+    CapabilityMissing,
     PermissionDenied,
 )
 from lnpilot.errors import ConfigError
@@ -141,6 +142,8 @@ def classify(response: httpx.Response, what: str) -> BackendError:
         return AuthenticationError(f"{prefix}: authentication failed ({message})")
     if status == 404 or any(marker in lowered for marker in _NOT_FOUND_MARKERS):
         return BackendNotFound(f"{prefix}: not found ({message})")
+    if status == 501:
+        return CapabilityMissing(f"{prefix}: not implemented by this node ({message})")
     if status in TRANSIENT_STATUS:
         return BackendUnavailable(f"{prefix}: {message}")
     return BackendError(f"{prefix}: {message}")

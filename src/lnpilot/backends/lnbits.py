@@ -134,9 +134,24 @@ class LnbitsBackend:
             idempotent=True,
             body={"username": self._username, "password": self._password.reveal()},
         )
+        self._remember_token(data)
+
+    async def claim_first_install(self) -> None:
+        """Make the configured user the super user of a fresh LNbits (``PUT /api/v1/auth/first_install``).
+
+        Only a never-configured instance accepts this; it also logs in.
+        """
+        if not self._username or self._password is None:
+            raise ConfigError("LNBITS_USERNAME and LNBITS_PASSWORD are required to claim a fresh LNbits")
+        secret = self._password.reveal()
+        body = {"username": self._username, "password": secret, "password_repeat": secret}
+        data = await self._call("PUT", "/api/v1/auth/first_install", headers={}, idempotent=False, body=body)
+        self._remember_token(data)
+
+    def _remember_token(self, data: Any) -> None:
         token = data.get("access_token") if isinstance(data, Mapping) else None
         if not isinstance(token, str) or not token:
-            raise AuthenticationError("LNbits login answered without an access token")
+            raise AuthenticationError("LNbits answered without an access token")
         register_secret(token)
         self._token = Secret(token)
 
@@ -149,13 +164,18 @@ class LnbitsBackend:
             method, f"/node/api/v1{path}", headers=headers, idempotent=idempotent, body=body
         )
 
-    def _wallet_headers(self) -> dict[str, str]:
+    async def _wallet(self, method: str, path: str, *, body: Any = None, idempotent: bool = True) -> Any:
         if self._api_key is None:
             raise ConfigError("LNBITS_API_KEY is required for LNbits' wallet API")
-        return {"X-Api-Key": self._api_key.reveal()}
+        headers = {"X-Api-Key": self._api_key.reveal()}
+        try:
+            return await self._call(method, path, headers=headers, idempotent=idempotent, body=body)
+        except BackendNotFound:
+            # LNbits answers an unknown key with 404 "Wallet not found."
+            raise AuthenticationError(f"{method} {path}: LNbits knows no wallet with this API key") from None
 
     async def wallet_balance_msat(self) -> int:
-        data = await self._call("GET", "/api/v1/wallet", headers=self._wallet_headers(), idempotent=True)
+        data = await self._wallet("GET", "/api/v1/wallet")
         return wire.as_int(_obj(data, "wallet"), "balance")
 
     async def get_info(self) -> NodeInfo:
@@ -257,12 +277,7 @@ class LnbitsBackend:
         if value_msat <= 0 or value_msat % 1000:
             raise InvalidInputError(f"LNbits invoices are in whole sat; got {value_msat} msat")
         body = {"out": False, "amount": value_msat // 1000, "memo": memo, "expiry": expiry_s}
-        data = _obj(
-            await self._call(
-                "POST", "/api/v1/payments", headers=self._wallet_headers(), idempotent=False, body=body
-            ),
-            "invoice",
-        )
+        data = _obj(await self._wallet("POST", "/api/v1/payments", body=body, idempotent=False), "invoice")
         return Invoice(
             r_hash_hex=wire.as_str(data, "payment_hash"),
             payment_request=wire.as_str(data, "bolt11") or wire.as_str(data, "payment_request"),
