@@ -19,6 +19,12 @@ class SyncProgress(Protocol):
 
 
 class NullProgress:
+    def __enter__(self) -> NullProgress:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
     def start(self, kind: str) -> None:
         return None
 

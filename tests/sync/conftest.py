@@ -1,0 +1,5 @@
+"""The sync suite reuses the store suite's databases: every test runs on SQLite and PostgreSQL."""
+
+from tests.store.conftest import database_url, pg_database_url, store
+
+__all__ = ["database_url", "pg_database_url", "store"]
