@@ -31,7 +31,7 @@ _NS = 1_000_000_000
 class SimConfig:
     seed: int = 1
     channels: int = 8
-    payments_per_day: float = 5_000.0
+    payments_per_day: float = 20_000.0
     sender_sample: int = 128
     step_s: int = 600
     start_time_s: int = START_TIME_S

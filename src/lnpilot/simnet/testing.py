@@ -42,7 +42,7 @@ def make_simulation(
     channels: int = 8,
     seed: int = 1,
     graph_path: Path | None = None,
-    payments_per_day: float = 5_000.0,
+    payments_per_day: float = 20_000.0,
 ) -> Simulation:
     config = SimConfig(seed=seed, channels=channels, payments_per_day=payments_per_day)
     if graph_path is not None:

@@ -36,7 +36,7 @@ _STREAM_PAYMENTS = 0x7061
 
 @dataclass(frozen=True, slots=True)
 class TrafficConfig:
-    payments_per_day: float = 5_000.0
+    payments_per_day: float = 20_000.0
     sender_sample: int = 128
     step_s: int = 600
 
