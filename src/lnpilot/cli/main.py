@@ -11,8 +11,11 @@ from typer._click import exceptions as typer_errors
 from lnpilot import __version__
 from lnpilot.cli import apply as apply_cli
 from lnpilot.cli import config as config_cli
+from lnpilot.cli import db as db_cli
 from lnpilot.cli import graph as graph_cli
 from lnpilot.cli import simnet as simnet_cli
+from lnpilot.cli import status as status_cli
+from lnpilot.cli import sync as sync_cli
 from lnpilot.cli import vault as vault_cli
 from lnpilot.cli.common import err_console
 from lnpilot.errors import LnpilotError
@@ -26,6 +29,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(config_cli.app, name="config")
+app.add_typer(db_cli.app, name="db")
+app.add_typer(sync_cli.app)  # sync
+app.add_typer(status_cli.app)  # status
 app.add_typer(graph_cli.app, name="graph")
 app.add_typer(simnet_cli.app, name="simnet")
 app.add_typer(apply_cli.app)  # apply, transactions, rollback
