@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from lnpilot.backends.base import BackendUnavailable
 from lnpilot.notify import NotificationError, WebhookChannel, execution_failure, sign, verify_signature
+from lnpilot.notify.base import real_sleep, retry_after_s
 from tests.notify.wire_servers import Scripted, Sleeps, WebhookReceiver
 
 SECRET = "whsec-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -113,3 +114,10 @@ def test_encoded_body_is_compact_sorted_json() -> None:
     assert headers["X-Lnpilot-Signature"] == sign(SECRET, body)
     with pytest.raises(ValueError):
         WebhookChannel("http://127.0.0.1:1/x", "")
+
+
+async def test_retry_after_header_forms_and_the_real_sleep() -> None:
+    assert retry_after_s("12") == 12.0 and retry_after_s(" 0.5 ") == 0.5
+    assert retry_after_s("Wed, 21 Oct 2026 07:28:00 GMT") is None
+    assert retry_after_s("-3") is None and retry_after_s(None) is None
+    assert await real_sleep(0) is None

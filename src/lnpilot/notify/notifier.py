@@ -85,7 +85,7 @@ class Notifier:
         if not self.throttle.admit(event, now):
             if self._metrics is not None:
                 self._metrics.record_notification_suppressed(str(event.kind))
-            log.debug("notification suppressed", event=str(event.kind), key=event.key)
+            log.debug("notification suppressed", kind=str(event.kind), key=event.key)
             return Delivery(event=event, suppressed=True)
         return await self._deliver(event)
 
@@ -106,7 +106,7 @@ class Notifier:
                     raise result  # cancellation and exit signals are not delivery failures
                 message = str(result) if isinstance(result, NotificationError) else type(result).__name__
                 failed.append((channel.name, redact_text(message)))
-                log.warning("notification failed", channel=channel.name, event=str(event.kind), error=message)
+                log.warning("notification failed", channel=channel.name, kind=str(event.kind), error=message)
             else:
                 sent.append(channel.name)
             if self._metrics is not None:
