@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import pytest
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from lnpilot.backends.base import BackendUnavailable, PolicyUpdateFailed
+from lnpilot.backends.base import AuthenticationError, BackendUnavailable, PolicyUpdateFailed
 from lnpilot.domain.node import ChannelFee, FeeReport, ForwardingEvent
 from lnpilot.metrics import Metrics, default_metrics, render
 
@@ -153,3 +154,52 @@ def test_render_negotiates_openmetrics() -> None:
     assert ctype.startswith("text/plain") and b"lnpilot_daemon_up 1.0" in body
     body, ctype = render(m, accept="application/openmetrics-text; version=1.0.0")
     assert ctype.startswith("application/openmetrics-text") and body.rstrip().endswith(b"# EOF")
+
+
+def test_timers_record_outcome_and_the_last_success_from_the_clock() -> None:
+    now = [1_700_000_000.0]
+    m = Metrics(clock=lambda: now[0])
+    with m.sync_timer():
+        pass
+    now[0] += 600
+    with pytest.raises(RuntimeError), m.sync_timer():
+        raise RuntimeError("node gone")
+    with m.cycle_timer():
+        pass
+    with pytest.raises(ValueError), m.cycle_timer():
+        raise ValueError("bad")
+    s = _samples(m)
+    assert s[("lnpilot_sync_last_success_timestamp_seconds", ())] == 1_700_000_000.0
+    assert s[("lnpilot_sync_duration_seconds_count", (("outcome", "ok"),))] == 1
+    assert s[("lnpilot_sync_duration_seconds_count", (("outcome", "error"),))] == 1
+    assert s[("lnpilot_cycle_duration_seconds_count", (("outcome", "ok"),))] == 1
+    assert s[("lnpilot_cycle_duration_seconds_count", (("outcome", "error"),))] == 1
+
+
+def test_backend_call_marks_up_and_down_and_counts_by_kind() -> None:
+    m = Metrics()
+    with m.backend_call("lnd"):
+        pass
+    assert _samples(m)[("lnpilot_backend_up", (("backend", "lnd"),))] == 1
+    with pytest.raises(PolicyUpdateFailed), m.backend_call("lnd"):
+        raise PolicyUpdateFailed("refused", reason="bad fee")
+    assert _samples(m)[("lnpilot_backend_up", (("backend", "lnd"),))] == 1  # the node answered
+    with pytest.raises(AuthenticationError), m.backend_call("lnd"):
+        raise AuthenticationError("macaroon rejected")
+    assert _samples(m)[("lnpilot_backend_up", (("backend", "lnd"),))] == 0
+    with pytest.raises(KeyError), m.backend_call("lnd"):
+        raise KeyError("not a backend error")
+    s = _samples(m)
+    assert s[("lnpilot_backend_errors_total", (("kind", "policy-update-failed"),))] == 1
+    assert s[("lnpilot_backend_errors_total", (("kind", "backend-authentication"),))] == 1
+    assert not any(
+        name == "lnpilot_backend_errors_total" and labels == (("kind", "KeyError"),) for name, labels in s
+    )
+
+
+def test_forward_totals_refuse_negative_values() -> None:
+    m = Metrics()
+    m.record_forward_totals(3, 1500, 3_000_000)
+    assert _samples(m)[("lnpilot_routing_fees_msat_total", ())] == 1500
+    with pytest.raises(ValueError):
+        m.record_forward_totals(-1, 0, 0)

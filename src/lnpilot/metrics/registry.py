@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from lnpilot.backends.base import AuthenticationError, BackendError, BackendUnavailable
 from lnpilot.domain.node import FeeReport, ForwardingEvent
 from lnpilot.errors import LnpilotError
 
@@ -222,6 +223,20 @@ class Metrics:
     def set_backend_up(self, backend: str, up: bool) -> None:
         self.backend_up.labels(backend=backend).set(1 if up else 0)
 
+    @contextmanager
+    def backend_call(self, backend: str) -> Iterator[None]:
+        """Wrap a call to the node: success marks the backend up; a backend error is counted by
+        kind, and an unreachable or refusing node (not a refused policy or payment) marks it down.
+        The error propagates unchanged."""
+        try:
+            yield
+        except BackendError as exc:
+            self.record_backend_error(exc)
+            if isinstance(exc, BackendUnavailable | AuthenticationError):
+                self.set_backend_up(backend, False)
+            raise
+        self.set_backend_up(backend, True)
+
     # API ---------------------------------------------------------------------------------------
 
     def observe_api_request(self, route: str, method: str, status: int, duration_s: float) -> None:
@@ -239,6 +254,28 @@ class Metrics:
     def observe_cycle(self, duration_s: float, ok: bool) -> None:
         self.cycle_duration.labels(outcome="ok" if ok else "error").observe(duration_s)
 
+    @contextmanager
+    def sync_timer(self) -> Iterator[None]:
+        """Time the block as one sync; it succeeded unless it raised (the error propagates)."""
+        started = time.perf_counter()
+        ok = False
+        try:
+            yield
+            ok = True
+        finally:
+            self.observe_sync(time.perf_counter() - started, ok, finished_at_s=self._clock())
+
+    @contextmanager
+    def cycle_timer(self) -> Iterator[None]:
+        """Time the block as one daemon cycle; it succeeded unless it raised."""
+        started = time.perf_counter()
+        ok = False
+        try:
+            yield
+            ok = True
+        finally:
+            self.observe_cycle(time.perf_counter() - started, ok)
+
     def set_graph_snapshot_time(self, taken_at_s: float) -> None:
         """The snapshot in use was taken at ``taken_at_s`` (Unix seconds); its age is derived per scrape."""
         self._graph_snapshot_s = taken_at_s
@@ -252,18 +289,22 @@ class Metrics:
 
     def record_forwards(self, events: Iterable[ForwardingEvent]) -> int:
         """Count forwards *newly* stored by sync (after deduplication); returns how many."""
-        count = 0
-        fees_msat = 0
-        amount_msat = 0
+        count = fees_msat = amount_msat = 0
         for event in events:
             count += 1
             fees_msat += event.fee_msat
             amount_msat += event.amt_out_msat
+        self.record_forward_totals(count, fees_msat, amount_msat)
+        return count
+
+    def record_forward_totals(self, count: int, fees_msat: int, amount_msat: int) -> None:
+        """The same, for a caller that has sums rather than events (e.g. from the store)."""
+        if count < 0 or fees_msat < 0 or amount_msat < 0:
+            raise ValueError("forward totals are counts and amounts: never negative")
         if count:
             self.forwards.inc(count)
             self.routing_fees.inc(fees_msat)
             self.forwarded_amount.inc(amount_msat)
-        return count
 
     def set_fee_report(self, report: FeeReport) -> None:
         self.routing_revenue.labels(window="day").set(report.day_fee_sum_sat)
