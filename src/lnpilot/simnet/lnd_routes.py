@@ -41,10 +41,13 @@ def _truthy(value: str | None) -> bool:
 
 
 def _b64_bytes(value: str, name: str) -> bytes:
+    """Bytes from standard or URL-safe base64, as grpc-gateway accepts them."""
+    text = value.strip().replace(" ", "+")  # a '+' that went through query-string decoding
+    text += "=" * (-len(text) % 4)
     try:
-        return base64.b64decode(
-            value + "=" * (-len(value) % 4), altchars=b"-_" if ("-" in value or "_" in value) else None
-        )
+        if "-" in text or "_" in text:
+            return base64.urlsafe_b64decode(text)
+        return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise RpcError(3, f"proto: invalid value for bytes field {name}") from None
 
@@ -138,6 +141,32 @@ def build_lnd_router(sim: Simulation, faults: Faults, require: Callable[[Request
             }
 
         return await locked(describe)
+
+    betweenness_cache: dict[str, float] = {}
+
+    @router.get("/v1/graph/nodemetrics")
+    async def nodemetrics(request: Request) -> Any:
+        require(request, "info:read")
+        wanted = request.query_params.getlist("types")
+        if "BETWEENNESS_CENTRALITY" not in wanted and "1" not in wanted:
+            return {"betweenness_centrality": {}}
+
+        def compute() -> dict[str, Any]:
+            if not betweenness_cache:
+                from lnpilot.graph.metrics import betweenness
+
+                betweenness_cache.update(betweenness(sim.public_graph()))
+            low, high = min(betweenness_cache.values()), max(betweenness_cache.values())
+            span = (high - low) or 1.0
+            # LND reports the raw value and a min-max normalised one
+            return {
+                "betweenness_centrality": {
+                    key: {"value": value, "normalized_value": (value - low) / span}
+                    for key, value in betweenness_cache.items()
+                }
+            }
+
+        return await locked(compute)
 
     @router.get("/v1/graph/node/{pub_key}")
     async def node_info(request: Request, pub_key: str) -> Any:
