@@ -21,6 +21,7 @@ class EventKind(StrEnum):
     DAEMON_ERROR = "daemon_error"
     SHADOW_REPORT = "shadow_report"
     SUPPRESSED_SUMMARY = "suppressed_summary"
+    TEST = "test"  # `lnpilot notify test`
 
 
 class Severity(StrEnum):
