@@ -13,6 +13,7 @@ from lnpilot.cli import apply as apply_cli
 from lnpilot.cli import config as config_cli
 from lnpilot.cli import db as db_cli
 from lnpilot.cli import graph as graph_cli
+from lnpilot.cli import notify as notify_cli
 from lnpilot.cli import simnet as simnet_cli
 from lnpilot.cli import status as status_cli
 from lnpilot.cli import sync as sync_cli
@@ -33,6 +34,7 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(sync_cli.app)  # sync
 app.add_typer(status_cli.app)  # status
 app.add_typer(graph_cli.app, name="graph")
+app.add_typer(notify_cli.app, name="notify")
 app.add_typer(simnet_cli.app, name="simnet")
 app.add_typer(apply_cli.app)  # apply, transactions, rollback
 app.add_typer(vault_cli.app, name="vault")
