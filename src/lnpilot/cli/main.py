@@ -9,11 +9,13 @@ import typer
 from typer._click import exceptions as typer_errors
 
 from lnpilot import __version__
+from lnpilot.cli import apikey as apikey_cli
 from lnpilot.cli import apply as apply_cli
 from lnpilot.cli import config as config_cli
 from lnpilot.cli import db as db_cli
 from lnpilot.cli import graph as graph_cli
 from lnpilot.cli import notify as notify_cli
+from lnpilot.cli import serve as serve_cli
 from lnpilot.cli import simnet as simnet_cli
 from lnpilot.cli import status as status_cli
 from lnpilot.cli import sync as sync_cli
@@ -38,6 +40,8 @@ app.add_typer(notify_cli.app, name="notify")
 app.add_typer(simnet_cli.app, name="simnet")
 app.add_typer(apply_cli.app)  # apply, transactions, rollback
 app.add_typer(vault_cli.app, name="vault")
+app.add_typer(apikey_cli.app, name="apikey")
+app.command("serve")(serve_cli.serve)
 
 
 def _version(value: bool) -> None:

@@ -35,6 +35,10 @@ class ScoreCache:
     async def _prefix(self) -> str:
         return f"scores:v{await self.cache.counter(_VERSION_KEY)}"
 
+    async def version(self) -> int:
+        """The current score version (bumped by ``invalidate``); callers key derived caches on it."""
+        return await self.cache.counter(_VERSION_KEY)
+
     async def invalidate(self) -> int:
         """Make every cached score and ranking stale; returns the new version."""
         return await self.cache.incr(_VERSION_KEY)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from lnpilot.errors import NotFoundError
 from lnpilot.store.codec import chan_from_db, chan_to_db
@@ -106,3 +106,15 @@ class DecisionRepository(Repository):
             )
             for r in (await self._conn.execute(query)).mappings()
         ]
+
+    async def agreement(self) -> list[tuple[str, int, int]]:
+        """Per decision type: (type, reviews, reviews that agree) over every expert review."""
+        t, r = decisions, decision_reviews
+        agree = func.sum(case((r.c.agree.is_(True), 1), else_=0))
+        query = (
+            select(t.c.type, func.count(r.c.id), agree)
+            .select_from(r.join(t, r.c.decision_id == t.c.id))
+            .group_by(t.c.type)
+            .order_by(t.c.type)
+        )
+        return [(str(k), int(n), int(a or 0)) for k, n, a in (await self._conn.execute(query)).all()]

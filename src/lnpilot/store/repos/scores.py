@@ -82,6 +82,23 @@ class ScoreRepository(Repository):
         )
         return [score_from_row(r) for r in (await self._conn.execute(query)).mappings()]
 
+    async def rank_of(self, score: CompositeScore, subject_kind: str = "node", by: str = "composite") -> int | None:
+        """1-based position of ``score`` in ``ranking(by)`` (same order: value desc, subject asc)."""
+        if by not in RANKABLE:
+            raise InvalidInputError(f"cannot rank by {by!r}; choose one of {', '.join(RANKABLE)}")
+        value = score.composite if by == "composite" else score.score_of(by)
+        if value is None:
+            return None
+        t = scores_latest
+        column = t.c.composite if by == "composite" else t.c[f"h_{by}"]
+        ahead = (column > value) | ((column == value) & (t.c.subject < score.subject))
+        query = (
+            select(func.count())
+            .select_from(t)
+            .where(t.c.subject_kind == subject_kind, t.c.profile == score.profile, column.is_not(None), ahead)
+        )
+        return int((await self._conn.execute(query)).scalar_one()) + 1
+
     async def count_latest(self, subject_kind: str | None = None) -> int:
         query = select(func.count()).select_from(scores_latest)
         if subject_kind is not None:

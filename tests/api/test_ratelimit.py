@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import pytest
-
-from lnpilot.api.keys import Scope, digest_of, digests_match, generate_key, key_id_of
 from lnpilot.api.ratelimit import MemoryRateLimiter, RedisRateLimiter, make_rate_limiter
 
 
@@ -43,28 +40,3 @@ async def test_redis_limiter_shares_counts(redis_url: str) -> None:
 def test_factory_picks_backend(redis_url: str) -> None:
     assert isinstance(make_rate_limiter(None, 5), MemoryRateLimiter)
     assert isinstance(make_rate_limiter(redis_url, 5), RedisRateLimiter)
-
-
-def test_keys_are_hashed_and_parsable() -> None:
-    new = generate_key()
-    assert new.secret_key.startswith(f"lnp_{new.key_id}_")
-    assert new.digest == digest_of(new.secret_key) and new.secret_key not in new.digest
-    assert key_id_of(new.secret_key) == new.key_id
-    assert digests_match(new.digest, new.secret_key)
-    assert not digests_match(new.digest, new.secret_key + "x")
-    for bad in ["", "lnp_", "abc_12345678_x", "lnp_123_x"]:
-        assert key_id_of(bad) is None
-    assert generate_key().secret_key != new.secret_key
-
-
-@pytest.mark.parametrize(
-    ("held", "required", "ok"),
-    [
-        (Scope.READ, Scope.READ, True),
-        (Scope.READ, Scope.ADMIN, False),
-        (Scope.ADMIN, Scope.READ, True),
-        (Scope.ADMIN, Scope.ADMIN, True),
-    ],
-)
-def test_scope_matrix(held: Scope, required: Scope, ok: bool) -> None:
-    assert held.allows(required) is ok

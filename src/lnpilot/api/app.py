@@ -1,0 +1,79 @@
+"""The Lightning Scoring Service: ``create_app(settings)`` builds the FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from lnpilot import __version__
+from lnpilot.api.problems import PROBLEM_BASE, PROBLEMS, install_problem_handlers
+from lnpilot.api.routes import actions, channels, decisions, health, scores
+from lnpilot.api.services import ApiServices
+from lnpilot.logctx import RequestIdMiddleware
+from lnpilot.metrics.asgi import PrometheusMiddleware
+from lnpilot.metrics.registry import Metrics
+from lnpilot.settings import Settings
+
+DESCRIPTION = f"""
+Scores of every public Lightning node (eight measured heuristics and a composite), rankings, batch
+lookups, and the autopilot's channels, decisions and transactions.
+
+**Authentication**: an API key (`lnpilot apikey create --scope read|admin`) as
+`Authorization: Bearer <key>` or `X-API-Key: <key>`. Read routes may be public (setting
+`api.public_reads`); every mutation needs an admin key.
+
+**Rate limits**: per key, or per client address without a key; over the limit the answer is `429`
+with `Retry-After`.
+
+**Errors** are `application/problem+json` (RFC 9457) with a stable `type`:
+{chr(10).join(f"- `{PROBLEM_BASE}{code}` ({status}): {title}" for code, (status, title) in PROBLEMS.items())}
+"""
+
+TAGS = [
+    {"name": "scores", "description": "Public node scores, rankings and batch lookups."},
+    {"name": "channels", "description": "Our channels with their scores and latest decision."},
+    {"name": "decisions", "description": "The shadow log of decisions and expert reviews."},
+    {"name": "actions", "description": "Execution and rollback (admin key)."},
+    {"name": "health", "description": "Liveness, readiness and Prometheus metrics."},
+]
+
+
+def create_app(settings: Settings, services: ApiServices | None = None) -> FastAPI:
+    metrics = services.metrics if services is not None else Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = services is None
+        app.state.services = services or await ApiServices.from_settings(settings, metrics)
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.services.aclose()
+
+    app = FastAPI(
+        title="lnpilot Lightning Scoring Service",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        license_info={"name": "MIT"},
+        lifespan=lifespan,
+    )
+    if services is not None:
+        app.state.services = services
+    install_problem_handlers(app)
+    for module in (scores, channels, decisions, actions, health):
+        app.include_router(module.router)
+    if settings.api.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.api.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+        )
+    app.add_middleware(PrometheusMiddleware, metrics=metrics)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,121 @@
+"""Money-path routes: run a decide/validate/apply cycle, list transactions, roll one back."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from lnpilot.api.auth import ADMIN, READ, services
+from lnpilot.api.problems import ApiProblem, problem_responses
+from lnpilot.api.schemas import ApplyIn, TransactionItemOut, TransactionOut
+from lnpilot.api.services import ApiServices
+from lnpilot.execution.executor import Executor
+from lnpilot.execution.plan import Mode
+from lnpilot.store.records import AuditEntry, TransactionRecord
+from lnpilot.store.repos_execution import SqlTransactionLog
+
+router = APIRouter(prefix="/v1", tags=["actions"])
+_MUTATION_PROBLEMS = (
+    "unauthenticated",
+    "forbidden",
+    "rate-limited",
+    "invalid-api-key",
+    "backend-unavailable",
+)
+
+
+@asynccontextmanager
+async def _executor(svc: ApiServices) -> AsyncIterator[Executor]:
+    if svc.backend_factory is None:
+        raise ApiProblem("backend-unavailable", "no node backend is configured for this API")
+    backend = svc.backend_factory()
+    try:
+        yield Executor.from_settings(svc.settings, backend, SqlTransactionLog(svc.store))
+    finally:
+        await backend.aclose()
+
+
+def _tx_out(record: TransactionRecord) -> TransactionOut:
+    return TransactionOut(
+        id=record.id or 0,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+        mode=record.mode,
+        status=record.status.value,
+        note=record.note,
+        items=[
+            TransactionItemOut(
+                chan_id=str(i.chan_id),
+                channel_point=i.channel_point,
+                requested=i.requested_policy,
+                backup=i.backup_policy,
+                result=i.result,
+            )
+            for i in record.items
+        ],
+    )
+
+
+async def _audit(svc: ApiServices, caller: object, action: str, target: str, details: dict[str, Any]) -> None:
+    async with svc.store.unit_of_work() as uow:
+        await uow.audit.add(
+            AuditEntry(svc.now(), getattr(caller, "key_name", None) or "api", action, target, details)
+        )
+
+
+@router.post(
+    "/actions/apply",
+    summary="Decide, validate and execute (shadow unless asked)",
+    description="Runs the same cycle as `lnpilot apply`: reconcile in-flight transactions, decide every "
+    "(selected) channel, validate, then execute in the requested mode. `shadow` records what would be "
+    "done and changes nothing.",
+    responses=problem_responses("invalid-request", *_MUTATION_PROBLEMS),
+)
+async def apply(
+    body: ApplyIn, svc: ApiServices = Depends(services), caller: object = ADMIN
+) -> dict[str, Any]:
+    from lnpilot.execution.pipeline import decide_and_apply
+
+    await _audit(svc, caller, "apply", body.mode, body.model_dump())
+    async with _executor(svc) as executor:
+        return await decide_and_apply(
+            svc.settings,
+            executor,
+            Mode.parse(body.mode),
+            svc.now(),
+            channels=body.channels,
+            profile=body.profile,
+            stop_on_error=body.stop_on_error,
+        )
+
+
+@router.get(
+    "/transactions",
+    response_model=list[TransactionOut],
+    summary="The transaction log, newest first",
+    responses=problem_responses("invalid-request", "rate-limited", "invalid-api-key"),
+    dependencies=[READ],
+)
+async def transactions(
+    limit: Annotated[int, Query(ge=1, le=500)] = 50, svc: ApiServices = Depends(services)
+) -> list[TransactionOut]:
+    return [_tx_out(r) for r in await SqlTransactionLog(svc.store).recent(limit=limit)]
+
+
+@router.post(
+    "/transactions/{tx_id}/rollback",
+    summary="Restore the backed-up policies of a transaction",
+    description="Restores exactly the policies of the channels the transaction really changed, each "
+    "verified by reading it back from the node.",
+    responses=problem_responses("not-found", *_MUTATION_PROBLEMS),
+)
+async def rollback(
+    tx_id: int, svc: ApiServices = Depends(services), caller: object = ADMIN
+) -> dict[str, Any]:
+    await _audit(svc, caller, "rollback", f"tx:{tx_id}", {})
+    async with _executor(svc) as executor:
+        result = await executor.rollback(tx_id)
+    return result.to_dict()

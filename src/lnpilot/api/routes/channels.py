@@ -1,0 +1,83 @@
+"""Our channels with their latest score and decision."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from lnpilot.api.auth import READ, services
+from lnpilot.api.problems import ApiProblem, problem_responses
+from lnpilot.api.schemas import ChannelOut, DecisionOut, ScoreOut
+from lnpilot.api.services import ApiServices
+from lnpilot.domain.ids import ShortChannelId
+from lnpilot.errors import InvalidInputError
+from lnpilot.store.records import DecisionRecord, TrackedChannel
+from lnpilot.store.uow import UnitOfWork
+
+router = APIRouter(prefix="/v1/channels", tags=["channels"])
+
+
+def decision_out(record: DecisionRecord) -> DecisionOut:
+    return DecisionOut(
+        id=record.id or 0,
+        created_at=record.created_at,
+        type=record.type,
+        profile=record.profile,
+        mode=record.mode,
+        would_execute=record.would_execute,
+        chan_id=None if record.chan_id is None else str(record.chan_id),
+        params=record.params,
+        reasons=record.reasons,
+        confidence=record.confidence,
+    )
+
+
+async def _channel_out(uow: UnitOfWork, channel: TrackedChannel, profile: str) -> ChannelOut:
+    score = await uow.scores.latest(str(channel.chan_id), "channel", profile)
+    decisions = await uow.decisions.search(chan_id=channel.chan_id, limit=1)
+    return ChannelOut(
+        chan_id=str(channel.chan_id),
+        channel_point=channel.channel_point,
+        remote_pubkey=channel.remote_pubkey,
+        capacity_sat=channel.capacity_sat,
+        closed=channel.closed,
+        score=None if score is None else ScoreOut.of(score),
+        latest_decision=decision_out(decisions[0]) if decisions else None,
+    )
+
+
+@router.get(
+    "",
+    response_model=list[ChannelOut],
+    summary="Our channels",
+    description="Every channel the sync job has seen (open ones unless `include_closed`), with its latest "
+    "channel score and the latest decision taken on it.",
+    responses=problem_responses("rate-limited", "invalid-api-key"),
+    dependencies=[READ],
+)
+async def list_channels(
+    include_closed: bool = False, profile: str = "balanced", svc: ApiServices = Depends(services)
+) -> list[ChannelOut]:
+    async with svc.store.unit_of_work() as uow:
+        return [await _channel_out(uow, c, profile) for c in await uow.channels.all(include_closed)]
+
+
+@router.get(
+    "/{chan_id}/recommendation",
+    response_model=ChannelOut,
+    summary="The latest recommendation for one channel",
+    description="`chan_id` is LND's uint64 id or a short channel id (`BLOCKxTXxOUT`).",
+    responses=problem_responses("invalid-input", "channel-not-found", "rate-limited", "invalid-api-key"),
+    dependencies=[READ],
+)
+async def recommendation(
+    chan_id: str, profile: str = "balanced", svc: ApiServices = Depends(services)
+) -> ChannelOut:
+    try:
+        cid = ShortChannelId.parse(chan_id).chan_id
+    except InvalidInputError as exc:
+        raise ApiProblem("invalid-input", str(exc)) from exc
+    async with svc.store.unit_of_work() as uow:
+        channel = await uow.channels.get(cid)
+        if channel is None:
+            raise ApiProblem("channel-not-found", f"no channel {chan_id} in the store")
+        return await _channel_out(uow, channel, profile)

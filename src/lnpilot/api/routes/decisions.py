@@ -1,0 +1,79 @@
+"""The shadow log of decisions and expert reviews of them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from lnpilot.api.auth import ADMIN, READ, services
+from lnpilot.api.problems import ApiProblem, problem_responses
+from lnpilot.api.routes.channels import decision_out
+from lnpilot.api.schemas import AgreementByType, AgreementOut, DecisionOut, ReviewIn, ReviewOut
+from lnpilot.api.services import ApiServices
+from lnpilot.errors import NotFoundError
+from lnpilot.store.records import AuditEntry, ExpertReview
+
+router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
+DecisionType = Annotated[
+    str | None, Query(pattern="^(no_action|increase_fees|decrease_fees|rebalance|close_channel)$")
+]
+
+
+@router.get(
+    "",
+    response_model=list[DecisionOut],
+    summary="Decisions, newest first",
+    responses=problem_responses("invalid-request", "rate-limited", "invalid-api-key"),
+    dependencies=[READ],
+)
+async def list_decisions(
+    since: Annotated[int | None, Query(ge=0, description="Unix seconds")] = None,
+    type: DecisionType = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    svc: ApiServices = Depends(services),
+) -> list[DecisionOut]:
+    async with svc.store.unit_of_work() as uow:
+        return [decision_out(r) for r in await uow.decisions.search(since=since, type=type, limit=limit)]
+
+
+@router.get(
+    "/agreement",
+    response_model=AgreementOut,
+    summary="How often experts agreed with the shadow decisions",
+    responses=problem_responses("rate-limited", "invalid-api-key"),
+    dependencies=[READ],
+)
+async def agreement(svc: ApiServices = Depends(services)) -> AgreementOut:
+    async with svc.store.unit_of_work() as uow:
+        rows = await uow.decisions.agreement()
+    by_type = [AgreementByType(type=t, reviews=n, agreed=a, rate=a / n if n else None) for t, n, a in rows]
+    total = sum(r.reviews for r in by_type)
+    agreed = sum(r.agreed for r in by_type)
+    return AgreementOut(reviews=total, agreed=agreed, rate=agreed / total if total else None, by_type=by_type)
+
+
+@router.post(
+    "/{decision_id}/review",
+    response_model=ReviewOut,
+    status_code=201,
+    summary="Record an expert's review of a decision",
+    responses=problem_responses(
+        "invalid-request", "not-found", "unauthenticated", "forbidden", "rate-limited", "invalid-api-key"
+    ),
+)
+async def review(
+    decision_id: int, body: ReviewIn, svc: ApiServices = Depends(services), caller: object = ADMIN
+) -> ReviewOut:
+    now = svc.now()
+    async with svc.store.unit_of_work() as uow:
+        try:
+            review_id = await uow.decisions.add_review(ExpertReview(decision_id, body.agree, body.notes, now))
+        except NotFoundError as exc:
+            raise ApiProblem("not-found", str(exc)) from exc
+        await uow.audit.add(
+            AuditEntry(now, getattr(caller, "key_name", None) or "api", "review", f"decision:{decision_id}")
+        )
+    return ReviewOut(
+        id=review_id, decision_id=decision_id, agree=body.agree, notes=body.notes, reviewed_at=now
+    )
