@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,7 +15,9 @@ def test_price_fraction_hand_computed() -> None:
     assert competitiveness.price_fraction(199, 99) == pytest.approx(0.5)
     assert competitiveness.price_fraction(0, 0) == 1.0
     assert competitiveness.price_fraction(50, 99) == 1.0
-    assert competitiveness.price_fraction(99, 0) == pytest.approx(0.01)
+    # 100x the reference: 1 / (1 + log2(100))
+    assert competitiveness.price_fraction(99, 0) == pytest.approx(1 / (1 + math.log2(100)))
+    assert competitiveness.price_fraction(399, 99) == pytest.approx(1 / 3)
 
 
 def test_both_references() -> None:
@@ -56,7 +60,9 @@ def test_node_against_network_median() -> None:
     ctx = build_context(rows)
     assert ctx.network_median_fee_ppm == 99.0
     assert competitiveness.score_node(rows[0], ctx).score == 100.0
-    assert competitiveness.score_node(rows[2], ctx).score == pytest.approx(100 * 100 / 5001)
+    assert competitiveness.score_node(rows[2], ctx).score == pytest.approx(
+        100 / (1 + math.log2(5001 / 100)), abs=1e-5
+    )
     assert competitiveness.score_node(rows[3], ctx).score is None
 
 

@@ -46,8 +46,8 @@ def test_node_dependents_and_hub() -> None:
     ctx = build_context(rows, graph)
     assert ctx.facts is not None and ctx.facts.dependents == {pubkey(0): 3}
     hub = network_position.score_node(rows[0], ctx)
-    # degree 5 is the unique top: (5+6)/12; dependents 3 is the unique top: (5+6)/12
-    assert hub.score == pytest.approx(100 * 11 / 12)
+    # degree 5 and dependents 3 are each the unique top: percentile (5+6)/12, magnitude 1
+    assert hub.score == pytest.approx(100 * (0.5 * 11 / 12 + 0.5))
     assert "3 of them connected only through this node" in hub.reason
     leaf = network_position.score_node(rows[1], ctx).score
     assert leaf is not None and leaf < hub.score

@@ -41,8 +41,10 @@ def test_hand_computed() -> None:
     # Fees known: 1, 100, 9999 -> p90 index int(2.7) = 2 -> 9999.
     assert ctx.network_p90_fee_ppm == 9999.0
     big = peer_quality.score_node(rows[2], ctx)
-    # capacity p = (3+4)/8, channels the same, betweenness (3+4)/8, fee sane (at p90), enabled 0.5
-    expected = 0.25 * 0.875 + 0.2 * 0.875 + 0.2 * 0.875 + 0.15 * 1.0 + 0.2 * 0.5
+    # capacity, channels and betweenness: top of the graph, percentile (3+4)/8 and magnitude 1
+    # (it is the maximum and the reference is the median of the positive values) -> 0.9375;
+    # fee sane (at p90), enabled 0.5.
+    expected = 0.25 * 0.9375 + 0.2 * 0.9375 + 0.2 * 0.9375 + 0.15 * 1.0 + 0.2 * 0.5
     assert big.score == pytest.approx(100 * expected)
     assert "50% disabled" in big.reason
 

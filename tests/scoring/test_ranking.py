@@ -62,7 +62,7 @@ def test_gates() -> None:
     unknown = metrics(pubkey(1), disabled_share=None, channel_count=5)
     assert failed_gates(offline, ctx, HealthGates()) == ("online",)
     assert failed_gates(unknown, ctx, HealthGates()) == ("online",)
-    assert failed_gates(rows[pubkey(4)], ctx, HealthGates(min_channels=1, min_median_channel_sat=0)) == ()
+    assert failed_gates(rows[pubkey(4)], ctx, HealthGates(min_channels=1, min_median_channel_share=0)) == ()
 
 
 def test_gate_failure_outranks_composite() -> None:
@@ -120,7 +120,9 @@ def test_network_fees_come_from_enabled_half_policies() -> None:
             )
         )
     ctx = build_context(rows, Graph(graph.nodes, tuple(chans)))
-    # Enabled: 5 7 9 11 13 15 17 19 21 23 25 10000 (the disabled 100 is left out)
-    assert ctx.network_median_fee_ppm == pytest.approx(16.0)
+    # Enabled: 5 7 9 11 on 2M channels, 13-23 on 1M, 25 and 10000 on 100k (the disabled 100 is
+    # left out): 14.2M in all, half reached at 11 ppm (2+2+2+2M). The count median would be 16.
+    assert ctx.network_median_fee_ppm == pytest.approx(11.0)
+    assert ctx.facts is not None and ctx.facts.capacity_weighted_fee_ppm == 11.0
     assert ctx.network_p90_fee_ppm == 25.0
     assert ctx.facts is not None and ctx.facts.median_channel_capacity_sat[pubkey(4)] == 100_000

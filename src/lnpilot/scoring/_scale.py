@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 
 def clamp01(value: float) -> float:
@@ -65,6 +65,21 @@ def stdev(values: Sequence[float]) -> float:
         raise ValueError("stdev of an empty sequence")
     mean = sum(values) / n
     return math.sqrt(sum((v - mean) ** 2 for v in values) / n)
+
+
+def weighted_median(pairs: Iterable[tuple[float, float]]) -> float | None:
+    """(value, weight) pairs: the value at which the cumulative weight first reaches half the
+    total (None: no positive weight)."""
+    ordered = sorted((v, w) for v, w in pairs if w > 0)
+    total = sum(w for _, w in ordered)
+    if total <= 0:
+        return None
+    running = 0.0
+    for value, weight in ordered:
+        running += weight
+        if running >= total / 2:
+            return value
+    return ordered[-1][0]  # pragma: no cover - float rounding only
 
 
 def missing(names: Sequence[str]) -> str:

@@ -6,24 +6,13 @@ Pure functions over a ``Graph``; the edge that builds views (``lnpilot.views``) 
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from lnpilot.domain.graph import Graph
+from lnpilot.scoring._scale import weighted_median
 
-
-def weighted_median(pairs: Iterable[tuple[float, float]]) -> float | None:
-    """The value at which the cumulative weight first reaches half the total (None: no weight)."""
-    ordered = sorted((v, w) for v, w in pairs if w > 0)
-    total = sum(w for _, w in ordered)
-    if total <= 0:
-        return None
-    running = 0.0
-    for value, weight in ordered:
-        running += weight
-        if running >= total / 2:
-            return value
-    return ordered[-1][0]  # pragma: no cover - float rounding only
+__all__ = ["CompetitorFee", "Reach", "adjacency", "competitor_fee", "reach_lost", "weighted_median"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,14 +7,18 @@ O(n log n) overall instead of O(n^2).
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from lnpilot.domain.graph import Graph
 from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.errors import InvalidInputError
-from lnpilot.scoring._scale import median, percentile_rank
+from lnpilot.scoring._scale import clamp01, median, percentile_rank, weighted_median
 
 # Metrics ranked by percentile; each maps to a NodeMetrics attribute (None values are skipped).
 RANKED_METRICS: tuple[str, ...] = (
@@ -38,6 +42,10 @@ class GraphFacts:
     median_channel_capacity_sat: Mapping[str, float] = field(default_factory=dict)
     # Fee rates of every enabled half-policy in the graph, sorted.
     enabled_fee_rates_ppm: tuple[float, ...] = ()
+    network_median_channel_sat: float | None = None
+    # Median fee rate of the enabled half-policies weighted by channel capacity: what liquidity
+    # costs. The plain median is the software default (1 ppm in 2021) set on many small channels.
+    capacity_weighted_fee_ppm: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,15 +55,53 @@ class ScoringContext:
     network_median_fee_ppm: float | None
     network_p90_fee_ppm: float | None
     facts: GraphFacts | None = None
+    # Per metric, the median of its positive values: the unit of ``magnitude``'s log scale.
+    references: Mapping[str, float] = field(default_factory=dict)
+    # Per metric, value -> (percentile, standing) for every value in the distribution, computed
+    # in one vectorised pass so scoring every node of the graph needs no binary search at all.
+    known: Mapping[str, Mapping[float, tuple[float, float]]] = field(default_factory=dict)
 
     def percentile(self, metric: str, value: float | None) -> float | None:
         """Mid-rank percentile (0-1) of ``value`` among all nodes; None if unknown or unmeasured."""
         if value is None:
             return None
+        hit = self.known.get(metric, {}).get(value)
+        if hit is not None:
+            return hit[0]
         dist = self.distributions.get(metric)
         if not dist:
             return None
         return percentile_rank(dist, float(value))
+
+    def magnitude(self, metric: str, value: float | None) -> float | None:
+        """``log(1 + x/ref) / log(1 + max/ref)`` with ``ref`` the median of the positive values.
+
+        Percentiles saturate in a heavy tail (the 50 biggest hubs all sit at p99+ although their
+        betweenness differs tenfold); this log scale keeps the tail apart. 0 when every value is
+        zero; None for an unknown value or metric.
+        """
+        if value is None:
+            return None
+        dist = self.distributions.get(metric)
+        if not dist:
+            return None
+        ref = self.references.get(metric)
+        if ref is None:
+            return 0.0
+        return clamp01(math.log1p(max(0.0, float(value)) / ref) / math.log1p(dist[-1] / ref))
+
+    def standing(self, metric: str, value: float | None) -> float | None:
+        """Half percentile (order across the whole graph), half log magnitude (spread in the tail)."""
+        if value is None:
+            return None
+        hit = self.known.get(metric, {}).get(value)
+        if hit is not None:
+            return hit[1]
+        pct = self.percentile(metric, value)
+        mag = self.magnitude(metric, value)
+        if pct is None or mag is None:
+            return None
+        return 0.5 * pct + 0.5 * mag
 
 
 def graph_facts(graph: Graph) -> GraphFacts:
@@ -63,6 +109,7 @@ def graph_facts(graph: Graph) -> GraphFacts:
     peers: dict[str, set[str]] = defaultdict(set)
     capacities: dict[str, list[int]] = defaultdict(list)
     fees: list[float] = []
+    weighted: list[tuple[float, float]] = []
     for chan in graph.channels:
         peers[chan.node1].add(chan.node2)
         peers[chan.node2].add(chan.node1)
@@ -71,6 +118,7 @@ def graph_facts(graph: Graph) -> GraphFacts:
         for policy in (chan.node1_policy, chan.node2_policy):
             if policy is not None and not policy.disabled:
                 fees.append(float(policy.fee_rate_ppm))
+                weighted.append((float(policy.fee_rate_ppm), float(chan.capacity_sat)))
     dependents: dict[str, int] = defaultdict(int)
     for node, node_peers in peers.items():
         if len(node_peers) == 1:
@@ -81,13 +129,17 @@ def graph_facts(graph: Graph) -> GraphFacts:
         dependents=dict(dependents),
         median_channel_capacity_sat={node: median(caps) for node, caps in capacities.items()},
         enabled_fee_rates_ppm=tuple(sorted(fees)),
+        capacity_weighted_fee_ppm=weighted_median(weighted),
+        network_median_channel_sat=median([c.capacity_sat for c in graph.channels])
+        if graph.channels
+        else None,
     )
 
 
 def build_context(metrics: Iterable[NodeMetrics], graph: Graph | None = None) -> ScoringContext:
-    """Sort every ranked metric once. With ``graph``, fee medians come from every enabled
-    half-policy (as operators quote them); without it (or without policies in it), from the
-    nodes' own medians."""
+    """Sort every ranked metric once. With ``graph``, the network fee median is the
+    capacity-weighted median of every enabled half-policy and the 90th percentile is over those
+    policies; without it (or without policies in it), both come from the nodes' own medians."""
     rows = list(metrics.values() if isinstance(metrics, Mapping) else metrics)
     if not rows:
         raise InvalidInputError("cannot build a scoring context from an empty graph (no node metrics)")
@@ -102,10 +154,38 @@ def build_context(metrics: Iterable[NodeMetrics], graph: Graph | None = None) ->
         fees = facts.enabled_fee_rates_ppm
     if not fees:
         fees = tuple(sorted(r.median_out_fee_ppm for r in rows if r.median_out_fee_ppm is not None))
+    network_fee = median(fees) if fees else None
+    if facts is not None and facts.capacity_weighted_fee_ppm is not None:
+        network_fee = facts.capacity_weighted_fee_ppm
+    references = {}
+    for name, dist in distributions.items():
+        positive = dist[bisect_right(dist, 0.0) :]
+        if positive:
+            # Floored at 1e-12 of the maximum so that max/ref stays a finite float.
+            references[name] = max(positive[len(positive) // 2], positive[-1] * 1e-12)
     return ScoringContext(
         node_count=len(rows),
+        references=references,
+        known={name: _standings(dist, references.get(name)) for name, dist in distributions.items()},
         distributions=distributions,
-        network_median_fee_ppm=median(fees) if fees else None,
+        network_median_fee_ppm=network_fee,
         network_p90_fee_ppm=fees[min(len(fees) - 1, int(0.9 * len(fees)))] if fees else None,
         facts=facts,
     )
+
+
+def _standings(dist: tuple[float, ...], ref: float | None) -> dict[float, tuple[float, float]]:
+    """(percentile, standing) of every distinct value of a sorted distribution, vectorised."""
+    if not dist:
+        return {}
+    values = np.asarray(dist, dtype=np.float64)
+    unique = np.unique(values)
+    below = np.searchsorted(values, unique, side="left")
+    not_above = np.searchsorted(values, unique, side="right")
+    pct = (below + not_above) / (2.0 * len(values))
+    if ref is None:
+        standing = 0.5 * pct  # every value is zero: no magnitude to add
+    else:
+        mag = np.clip(np.log1p(np.maximum(unique, 0.0) / ref) / math.log1p(values[-1] / ref), 0.0, 1.0)
+        standing = 0.5 * pct + 0.5 * mag
+    return dict(zip(unique.tolist(), zip(pct.tolist(), standing.tolist(), strict=True), strict=True))

@@ -42,7 +42,9 @@ CHANNEL_ONLY: tuple[str, ...] = ("liquidity", "activity", "reliability")
 @dataclass(frozen=True, slots=True)
 class HealthGates:
     min_channels: int = 3
-    min_median_channel_sat: int = 500_000
+    # Relative to the snapshot's median channel, so the gate means the same in 2021 (median
+    # 500k sat) as in 2025; rankers' "median channel >= 500k sat" is this gate on today's graph.
+    min_median_channel_share: float = 0.25
     max_disabled_share: float = 0.5
 
 
@@ -78,11 +80,14 @@ def failed_gates(metrics: NodeMetrics, context: ScoringContext, gates: HealthGat
         failed.append("online")
     if metrics.channel_count < gates.min_channels:
         failed.append("channels")
-    median_cap = (
-        None if context.facts is None else context.facts.median_channel_capacity_sat.get(metrics.pub_key)
-    )
-    if median_cap is not None and median_cap < gates.min_median_channel_sat:
-        failed.append("channel_size")
+    facts = context.facts
+    if facts is not None and facts.network_median_channel_sat is not None:
+        median_cap = facts.median_channel_capacity_sat.get(metrics.pub_key)
+        if (
+            median_cap is not None
+            and median_cap < gates.min_median_channel_share * facts.network_median_channel_sat
+        ):
+            failed.append("channel_size")
     return tuple(failed)
 
 

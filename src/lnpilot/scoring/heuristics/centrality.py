@@ -1,7 +1,8 @@
 """Centrality: how much of the network's routing passes through a node.
 
-Four measures, each as the node's percentile in the whole graph, so the heavy-tailed raw values
-(a few hubs carry most shortest paths) become comparable 0-1 ranks.
+Four measures, each as the node's standing in the whole graph (``ScoringContext.standing``: half
+percentile, half log magnitude), so the heavy-tailed raw values (a few hubs carry most shortest
+paths) become comparable 0-1 numbers that still tell the biggest hubs apart.
 """
 
 from __future__ import annotations
@@ -26,20 +27,17 @@ WEIGHTS: dict[str, float] = {
 
 def score_node(metrics: NodeMetrics, context: ScoringContext) -> HeuristicScore:
     parts: dict[str, float | None] = {
-        "betweenness": context.percentile("betweenness_norm", metrics.betweenness_norm),
-        "routing_betweenness": context.percentile(
-            "routing_betweenness_norm", metrics.routing_betweenness_norm
-        ),
+        "betweenness": context.standing("betweenness_norm", metrics.betweenness_norm),
+        "routing_betweenness": context.standing("routing_betweenness_norm", metrics.routing_betweenness_norm),
+        # Harmonic closeness is not heavy-tailed: its percentile alone orders it well.
         "closeness": context.percentile("closeness", metrics.closeness),
-        "pagerank": context.percentile("pagerank", metrics.pagerank),
+        "pagerank": context.standing("pagerank", metrics.pagerank),
     }
     value = weighted_mean(parts, WEIGHTS)
     if value is None:
         return HeuristicScore(NAME, None, "no centrality distribution to rank against", parts)
     best = max((k for k, v in parts.items() if v is not None), key=lambda k: parts[k] or 0.0)
-    reason = (
-        f"mean centrality percentile {100 * value:.0f} (strongest: {best} p{100 * (parts[best] or 0):.0f})"
-    )
+    reason = f"centrality standing {100 * value:.0f}/100 (strongest: {best} {100 * (parts[best] or 0):.0f})"
     return HeuristicScore(NAME, to_score(value), reason, parts)
 
 

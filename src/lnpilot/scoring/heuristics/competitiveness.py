@@ -3,11 +3,14 @@
 A sender reaching the peer can go through us or through any other channel into it, so the
 reference is the capacity-weighted median of those competitors' fee rates (CLBOSS's reference
 point); the network median is a weaker, second reference. Pricing at or below a reference scores
-full marks on it; above it the part falls as reference/ours (twice the median: half). Being
+full marks on it; above it the part falls with each doubling (twice the median: half, 4x: a
+third). Being
 cheaper is never penalised here: whether it earns enough is the activity heuristic's question.
 """
 
 from __future__ import annotations
+
+import math
 
 from lnpilot.domain.channel_view import ChannelView
 from lnpilot.domain.metrics import NodeMetrics
@@ -20,8 +23,13 @@ WEIGHTS: dict[str, float] = {"vs_competitors": 0.7, "vs_network": 0.3}
 
 
 def price_fraction(ours_ppm: float, reference_ppm: float) -> float:
-    """1 at or below the reference, reference/ours above it; +1 ppm keeps zero fees finite."""
-    return min(1.0, (max(0.0, reference_ppm) + 1.0) / (max(0.0, ours_ppm) + 1.0))
+    """1 at or below the reference, then ``1 / (1 + log2(ours / reference))``; +1 ppm keeps zero
+    fees finite. Fees span orders of magnitude, so each doubling costs alike: 2x the reference
+    scores 0.5, 4x 0.33, 8x 0.25."""
+    ratio = (max(0.0, ours_ppm) + 1.0) / (max(0.0, reference_ppm) + 1.0)
+    if ratio <= 1.0:
+        return 1.0
+    return 1.0 / (1.0 + math.log2(ratio))
 
 
 def score_channel(view: ChannelView, context: ScoringContext | None = None) -> HeuristicScore:

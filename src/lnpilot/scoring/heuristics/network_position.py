@@ -3,7 +3,7 @@
 For one of our channels: the share of nodes we could reach within N hops only through it
 (``reach_lost_nodes / reach_total_nodes``, square-rooted so the first exclusive nodes count most),
 and redundancy (other channels to the same peer make this one less unique). For a public node:
-how much of a hub it is (degree percentile) and how many peers hang on it alone (peers whose only
+how much of a hub it is (degree standing) and how many peers hang on it alone (peers whose only
 channel is to it: they leave the network with it).
 """
 
@@ -47,8 +47,8 @@ def score_node(metrics: NodeMetrics, context: ScoringContext) -> HeuristicScore:
         return HeuristicScore(NAME, None, "unavailable: needs the graph itself, not only its metrics")
     dependents = context.facts.dependents.get(metrics.pub_key, 0)
     parts: dict[str, float | None] = {
-        "hub": context.percentile("degree", metrics.degree),
-        "dependents": context.percentile("dependents", dependents),
+        "hub": context.standing("degree", metrics.degree),
+        "dependents": context.standing("dependents", dependents),
     }
     value = weighted_mean(parts, NODE_WEIGHTS)
     if value is None:

@@ -1,6 +1,7 @@
 """Peer quality: is this node a good counterparty? Big, well connected, central, sanely priced and
-online (few disabled policies). Each part is a percentile of the whole graph except fee sanity
-(against the network's 90th percentile fee) and the enabled share, which are absolute.
+online (few disabled policies). Size, channels and betweenness are standings in the whole graph
+(half percentile, half log magnitude); fee sanity (against the network's 90th percentile fee) and
+the enabled share are absolute.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ def score_node(metrics: NodeMetrics, context: ScoringContext) -> HeuristicScore:
         # Fees beyond the 90th percentile are where fat-finger and "closed shop" prices live.
         fee_sanity = min(1.0, (p90 + 1.0) / (fee + 1.0))
     parts: dict[str, float | None] = {
-        "capacity": context.percentile("total_capacity_sat", metrics.total_capacity_sat),
-        "channels": context.percentile("channel_count", metrics.channel_count),
-        "centrality_rank": context.percentile("betweenness_norm", metrics.betweenness_norm),
+        "capacity": context.standing("total_capacity_sat", metrics.total_capacity_sat),
+        "channels": context.standing("channel_count", metrics.channel_count),
+        "centrality_rank": context.standing("betweenness_norm", metrics.betweenness_norm),
         "fee_sanity": fee_sanity,
         "enabled": None if metrics.disabled_share is None else clamp01(1.0 - metrics.disabled_share),
     }
