@@ -14,6 +14,7 @@ from lnpilot.cli import apply as apply_cli
 from lnpilot.cli import config as config_cli
 from lnpilot.cli import db as db_cli
 from lnpilot.cli import graph as graph_cli
+from lnpilot.cli import graph_score as graph_score_cli
 from lnpilot.cli import notify as notify_cli
 from lnpilot.cli import serve as serve_cli
 from lnpilot.cli import simnet as simnet_cli
@@ -36,6 +37,7 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(sync_cli.app)  # sync
 app.add_typer(status_cli.app)  # status
 app.add_typer(graph_cli.app, name="graph")
+graph_cli.app.command("score")(graph_score_cli.score)
 app.add_typer(notify_cli.app, name="notify")
 app.add_typer(simnet_cli.app, name="simnet")
 app.add_typer(apply_cli.app)  # apply, transactions, rollback
