@@ -40,3 +40,15 @@ async def store(database_url: str) -> AsyncIterator[Store]:
             async with opened.engine.begin() as conn:
                 await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         await opened.close()
+
+
+@pytest.fixture
+def cli_logging() -> Iterator[None]:
+    """CLI runs point structlog at the captured stderr; restore defaults so later tests can log."""
+    yield
+    import logging
+
+    import structlog
+
+    structlog.reset_defaults()
+    logging.getLogger().handlers = []

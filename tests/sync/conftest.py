@@ -1,5 +1,5 @@
 """The sync suite reuses the store suite's databases: every test runs on SQLite and PostgreSQL."""
 
-from tests.store.conftest import database_url, pg_database_url, store
+from tests.store.conftest import cli_logging, database_url, pg_database_url, store
 
-__all__ = ["database_url", "pg_database_url", "store"]
+__all__ = ["cli_logging", "database_url", "pg_database_url", "store"]
