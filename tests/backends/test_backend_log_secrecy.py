@@ -76,3 +76,32 @@ async def test_no_macaroon_in_any_log_line(captured_logs: io.StringIO, tmp_path:
         assert secret not in logs
         assert secret[:40] not in logs
         assert all(secret not in e for e in errors)
+
+
+async def test_no_macaroon_in_logs_of_a_simnet_session(captured_logs: io.StringIO, tmp_path: Path) -> None:
+    from lnpilot.simnet.testing import running_simnet
+
+    with running_simnet(tmp_path / "lnd") as simnet:
+        secrets = [simnet.macaroon_hex(kind) for kind in ("admin", "readonly", "invoice")]
+        simnet.faults.configure({"http_5xx": 2, "drop_connections": 1})
+        retry = RetryPolicy(attempts=5, base_delay_s=0.001)
+        async with LndRestBackend(simnet.url, secrets[0], simnet.tls_cert_path, retry=retry) as lnd:
+            await lnd.get_info()
+            channels = await lnd.list_channels()
+            await lnd.fee_report()
+            await lnd.forwarding_history(0, 2**40)
+            current = await lnd.get_policy(channels[0].channel_point)
+            result = await lnd.update_channel_policy(channels[0].channel_point, current)
+            assert result.verified
+            invoice = await lnd.add_invoice(1_000_000, "loop")
+            await lnd.pay_self(
+                invoice.payment_request, channels[0].chan_id, channels[1].remote_pubkey, 10_000, 10
+            )
+        async with LndRestBackend(simnet.url, secrets[2], simnet.tls_cert_path, retry=retry) as inv:
+            with pytest.raises(PermissionDenied) as denied:
+                await inv.list_channels()
+    logs = captured_logs.getvalue()
+    assert "backend_retry" in logs and "HTTP Request" in logs
+    for secret in secrets:
+        assert secret not in logs and secret[:40] not in logs
+        assert secret not in str(denied.value)
