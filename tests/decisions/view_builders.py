@@ -28,7 +28,9 @@ def policy(fee_rate_ppm: int = 100, base_fee_msat: int = 1000, **kw: int) -> Rou
     return RoutingPolicy(base_fee_msat=base_fee_msat, fee_rate_ppm=fee_rate_ppm, **fields)
 
 
-def forward_out(chan_id: int, days_ago: float, amount_sat: int, fee_msat: int, other: int = 1) -> ForwardingEvent:
+def forward_out(
+    chan_id: int, days_ago: float, amount_sat: int, fee_msat: int, other: int = 1
+) -> ForwardingEvent:
     ts = int((NOW - days_ago * DAY) * 1_000_000_000)
     return ForwardingEvent(ts, other, chan_id, amount_sat * 1000 + fee_msat, amount_sat * 1000, fee_msat)
 

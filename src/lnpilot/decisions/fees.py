@@ -180,6 +180,8 @@ def _complete_policy(
     base_fee = min(max(current.base_fee_msat, limits.base_fee_min_msat), limits.base_fee_max_msat)
     time_lock = min(max(current.time_lock_delta, limits.time_lock_min), limits.time_lock_max)
     min_htlc = max(current.min_htlc_msat, 0)
+    if capacity_msat > 0:
+        min_htlc = min(min_htlc, capacity_msat)
     if profile.tie_max_htlc_to_balance and capacity_msat > 0:
         # Buckets of a tenth of capacity: fewer failed forwards without publishing the exact balance.
         bucket_sat = max(view.channel.capacity_sat // 10, 1)

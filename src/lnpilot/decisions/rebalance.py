@@ -1,7 +1,7 @@
 """The rebalance rule: refill a drained channel only when what it will earn beats what it costs.
 
 Expected earnings count the refilled amount only up to the volume the channel actually sent in
-the budget window (scaled to the horizon), at our fee; the cost is the payment's fee budget plus
+the budget window (scaled to the horizon), at the rate it really earned (capped by our fee); the cost is the payment's fee budget plus
 what the same liquidity would have earned on the source channel. The fee budget is bounded by a
 share of what the target channel earned: a channel never spends more than it brings in.
 """
@@ -73,10 +73,14 @@ def propose_rebalance(
     amount = min(want, source.spare_sat)
     if amount < limits.rebalance_min_amount_sat or amount <= 0:
         return _none(f"rebalance of {amount} sat below the minimum {limits.rebalance_min_amount_sat} sat")
-    margin_ppm = fee_rate_ppm - source.fee_rate_ppm
+    # What a sat sent through this channel really earned (base fees included), capped by our fee:
+    # a fee just raised has not earned anything yet.
+    realised_ppm = budget_flow.earned_msat * 1_000_000 // budget_flow.out_msat if budget_flow.out_msat else 0
+    rate_ppm = min(fee_rate_ppm, realised_ppm)
+    margin_ppm = rate_ppm - source.fee_rate_ppm
     if margin_ppm <= 0:
         return _none(
-            f"our fee {fee_rate_ppm} ppm does not exceed the source's {source.fee_rate_ppm} ppm: "
+            f"earning {rate_ppm} ppm here vs {source.fee_rate_ppm} ppm on the source: "
             "moving liquidity loses money"
         )
     amount_msat = amount * 1000
@@ -84,7 +88,7 @@ def propose_rebalance(
     max_fee = min(budget, amount_msat * cost_ppm // 1_000_000)
     expected_volume = budget_flow.out_msat * profile.rebalance_horizon_days / max(window_days, 1e-9)
     routed = min(amount_msat, int(expected_volume))
-    earnings = routed * fee_rate_ppm // 1_000_000
+    earnings = routed * rate_ppm // 1_000_000
     forgone = routed * source.fee_rate_ppm // 1_000_000
     gain = earnings - forgone - max_fee
     summary = (
