@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 
 from hypothesis import HealthCheck, event, given, settings
@@ -352,4 +353,4 @@ def test_limits_hold_across_restarts(attempts: list[tuple[int, int]], limits: Li
         assert len(window) <= limits.max_changes_per_node_per_day
         assert sum(1 for c, _ in window if c == chan_id) <= limits.max_changes_per_channel_per_day
         same = sorted(s for c, s in approved if c == chan_id)
-        assert all(b - a >= limits.cooldown_minutes * 60 for a, b in zip(same, same[1:], strict=False))
+        assert all(b - a >= limits.cooldown_minutes * 60 for a, b in itertools.pairwise(same))

@@ -1,8 +1,9 @@
 """The rebalance rule: refill a drained channel only when what it will earn beats what it costs.
 
 Expected earnings count the refilled amount only up to the volume the channel actually sent in
-the budget window (scaled to the horizon), at the rate it really earned (capped by our fee); the cost is the payment's fee budget plus
-what the same liquidity would have earned on the source channel. The fee budget is bounded by a
+the budget window (scaled to the horizon), at the rate it really earned (capped by our fee); the
+cost is the payment's fee budget plus what the same liquidity would have earned on the source
+channel. The fee budget is bounded by a
 share of what the target channel earned: a channel never spends more than it brings in.
 """
 
