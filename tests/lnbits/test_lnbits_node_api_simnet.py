@@ -16,6 +16,7 @@ import pytest
 from lnpilot.backends.base import Capability, CapabilityMissing
 from lnpilot.backends.factory import make_backend
 from lnpilot.backends.lnbits import LnbitsBackend
+from lnpilot.backends.lnd import LndRestBackend
 from lnpilot.cli.main import main
 from lnpilot.domain.graph import RoutingPolicy
 from lnpilot.settings import load_settings
@@ -95,6 +96,9 @@ async def test_node_api_lists_simnet_channels_and_sets_fees(stack: Stack) -> Non
         # Read back from simnet itself: the fees LNbits sent landed, with LNbits' fixed time lock.
         assert (after["fee_rate_ppm"], after["base_fee_msat"], after["time_lock_delta"]) == (567, 1234, 80)
         assert before != after
+        async with LndRestBackend(simnet.url, simnet.macaroon_hex("readonly"), simnet.tls_cert_path) as lnd:
+            live = await lnd.get_policy(target.channel_point)
+        assert (live.fee_rate_ppm, live.base_fee_msat, live.time_lock_delta) == (567, 1234, 80)
 
         report = await lnbits.fee_report()
         fee = next(f for f in report.channels if f.chan_id == target.chan_id)
