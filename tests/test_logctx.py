@@ -86,7 +86,7 @@ async def test_request_ids_are_bound_echoed_and_isolated_between_concurrent_requ
     async def work(n: int, request: Request) -> dict[str, object]:
         structlog.get_logger("api").info("start", n=n)
         await asyncio.sleep(0.01 * (3 - n))  # interleave the requests
-        logging.getLogger("uvicorn.access").info("end %s", n)
+        logging.getLogger("lnpilot.api.access").info("end %s", n)
         return {"n": n, "state_id": request.scope["state"]["request_id"]}
 
     app.add_middleware(RequestIdMiddleware)

@@ -30,13 +30,16 @@ def test() -> None:
     notifier = Notifier.from_settings(settings_from_env().notify, clock=lambda: datetime.now(UTC))
     if not notifier.channel_names:
         raise ConfigError("no notification channel configured (see the [notify] settings)")
-    delivery = asyncio.run(_send(notifier))
+    _report(asyncio.run(_send(notifier)), len(notifier.channels))
+
+
+def _report(delivery: Delivery, channels: int) -> None:
     for name in delivery.sent:
         console.print(f"{name}: sent")
     for name, error in delivery.failed:
         console.print(f"{name}: failed ({error})", markup=False)
     if delivery.failed:
-        raise NotificationError(f"{len(delivery.failed)} of {len(notifier.channels)} channels failed")
+        raise NotificationError(f"{len(delivery.failed)} of {channels} channels failed")
 
 
 async def _send(notifier: Notifier) -> Delivery:
