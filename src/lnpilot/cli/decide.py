@@ -1,0 +1,129 @@
+"""``lnpilot decide``: what the engine would do on every channel, and what the validator says.
+
+Nothing is executed: views are read from the node, the rate-limit history from the store, and
+the decisions are printed with their verdicts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from lnpilot.cli.common import console, print_json, settings_from_env
+from lnpilot.domain.ids import ShortChannelId
+from lnpilot.errors import InvalidInputError
+from lnpilot.safety.review import Review
+from lnpilot.settings import Settings
+
+app = typer.Typer()
+
+DAY_S = 86_400
+
+
+async def _reviews(settings: Settings, profile: str | None, now: int) -> list[Review]:
+    from lnpilot.backends.factory import make_backend
+    from lnpilot.decisions.engine import DecisionEngine
+    from lnpilot.execution.views import live_views
+    from lnpilot.safety.history import ValidationHistory
+    from lnpilot.safety.review import decide_and_validate
+    from lnpilot.safety.validator import PolicyValidator
+    from lnpilot.scoring.composite import score_channels
+    from lnpilot.scoring.profiles import resolve_profile as scoring_profile
+    from lnpilot.store import Store
+    from lnpilot.store.repos_execution import applied_changes_since
+
+    name = profile or settings.profile
+    engine = DecisionEngine.from_settings(settings, name)  # bad profile: fail before any I/O
+    weights = scoring_profile(name, settings.profiles)
+    backend = make_backend(settings)
+    try:
+        store = await Store.open(settings)
+        try:
+            history = ValidationHistory.from_events(await applied_changes_since(store, now - DAY_S))
+        finally:
+            await store.close()
+        views = await live_views(backend, now)
+    finally:
+        await backend.aclose()
+    scores = {int(s.subject): s for s in score_channels(views, weights)}
+    reviews, _ = decide_and_validate(
+        views, scores, history, engine, PolicyValidator.from_settings(settings), now
+    )
+    return reviews
+
+
+def _scid(chan_id: int) -> str:
+    try:
+        return str(ShortChannelId.from_chan_id(chan_id))
+    except InvalidInputError:
+        return str(chan_id)
+
+
+def _proposal(review: Review) -> str:
+    d = review.decision
+    if d.new_policy is not None:
+        old = d.old_policy.fee_rate_ppm if d.old_policy is not None else "?"
+        p = d.new_policy
+        return (
+            f"{old} -> {p.fee_rate_ppm} ppm, base {p.base_fee_msat} msat, "
+            f"inbound {p.inbound_fee_rate_ppm} ppm, max_htlc {p.max_htlc_msat // 1000} sat"
+        )
+    if d.rebalance is not None:
+        r = d.rebalance
+        return f"{r.amount_sat} sat from {_scid(r.source_chan_id)}, fee <= {r.max_fee_msat} msat"
+    if d.close is not None:
+        return f"close: earned {d.close.earned_msat} msat in {d.close.window_days:g} d"
+    return "-"
+
+
+def _verdict(review: Review) -> str:
+    if review.decision.type.value == "no_action":
+        return "-"
+    return "approved" if review.verdict.approved else "refused: " + ", ".join(review.verdict.codes)
+
+
+@app.command("decide")
+def decide(
+    profile: str | None = typer.Option(None, "--profile", help="Decision profile (default: settings)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show each channel's decision, proposed policy, confidence, reasons and verdict. Executes nothing."""
+    settings = settings_from_env()
+    now = int(time.time())
+    reviews = asyncio.run(_reviews(settings, profile, now))
+    if as_json:
+        data: list[dict[str, Any]] = [r.to_dict() for r in reviews]
+        print_json(data)
+        return
+    table = Table(
+        "channel",
+        "score",
+        "decision",
+        "proposal",
+        "conf.",
+        "verdict",
+        "reasons",
+        title=f"lnpilot decide ({profile or settings.profile}) - nothing executed",
+    )
+    for review in reviews:
+        d = review.decision
+        score = review.score.composite if review.score is not None else None
+        table.add_row(
+            _scid(d.chan_id),
+            "-" if score is None else f"{score:.0f}",
+            d.type.value,
+            _proposal(review),
+            f"{d.confidence:.2f}",
+            _verdict(review),
+            "; ".join(d.reasons),
+        )
+    console.print(table)
+    changes = [r for r in reviews if r.decision.is_change]
+    approved = sum(1 for r in changes if r.verdict.approved)
+    console.print(
+        f"{len(reviews)} channel(s): {len(changes)} proposed change(s), {approved} would pass validation"
+    )
