@@ -81,3 +81,30 @@ def test_speed_runs_the_clock_while_serving(tmp_path: Path) -> None:
             time.sleep(0.1)
         with client(handle) as c:
             assert c.get("/simnet/clock").json()["now"] > start
+
+
+def test_serve_in_process_builds_the_server(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    served: list[uvicorn.Config] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self: served.append(self.config))
+    code = main(
+        [
+            "simnet",
+            "serve",
+            "--lnddir",
+            str(tmp_path / "lnd"),
+            "--nodes",
+            "60",
+            "--channels",
+            "2",
+            "--port",
+            "0",
+            "--speed",
+            "60",
+        ]
+    )
+    assert code == 0
+    assert served and served[0].ssl_certfile == str(tmp_path / "lnd" / "tls.cert")
+    assert served[0].host == "127.0.0.1"
+    assert "2 channels" in capsys.readouterr().err
