@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from lnpilot.domain.channel_view import ChannelView
 from lnpilot.domain.scores import HEURISTICS, CompositeScore, HeuristicScore
+from lnpilot.scoring.channel_facts import channel_facts
 from lnpilot.scoring.context import ScoringContext
 from lnpilot.scoring.heuristics import (
     activity,
@@ -45,13 +46,14 @@ def combine(
 
 def channel_heuristics(view: ChannelView, context: ScoringContext | None = None) -> dict[str, HeuristicScore]:
     """All eight heuristics for one of our channels."""
+    facts = channel_facts(view)  # forwards walked once, snapshots sorted once
     scores = (
         centrality.score_channel(view, context),
-        liquidity.score_channel(view),
-        activity.score_channel(view),
+        liquidity.score_channel(view, facts),
+        activity.score_channel(view, facts),
         competitiveness.score_channel(view, context),
-        reliability.score_channel(view),
-        age_stability.score_channel(view),
+        reliability.score_channel(view, facts),
+        age_stability.score_channel(view, facts),
         peer_quality.score_channel(view, context),
         network_position.score_channel(view),
     )

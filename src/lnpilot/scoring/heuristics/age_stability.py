@@ -14,6 +14,7 @@ from lnpilot.domain.channel_view import ChannelView
 from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.domain.scores import HeuristicScore
 from lnpilot.scoring._scale import clamp01, to_score, weighted_mean
+from lnpilot.scoring.channel_facts import ChannelFacts, sorted_snapshots
 from lnpilot.scoring.context import ScoringContext
 
 NAME = "age_stability"
@@ -30,7 +31,7 @@ def age_fraction(age_days: float) -> float:
     return clamp01(math.log1p(max(0.0, age_days)) / math.log1p(MATURE_DAYS))
 
 
-def score_channel(view: ChannelView) -> HeuristicScore:
+def score_channel(view: ChannelView, facts: ChannelFacts | None = None) -> HeuristicScore:
     funding_block = view.channel.chan_id >> 40
     height = view.current_block_height
     if height is None or height < funding_block:
@@ -38,7 +39,8 @@ def score_channel(view: ChannelView) -> HeuristicScore:
             NAME, None, "unavailable: current block height unknown (or below the funding block)"
         )
     age_days = (height - funding_block) / BLOCKS_PER_DAY
-    sizes = [s.capacity_sat for s in sorted(view.snapshots, key=lambda s: s.taken_at)]
+    snapshots = facts.snapshots if facts is not None else sorted_snapshots(view)
+    sizes = [s.capacity_sat for s in snapshots]
     capacity_changes = None
     if sizes:
         sizes.append(view.channel.capacity_sat)

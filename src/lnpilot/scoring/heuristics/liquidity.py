@@ -10,6 +10,7 @@ from __future__ import annotations
 from lnpilot.domain.channel_view import ChannelView
 from lnpilot.domain.scores import HeuristicScore
 from lnpilot.scoring._scale import clamp01, stdev, to_score
+from lnpilot.scoring.channel_facts import ChannelFacts, sorted_snapshots
 
 NAME = "liquidity"
 IDEAL_LOCAL_RATIO = 0.5
@@ -29,19 +30,19 @@ def balance_fraction(local_ratio: float) -> float:
     return clamp01(1.0 - excess / (IDEAL_LOCAL_RATIO - TOLERANCE))
 
 
-def balance_volatility(view: ChannelView) -> float | None:
+def balance_volatility(view: ChannelView, facts: ChannelFacts | None = None) -> float | None:
     """Standard deviation of the local ratio over the recent snapshots (None: fewer than two)."""
+    snapshots = facts.snapshots if facts is not None else sorted_snapshots(view)
+    start = view.now - VOLATILITY_WINDOW_S
     ratios = [
-        s.local_balance_sat / s.capacity_sat
-        for s in view.snapshots
-        if s.capacity_sat > 0 and view.now - VOLATILITY_WINDOW_S <= s.taken_at <= view.now
+        s.local_balance_sat / s.capacity_sat for s in snapshots if s.capacity_sat > 0 and s.taken_at >= start
     ]
     if len(ratios) < 2:
         return None
     return stdev(ratios)
 
 
-def score_channel(view: ChannelView) -> HeuristicScore:
+def score_channel(view: ChannelView, facts: ChannelFacts | None = None) -> HeuristicScore:
     chan = view.channel
     if chan.capacity_sat <= 0:
         return HeuristicScore(NAME, None, "unavailable: channel capacity unknown")
@@ -50,7 +51,7 @@ def score_channel(view: ChannelView) -> HeuristicScore:
     reserves = chan.local_chan_reserve_sat + chan.remote_chan_reserve_sat + chan.commit_fee_sat
     # Reserves and the commitment fee can never move, so they never route.
     usable_share = clamp01((chan.capacity_sat - reserves) / chan.capacity_sat)
-    volatility = balance_volatility(view)
+    volatility = balance_volatility(view, facts)
     stability = None if volatility is None else clamp01(1.0 - volatility / VOLATILITY_FULL)
     core = balance if stability is None else BALANCE_WEIGHT * balance + STABILITY_WEIGHT * stability
     components: dict[str, float | None] = {

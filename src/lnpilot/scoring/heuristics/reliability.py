@@ -12,46 +12,42 @@ from __future__ import annotations
 import itertools
 import math
 
-from lnpilot.domain.channel_view import ChannelView
+from lnpilot.domain.channel_view import ChannelSnapshot, ChannelView
 from lnpilot.domain.scores import HeuristicScore
 from lnpilot.scoring._scale import clamp01, to_score, weighted_mean
+from lnpilot.scoring.channel_facts import WINDOW_S, ChannelFacts, channel_facts
 
 NAME = "reliability"
-WINDOW_S = 30 * 86_400
 # Disconnections in the window at which that part falls to 1/e.
 DISCONNECT_SCALE = 4.0
 WEIGHTS: dict[str, float] = {"uptime": 0.4, "active_share": 0.2, "connection": 0.2, "liquidity": 0.2}
 
 
-def _uptime(view: ChannelView) -> float | None:
+def _uptime(view: ChannelView, snapshots: tuple[ChannelSnapshot, ...]) -> float | None:
     chan = view.channel
     if chan.uptime_s is not None and chan.lifetime_s:
         return clamp01(chan.uptime_s / chan.lifetime_s)
-    for snap in sorted(view.snapshots, key=lambda s: s.taken_at, reverse=True):
+    for snap in reversed(snapshots):
         if snap.uptime_s is not None and snap.lifetime_s:
             return clamp01(snap.uptime_s / snap.lifetime_s)
     return None
 
 
-def score_channel(view: ChannelView) -> HeuristicScore:
-    recent = sorted(
-        (s for s in view.snapshots if view.now - WINDOW_S <= s.taken_at <= view.now), key=lambda s: s.taken_at
-    )
+def score_channel(view: ChannelView, facts: ChannelFacts | None = None) -> HeuristicScore:
+    facts = facts or channel_facts(view)
+    start = view.now - WINDOW_S
+    recent = [s for s in facts.snapshots if s.taken_at >= start]
     active_share = disconnections = None
     if len(recent) >= 2:
         active_share = sum(s.active for s in recent) / len(recent)
         disconnections = sum(1 for a, b in itertools.pairwise(recent) if a.active and not b.active)
-    successes = sum(
-        1
-        for f in view.forwards
-        if f.chan_id_out == view.channel.chan_id and view.now - WINDOW_S <= f.timestamp_ns / 1e9 <= view.now
-    )
+    successes = facts.flow.outgoing
     failed = view.failed_for_liquidity
     liquidity = None
     if failed is not None and successes + failed > 0:
         liquidity = successes / (successes + failed)
     parts: dict[str, float | None] = {
-        "uptime": _uptime(view),
+        "uptime": _uptime(view, facts.snapshots),
         "active_share": active_share,
         "connection": None if disconnections is None else math.exp(-disconnections / DISCONNECT_SCALE),
         "liquidity": liquidity,
