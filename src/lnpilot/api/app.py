@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 
 from lnpilot import __version__
-from lnpilot.api.problems import PROBLEM_BASE, PROBLEMS, install_problem_handlers
+from lnpilot.api.problems import (
+    MEDIA_TYPE,
+    PROBLEM_BASE,
+    PROBLEMS,
+    Problem,
+    install_problem_handlers,
+    problem_responses,
+)
 from lnpilot.api.routes import actions, channels, decisions, health, scores
 from lnpilot.api.services import ApiServices
 from lnpilot.logctx import RequestIdMiddleware
@@ -76,4 +85,38 @@ def create_app(settings: Settings, services: ApiServices | None = None) -> FastA
         )
     app.add_middleware(PrometheusMiddleware, metrics=metrics)
     app.add_middleware(RequestIdMiddleware)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's spec, with its generic 422 replaced by the problem+json the handlers really send."""
+    if app.openapi_schema is None:
+        spec = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+            license_info=app.license_info,
+        )
+        invalid = problem_responses("invalid-request")[422]
+        problem_schema = {"$ref": "#/components/schemas/Problem"}
+        for operations in spec.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                if "422" in responses and "application/json" in responses["422"].get("content", {}):
+                    responses["422"] = {
+                        "description": invalid["description"],
+                        "content": {MEDIA_TYPE: {"schema": problem_schema, **_examples(invalid)}},
+                    }
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("Problem", Problem.model_json_schema())
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        app.openapi_schema = spec
+    return app.openapi_schema
+
+
+def _examples(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"examples": entry["content"][MEDIA_TYPE]["examples"]}

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from lnpilot.api.auth import ADMIN, READ, services
 from lnpilot.api.problems import ApiProblem, problem_responses
@@ -18,6 +18,7 @@ from lnpilot.store.records import AuditEntry, TransactionRecord
 from lnpilot.store.repos_execution import SqlTransactionLog
 
 router = APIRouter(prefix="/v1", tags=["actions"])
+DbId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A database id")]
 _MUTATION_PROBLEMS = (
     "unauthenticated",
     "forbidden",
@@ -79,6 +80,9 @@ async def apply(
 ) -> dict[str, Any]:
     from lnpilot.execution.pipeline import decide_and_apply
 
+    known = {"conservative", "balanced", "aggressive", *svc.settings.profiles}
+    if body.profile is not None and body.profile not in known:
+        raise ApiProblem("invalid-input", f"unknown profile; known: {', '.join(sorted(known))}")
     await _audit(svc, caller, "apply", body.mode, body.model_dump())
     async with _executor(svc) as executor:
         return await decide_and_apply(
@@ -113,7 +117,7 @@ async def transactions(
     responses=problem_responses("not-found", *_MUTATION_PROBLEMS),
 )
 async def rollback(
-    tx_id: int, svc: ApiServices = Depends(services), caller: object = ADMIN
+    tx_id: DbId, svc: ApiServices = Depends(services), caller: object = ADMIN
 ) -> dict[str, Any]:
     await _audit(svc, caller, "rollback", f"tx:{tx_id}", {})
     async with _executor(svc) as executor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from lnpilot.api.auth import ADMIN, READ, services
 from lnpilot.api.problems import ApiProblem, problem_responses
@@ -63,7 +63,10 @@ async def agreement(svc: ApiServices = Depends(services)) -> AgreementOut:
     ),
 )
 async def review(
-    decision_id: int, body: ReviewIn, svc: ApiServices = Depends(services), caller: object = ADMIN
+    decision_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    body: ReviewIn,
+    svc: ApiServices = Depends(services),
+    caller: object = ADMIN,
 ) -> ReviewOut:
     now = svc.now()
     async with svc.store.unit_of_work() as uow:
