@@ -243,3 +243,14 @@ async def test_unreachable_node_is_unavailable(tmp_path: Path) -> None:
     async with lnd:
         with pytest.raises(BackendUnavailable, match="connection failed"):
             await lnd.get_info()
+
+
+async def test_payment_that_never_left_is_unavailable_not_unknown(fake: FakeLnd, tmp_path: Path) -> None:
+    other_cert, _ = write_self_signed(tmp_path / "other")
+    async with client(fake, cert=other_cert) as lnd:
+        with pytest.raises(TlsVerificationFailed):
+            await lnd.pay_self("lnbcrt1fake", CHAN_ID, PEER_PUB, 0, 30)
+    async with LndRestBackend("https://127.0.0.1:9", ADMIN, fake.cert_path, retry=FAST) as down:
+        with pytest.raises(BackendUnavailable, match="not sent"):
+            await down.pay_self("lnbcrt1fake", CHAN_ID, PEER_PUB, 0, 30)
+    assert fake.requests == []

@@ -83,7 +83,7 @@ def pinned_tls_context(cert_path: Path | None) -> ssl.SSLContext:
         raise ConfigError(f"TLS certificate {cert_path} cannot be loaded: {exc.__class__.__name__}") from None
 
 
-def _is_tls_failure(exc: BaseException) -> bool:
+def is_tls_failure(exc: BaseException) -> bool:
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, ssl.SSLCertVerificationError | ssl.SSLError):
@@ -175,7 +175,7 @@ async def send_with_retries(
             last = BackendUnavailable(f"{what}: timed out ({exc.__class__.__name__})")
             continue
         except httpx.TransportError as exc:
-            if _is_tls_failure(exc):
+            if is_tls_failure(exc):
                 raise TlsVerificationFailed(
                     f"{what}: the server's TLS certificate is not the pinned one (check LND_TLS_CERT_PATH)"
                 ) from None

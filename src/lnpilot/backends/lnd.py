@@ -15,12 +15,14 @@ from typing import Any
 import httpx
 
 from lnpilot.backends import lnd_wire as wire
-from lnpilot.backends.base import BackendNotFound, Capability, PolicyUpdateFailed
+from lnpilot.backends.base import BackendNotFound, BackendUnavailable, Capability, PolicyUpdateFailed
 from lnpilot.backends.http import (
     DEFAULT_TIMEOUT,
     RetryPolicy,
     Secret,
+    TlsVerificationFailed,
     classify,
+    is_tls_failure,
     pinned_tls_context,
     send_with_retries,
 )
@@ -193,8 +195,6 @@ class LndRestBackend:
         try:
             # The complete policy is idempotent: sending it twice leaves the same state.
             response = await self._request("POST", "/v1/chanpolicy", idempotent=True, body=body)
-        except PolicyUpdateFailed:
-            raise
         except BackendNotFound as exc:
             raise PolicyUpdateFailed(str(exc), reason="UPDATE_FAILURE_NOT_FOUND") from None
         failures = wire.failed_updates(wire.load_json(response.content))
@@ -256,6 +256,13 @@ class LndRestBackend:
                     last = _stream_line(line) or last
                     if last is not None and last.status != PaymentStatus.IN_FLIGHT:
                         break
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # The request never reached the node: nothing was paid, so this is a plain failure.
+            if is_tls_failure(exc):
+                raise TlsVerificationFailed(
+                    "POST /v2/router/send: the server's TLS certificate is not the pinned one"
+                ) from None
+            raise BackendUnavailable(f"POST /v2/router/send: not sent ({exc.__class__.__name__})") from None
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             return PaymentResult(
                 payment_hash=last.payment_hash if last else "",
