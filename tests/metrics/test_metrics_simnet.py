@@ -48,7 +48,7 @@ async def test_a_sync_cycle_on_simnet_moves_the_metrics_and_logs_no_macaroon(
     metrics.set_daemon_up(True)
     store = await Store.open_url(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
     backend = make_backend(settings)
-    server = start_metrics_server(metrics, port=0)
+    server = start_metrics_server(0, metrics=metrics)
     log = get_logger("lnpilot.daemon")
     try:
         job = SyncJob(backend, store, settings.sync)

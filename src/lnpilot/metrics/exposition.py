@@ -9,7 +9,7 @@ from wsgiref.simple_server import WSGIServer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_server
 from prometheus_client.exposition import choose_encoder
 
-from lnpilot.metrics.registry import Metrics
+from lnpilot.metrics.registry import Metrics, default_metrics
 
 
 def render(metrics: Metrics, accept: str | None = None) -> tuple[bytes, str]:
@@ -35,7 +35,9 @@ class MetricsServer:
         self._thread.join(timeout=5)
 
 
-def start_metrics_server(metrics: Metrics, port: int, host: str = "127.0.0.1") -> MetricsServer:
-    """Serve ``metrics`` on ``host:port`` from a daemon thread (loopback unless told otherwise)."""
-    server, thread = start_http_server(port, addr=host, registry=metrics.registry)
+def start_metrics_server(port: int, host: str = "127.0.0.1", metrics: Metrics | None = None) -> MetricsServer:
+    """Serve ``metrics`` (the process-wide instance by default) on ``host:port`` from a daemon thread;
+    loopback unless told otherwise. Port 0 picks a free port (see ``MetricsServer.port``)."""
+    registry = (metrics if metrics is not None else default_metrics()).registry
+    server, thread = start_http_server(port, addr=host, registry=registry)
     return MetricsServer(host=host, port=int(server.server_port), _server=server, _thread=thread)
