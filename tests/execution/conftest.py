@@ -18,3 +18,13 @@ async def txlog(tmp_path: Path) -> AsyncIterator[SqlTransactionLog]:
         yield SqlTransactionLog(store)
     finally:
         await store.close()
+
+
+@pytest.fixture(autouse=True)
+def _logging_to_real_stderr() -> None:
+    """CLI tests elsewhere bind logging to a capture stream that is closed afterwards; rebind it."""
+    import sys
+
+    from lnpilot.logs import configure_logging
+
+    configure_logging("console", "INFO", stream=sys.__stderr__)

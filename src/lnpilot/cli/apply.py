@@ -16,7 +16,7 @@ from rich.table import Table
 from lnpilot.cli.common import console, print_json, settings_from_env
 from lnpilot.errors import InvalidInputError
 from lnpilot.execution.executor import Executor
-from lnpilot.execution.plan import Mode, channel_matches
+from lnpilot.execution.plan import Mode
 from lnpilot.settings import Settings
 
 app = typer.Typer()
@@ -64,39 +64,17 @@ def apply(
         raise InvalidInputError("--mode only applies with --execute; without it apply runs in shadow")
 
     async def body(executor: Executor) -> dict[str, Any]:
-        from lnpilot.decisions.engine import DecisionEngine
-        from lnpilot.execution.from_decisions import actions_from_verdicts
-        from lnpilot.execution.views import live_views
-        from lnpilot.safety.history import ValidationHistory
-        from lnpilot.safety.review import decide_and_validate
-        from lnpilot.safety.validator import PolicyValidator
-        from lnpilot.store.repos_execution import applied_changes_since
+        from lnpilot.execution.pipeline import decide_and_apply
 
-        await executor.reconcile()
-        now = int(time.time())
-        views = await live_views(executor.backend, now)
-        if channel:
-            views = [
-                v
-                for v in views
-                if any(channel_matches(v.channel.chan_id, v.channel.channel_point, s) for s in channel)
-            ]
-        history = ValidationHistory.from_events(
-            await applied_changes_since(executor.txlog.store, now - 86_400)
+        return await decide_and_apply(
+            settings,
+            executor,
+            chosen,
+            int(time.time()),
+            channels=channel,
+            profile=profile,
+            stop_on_error=stop_on_error,
         )
-        reviews, _ = decide_and_validate(
-            views,
-            None,
-            history,
-            DecisionEngine.from_settings(settings, profile),
-            PolicyValidator.from_settings(settings),
-            now,
-        )
-        actions = actions_from_verdicts(
-            [r.verdict for r in reviews], min_rebalance_sat=settings.limits.rebalance_min_amount_sat
-        )
-        batch = await executor.apply(actions, chosen, stop_on_error=stop_on_error)
-        return {"decisions": [r.to_dict() for r in reviews], **batch.to_dict()}
 
     report = _run(settings, body)
     if as_json:
