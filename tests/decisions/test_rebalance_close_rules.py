@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from lnpilot.decisions import BUILTIN, DecisionEngine, DecisionType
 from lnpilot.decisions.close import node_median_rate
+from lnpilot.decisions.signals import measure
 from lnpilot.domain.channel_view import ChannelView, PolicyChange
 from lnpilot.domain.scores import CompositeScore
+from lnpilot.errors import InvalidInputError
 from lnpilot.settings import ChannelOverride, Limits
 from tests.decisions.view_builders import NOW, chan_id_of, forward_out, policy, view
 
@@ -154,7 +158,7 @@ def test_close_vetoed_by_reach_and_score() -> None:
 
 def test_close_needs_history_and_a_median() -> None:
     young = view(1, fee_rate_ppm=100, history_days=20)
-    assert node_median_rate([young], 90) is None
+    assert node_median_rate([(young, measure(young, BUILTIN["balanced"]))], 90) is None
     views = close_state()
     views[0] = view(1, fee_rate_ppm=100, history_days=20)
     d = {x.chan_id: x for x in engine().decide_batch(views, None, NOW)}[chan_id_of(1)]
@@ -162,7 +166,7 @@ def test_close_needs_history_and_a_median() -> None:
 
 
 def test_batch_is_ordered_by_expected_gain() -> None:
-    decisions = engine().decide_batch([*close_state(), *rebalance_state()[1:]], None, NOW)
+    decisions = engine().decide_batch([*close_state(), view(5, local_sat=950_000)], None, NOW)
     gains = [d.expected_gain_msat for d in decisions]
     assert gains == sorted(gains, reverse=True)
     assert decisions[0].type is DecisionType.CLOSE_CHANNEL
@@ -178,3 +182,8 @@ def test_three_profiles_decide_differently_on_the_same_state() -> None:
         for name in ("conservative", "balanced", "aggressive")
     }
     assert len(set(outcomes.values())) == 3
+
+
+def test_duplicate_channels_in_a_batch_are_refused() -> None:
+    with pytest.raises(InvalidInputError, match="appears twice"):
+        engine().decide_batch([view(1), view(1)], None, NOW)

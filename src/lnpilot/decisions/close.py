@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lnpilot.decisions.profiles import Profile
-from lnpilot.decisions.signals import DAY_S, earnings_rate, flow, history_span_s
+from lnpilot.decisions.signals import DAY_S, Measures, earnings_rate
 from lnpilot.decisions.types import CloseParams
 from lnpilot.domain.channel_view import ChannelView
 from lnpilot.domain.scores import CompositeScore
@@ -28,15 +28,13 @@ class CloseProposal:
     gain_msat: int
 
 
-def node_median_rate(views: Iterable[ChannelView], window_days: float) -> float | None:
+def node_median_rate(measured: Iterable[tuple[ChannelView, Measures]], window_days: float) -> float | None:
     """Median earnings rate of the channels whose history covers the window; None below 3 channels."""
     rates = []
-    for view in views:
-        span = history_span_s(view)
-        if span is None or span < window_days * DAY_S or view.channel.capacity_sat <= 0:
+    for view, m in measured:
+        if m.span_s is None or m.span_s < window_days * DAY_S or view.channel.capacity_sat <= 0:
             continue
-        earned = flow(view, window_days * DAY_S).earned_msat
-        rates.append(earnings_rate(earned, view.channel.capacity_sat, window_days))
+        rates.append(earnings_rate(m.close_whole.earned_msat, view.channel.capacity_sat, window_days))
     if len(rates) < MIN_CHANNELS_FOR_MEDIAN:
         return None
     return float(statistics.median(rates))
@@ -47,23 +45,21 @@ def propose_close(
     profile: Profile,
     median_rate: float | None,
     score: CompositeScore | None,
+    m: Measures,
 ) -> CloseProposal:
     if not profile.close_enabled:
         return CloseProposal(None, (), 0.0, 0)
     days = profile.close_window_days
     if median_rate is None:
         return CloseProposal(None, ("missing data: node median earnings rate, close not judged",), 0.0, 0)
-    span = history_span_s(view)
+    span = m.span_s
     if span is None or span < days * DAY_S:
         known = "unknown" if span is None else f"{span / DAY_S:.0f} d"
         return CloseProposal(None, (f"history {known} shorter than the {days:g} d close window",), 0.0, 0)
     capacity = view.channel.capacity_sat
-    whole = flow(view, days * DAY_S)
+    whole = m.close_whole
     rate = earnings_rate(whole.earned_msat, capacity, days)
-    half_s = days * DAY_S / 2
-    first = flow(view, half_s, end_s=view.now - int(half_s))
-    second = flow(view, half_s)
-    half_rates = [earnings_rate(f.earned_msat, capacity, days / 2) for f in (first, second)]
+    half_rates = [earnings_rate(f.earned_msat, capacity, days / 2) for f in (m.close_first, m.close_second)]
     opportunity = int(median_rate * capacity * days)
     shortfall = opportunity - whole.earned_msat
     reopen = profile.reopen_cost_sat * 1000

@@ -7,6 +7,7 @@ one with the largest expected gain wins. Operator rules (exclude, blacklist, pin
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -15,11 +16,12 @@ from lnpilot.decisions.fees import fee_bounds, propose_fee
 from lnpilot.decisions.operator import blacklist_reason, override_for
 from lnpilot.decisions.profiles import Profile, resolve_profile
 from lnpilot.decisions.rebalance import RebalanceSource, propose_rebalance
-from lnpilot.decisions.signals import DAY_S, flow, history_span_s, usable_local_sat
+from lnpilot.decisions.signals import DAY_S, Measures, history_span_s, measure, usable_local_sat
 from lnpilot.decisions.types import CloseParams, Decision, DecisionType, RebalanceParams
 from lnpilot.domain.channel_view import ChannelView
 from lnpilot.domain.graph import RoutingPolicy
 from lnpilot.domain.scores import CompositeScore
+from lnpilot.errors import InvalidInputError
 from lnpilot.settings import Blacklist, ChannelOverride, Limits, Settings
 
 # Share of confidence each kind of input carries when present (sums to 1).
@@ -76,7 +78,13 @@ class DecisionEngine:
         return cls(chosen, settings.limits, settings.channels, settings.blacklist)
 
     # -- batch -------------------------------------------------------------------------------
-    def context(self, views: Sequence[ChannelView]) -> NodeContext:
+    def context(
+        self, views: Sequence[ChannelView], measured: Mapping[int, Measures] | None = None
+    ) -> NodeContext:
+        """The node-wide inputs: rebalance sources (largest spare first) and the median earnings rate."""
+        measured = (
+            measured if measured is not None else {v.channel.chan_id: measure(v, self.profile) for v in views}
+        )
         sources = []
         for view in views:
             if self._operator_block(view) is not None or not view.channel.active or view.policy is None:
@@ -87,7 +95,10 @@ class DecisionEngine:
             spare = usable_local_sat(view) - keep
             if spare > 0:
                 sources.append(RebalanceSource(view.channel.chan_id, spare, view.policy.fee_rate_ppm))
-        median = node_median_rate(views, self.profile.close_window_days)
+        sources.sort(key=lambda s: (-s.spare_sat, s.chan_id))
+        median = node_median_rate(
+            ((v, measured[v.channel.chan_id]) for v in views), self.profile.close_window_days
+        )
         return NodeContext(median, tuple(sources))
 
     def decide_batch(
@@ -98,15 +109,26 @@ class DecisionEngine:
     ) -> list[Decision]:
         """Every channel's decision, largest expected gain first (ties by chan_id).
 
-        Rebalance sources are shared: the most drained channels claim spare liquidity first.
+        Rebalance sources are shared: the most drained channels claim spare liquidity first, and
+        what one rebalance takes is no longer offered to the next.
         """
         scores = scores or {}
-        context = self.context(views)
+        measured = {v.channel.chan_id: measure(v, self.profile) for v in views}
+        if len(measured) != len(views):
+            counts = Counter(v.channel.chan_id for v in views)
+            twice = next(c for c, n in counts.items() if n > 1)
+            raise InvalidInputError(f"channel {twice} appears twice in one batch")
+        context = self.context(views, measured)
         spare = {s.chan_id: s for s in context.sources}
         decisions = []
         for view in sorted(views, key=lambda v: (v.channel.local_ratio, v.channel.chan_id)):
-            ctx = NodeContext(context.median_rate_msat_per_sat_day, tuple(spare.values()))
-            decision = self.decide(view, scores.get(view.channel.chan_id), now, ctx)
+            sources: tuple[RebalanceSource, ...] = ()
+            if view.channel.local_ratio < self.profile.rebalance_trigger_ratio:
+                # Only drained channels look at the sources: keeps the batch linear in channels.
+                sources = tuple(sorted(spare.values(), key=lambda s: (-s.spare_sat, s.chan_id))[:2])
+            ctx = NodeContext(context.median_rate_msat_per_sat_day, sources)
+            chan_id = view.channel.chan_id
+            decision = self._decide(view, scores.get(chan_id), now, ctx, measured[chan_id])
             if decision.rebalance is not None:
                 used = spare[decision.rebalance.source_chan_id]
                 left = used.spare_sat - decision.rebalance.amount_sat
@@ -123,6 +145,17 @@ class DecisionEngine:
         now: int,
         context: NodeContext | None = None,
     ) -> Decision:
+        """One channel. Without a ``context`` (from ``context()``) no rebalance or close is judged."""
+        return self._decide(view, score, now, context, measure(view, self.profile))
+
+    def _decide(
+        self,
+        view: ChannelView,
+        score: CompositeScore | None,
+        now: int,
+        context: NodeContext | None,
+        m: Measures,
+    ) -> Decision:
         blocked = self._operator_block(view)
         if blocked is not None:
             return self._nothing(view, 1.0, (blocked,))
@@ -133,17 +166,15 @@ class DecisionEngine:
             return self._nothing(
                 view, 1.0, ("channel inactive (peer offline): nothing to do until it is back",)
             )
-        coverage, missing = self.coverage(view, score)
+        coverage, missing = self._coverage(view, score, m.span_s)
         reasons = [f"data coverage {coverage:.2f}" + (f" (missing: {', '.join(missing)})" if missing else "")]
         if score is not None and score.composite is not None:
             reasons.append(f"score {score.composite:.0f}/100 ({score.profile})")
         candidates: list[_Candidate] = []
-        fee_candidate = self._fee(view, policy, coverage, now, reasons)
+        fee_candidate = self._fee(view, policy, coverage, now, reasons, m)
         if fee_candidate is not None:
             candidates.append(fee_candidate)
         context = context or NodeContext(None, ())
-        recent = flow(view, self.profile.flow_window_days * DAY_S)
-        budget_flow = flow(view, self.profile.budget_window_days * DAY_S)
         fee_now = fee_candidate.policy.fee_rate_ppm if fee_candidate and fee_candidate.policy else None
         rebalance = propose_rebalance(
             view,
@@ -151,8 +182,8 @@ class DecisionEngine:
             self.profile,
             self.limits,
             context.sources,
-            recent,
-            budget_flow,
+            m.recent,
+            m.budget,
         )
         reasons.extend(rebalance.reasons)
         if rebalance.params is not None:
@@ -162,7 +193,7 @@ class DecisionEngine:
                     DecisionType.REBALANCE, rebalance.gain_msat, confidence, (), rebalance=rebalance.params
                 )
             )
-        close = propose_close(view, self.profile, context.median_rate_msat_per_sat_day, score)
+        close = propose_close(view, self.profile, context.median_rate_msat_per_sat_day, score, m)
         reasons.extend(close.reasons)
         if close.params is not None:
             confidence = coverage * (0.5 + 0.5 * close.strength)
@@ -173,6 +204,11 @@ class DecisionEngine:
 
     def coverage(self, view: ChannelView, score: CompositeScore | None) -> tuple[float, list[str]]:
         """Share of the inputs we actually have (0..1) and the names of those missing."""
+        return self._coverage(view, score, history_span_s(view))
+
+    def _coverage(
+        self, view: ChannelView, score: CompositeScore | None, span: int | None
+    ) -> tuple[float, list[str]]:
         got = 0.0
         missing = []
         if view.competitor_fee_ppm is not None:
@@ -182,7 +218,6 @@ class DecisionEngine:
             missing.append("competitor fee")
         else:
             missing.append("competitor fee")
-        span = history_span_s(view)
         window = self.profile.flow_window_days * DAY_S
         if span is None:
             missing.append("history")
@@ -216,7 +251,13 @@ class DecisionEngine:
         return None
 
     def _fee(
-        self, view: ChannelView, policy: RoutingPolicy, coverage: float, now: int, reasons: list[str]
+        self,
+        view: ChannelView,
+        policy: RoutingPolicy,
+        coverage: float,
+        now: int,
+        reasons: list[str],
+        m: Measures,
     ) -> _Candidate | None:
         cooldown_s = self.limits.cooldown_minutes * 60
         last = max((c.changed_at for c in view.policy_changes), default=None)
@@ -229,8 +270,7 @@ class DecisionEngine:
         if bounds is None:
             reasons.append("bound: channel fee bounds do not intersect the global fee range")
             return None
-        recent = flow(view, self.profile.flow_window_days * DAY_S)
-        proposal = propose_fee(view, policy, self.profile, self.limits, bounds, recent, history_span_s(view))
+        proposal = propose_fee(view, policy, self.profile, self.limits, bounds, m.recent, m.span_s)
         reasons.extend(proposal.reasons)
         if proposal.policy is None:
             return None

@@ -5,8 +5,11 @@ Forward fees are credited to the *outgoing* channel: that is the liquidity the f
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import accumulate
 
+from lnpilot.decisions.profiles import Profile
 from lnpilot.domain.channel_view import ChannelView
 
 DAY_S = 86_400
@@ -46,6 +49,33 @@ def flow(view: ChannelView, window_s: float, *, end_s: int | None = None) -> Flo
     return Flow(int(window_s), out_msat, in_msat, earned, count)
 
 
+def flows(view: ChannelView, windows: tuple[tuple[float, int], ...]) -> tuple[Flow, ...]:
+    """Several ``(window_s, end_s)`` windows from one sort and prefix sums (the hot path of a batch)."""
+    chan_id = view.channel.chan_id
+    rows = sorted(
+        (
+            e.timestamp_ns,
+            e.amt_out_msat if e.chan_id_out == chan_id else 0,
+            e.amt_in_msat if e.chan_id_in == chan_id else 0,
+            e.fee_msat if e.chan_id_out == chan_id else 0,
+            1 if e.chan_id_out == chan_id else 0,
+        )
+        for e in view.forwards
+    )
+    if not rows:
+        return tuple(Flow(int(w), 0, 0, 0, 0) for w, _ in windows)
+    times, *columns = zip(*rows, strict=True)
+    sums = [list(accumulate(column, initial=0)) for column in columns]
+    out: list[Flow] = []
+    for window_s, end_s in windows:
+        end_ns = end_s * 1_000_000_000
+        i = bisect_left(times, end_ns - int(window_s * 1_000_000_000))
+        j = bisect_left(times, end_ns)
+        out_msat, in_msat, earned, count = (s[j] - s[i] for s in sums)
+        out.append(Flow(int(window_s), out_msat, in_msat, earned, count))
+    return tuple(out)
+
+
 def history_span_s(view: ChannelView) -> int | None:
     """How long we have known this channel (so an empty forward list means "idle", not "unknown").
 
@@ -74,3 +104,32 @@ def earnings_rate(earned_msat: int, capacity_sat: int, days: float) -> float:
 def usable_local_sat(view: ChannelView) -> int:
     """Local balance we could actually send: minus our channel reserve, never negative."""
     return max(0, view.channel.local_balance_sat - view.channel.local_chan_reserve_sat)
+
+
+@dataclass(frozen=True, slots=True)
+class Measures:
+    """Every window the rules read, measured once per channel."""
+
+    recent: Flow  # the profile's flow window
+    budget: Flow  # the rebalance budget window
+    close_whole: Flow  # the close window
+    close_first: Flow  # its older half
+    close_second: Flow  # its newer half
+    span_s: int | None  # history_span_s
+
+
+def measure(view: ChannelView, profile: Profile) -> Measures:
+    now = view.now
+    close_s = profile.close_window_days * DAY_S
+    half_s = close_s / 2
+    recent, budget, whole, first, second = flows(
+        view,
+        (
+            (profile.flow_window_days * DAY_S, now),
+            (profile.budget_window_days * DAY_S, now),
+            (close_s, now),
+            (half_s, now - int(half_s)),
+            (half_s, now),
+        ),
+    )
+    return Measures(recent, budget, whole, first, second, history_span_s(view))
