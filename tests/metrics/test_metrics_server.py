@@ -27,6 +27,7 @@ def test_without_an_instance_the_process_wide_metrics_are_served() -> None:
     try:
         text = httpx.get(f"http://127.0.0.1:{server.port}/metrics", timeout=5).text
         assert "# TYPE lnpilot_daemon_up gauge" in text
-        assert text.count("# TYPE ") == sum(1 for _ in default_metrics().registry.collect())
+        families = {f.name for f in default_metrics().registry.collect()}
+        assert all(f"# HELP {name}" in text for name in families) and len(families) == 20
     finally:
         server.close()
