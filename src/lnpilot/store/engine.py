@@ -59,4 +59,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # 32 MiB of page cache (default 2 MiB): bulk forward ingest maintains four B-trees at once.
+    cursor.execute("PRAGMA cache_size=-32768")
     cursor.close()
