@@ -15,7 +15,13 @@ FUNDING = 800_000
 
 
 def _changes(days_ago: list[float]) -> tuple[PolicyChange, ...]:
-    return tuple(PolicyChange(int(NOW - d * DAY), None, policy()) for d in days_ago)
+    return tuple(PolicyChange(int(NOW - d * DAY), policy(50), policy()) for d in days_ago)
+
+
+def test_first_record_of_a_policy_is_no_change() -> None:
+    initial = (PolicyChange(NOW - DAY, None, policy(), source="initial"),)
+    result = age_stability.score_channel(view(current_block_height=FUNDING, policy_changes=initial))
+    assert result.components["policy_changes_30d"] == 0
 
 
 def test_needs_the_block_height() -> None:

@@ -11,6 +11,7 @@ from typer._click import exceptions as typer_errors
 from lnpilot import __version__
 from lnpilot.cli import apikey as apikey_cli
 from lnpilot.cli import apply as apply_cli
+from lnpilot.cli import channels as channels_cli
 from lnpilot.cli import config as config_cli
 from lnpilot.cli import db as db_cli
 from lnpilot.cli import decide as decide_cli
@@ -46,6 +47,7 @@ app.add_typer(decide_cli.app)  # decide
 app.add_typer(vault_cli.app, name="vault")
 app.add_typer(apikey_cli.app, name="apikey")
 app.command("serve")(serve_cli.serve)
+app.command("channels")(channels_cli.channels)
 
 
 def _version(value: bool) -> None:

@@ -136,7 +136,9 @@ def graph_facts(graph: Graph) -> GraphFacts:
     )
 
 
-def build_context(metrics: Iterable[NodeMetrics], graph: Graph | None = None) -> ScoringContext:
+def build_context(
+    metrics: Mapping[str, NodeMetrics] | Iterable[NodeMetrics], graph: Graph | None = None
+) -> ScoringContext:
     """Sort every ranked metric once. With ``graph``, the network fee median is the
     capacity-weighted median of every enabled half-policy and the 90th percentile is over those
     policies; without it (or without policies in it), both come from the nodes' own medians."""

@@ -45,8 +45,11 @@ def score_channel(view: ChannelView, facts: ChannelFacts | None = None) -> Heuri
     if sizes:
         sizes.append(view.channel.capacity_sat)
         capacity_changes = sum(1 for a, b in itertools.pairwise(sizes) if a != b)
+    # The first record of a policy (``old is None``, as the sync job stores it) is no change.
     policy_changes = sum(
-        1 for p in view.policy_changes if view.now - POLICY_WINDOW_S <= p.changed_at <= view.now
+        1
+        for p in view.policy_changes
+        if p.old is not None and view.now - POLICY_WINDOW_S <= p.changed_at <= view.now
     )
     parts: dict[str, float | None] = {
         "age": age_fraction(age_days),

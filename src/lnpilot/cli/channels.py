@@ -1,0 +1,112 @@
+"""``lnpilot channels``: our channels scored from what the sync job stored."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from lnpilot.cli.common import console, print_json, settings_from_env
+from lnpilot.domain.ids import ShortChannelId
+from lnpilot.domain.scores import HEURISTICS, CompositeScore
+from lnpilot.scoring.composite import score_channels
+from lnpilot.scoring.profiles import resolve_profile
+from lnpilot.settings import Settings
+from lnpilot.views import StoredViews, stored_views
+
+_SHORT = {
+    "centrality": "cent",
+    "liquidity": "liq",
+    "activity": "act",
+    "competitiveness": "comp",
+    "reliability": "rel",
+    "age_stability": "age",
+    "peer_quality": "peer",
+    "network_position": "pos",
+}
+
+
+async def _collect(settings: Settings, now: int, block_height: int | None) -> StoredViews:
+    from lnpilot.store import Store
+
+    store = await Store.open(settings)
+    try:
+        return await stored_views(store, now, block_height=block_height)
+    finally:
+        await store.close()
+
+
+def _as_dict(score: CompositeScore, peer: str) -> dict[str, Any]:
+    chan_id = int(score.subject)
+    return {
+        "chan_id": score.subject,
+        "scid": str(ShortChannelId.from_chan_id(chan_id)),
+        "peer": peer,
+        "composite": score.composite,
+        "coverage": score.coverage,
+        "profile": score.profile,
+        "heuristics": {
+            name: {"score": h.score, "reason": h.reason, "components": dict(h.components)}
+            for name, h in score.heuristics.items()
+        },
+    }
+
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def channels(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (every component and reason)."),
+    profile: str | None = typer.Option(None, "--profile", help="Scoring profile (default: settings)."),
+    block_height: int | None = typer.Option(
+        None, "--block-height", min=0, help="Current chain height (default: bound from the graph snapshot)."
+    ),
+) -> None:
+    """Score our channels from the store: eight heuristics and the composite, best first."""
+    settings = settings_from_env()
+    chosen = resolve_profile(profile or settings.profile, settings.profiles)
+    now = int(time.time())
+    stored = asyncio.run(_collect(settings, now, block_height))
+    scores = score_channels(stored.views, chosen, stored.context)
+    peers = {str(v.channel.chan_id): v.channel.remote_pubkey for v in stored.views}
+    if as_json:
+        print_json(
+            {
+                "profile": chosen.name,
+                "computed_at": now,
+                "graph_snapshot_at": stored.graph_snapshot_at,
+                "block_height": stored.block_height,
+                "block_height_source": stored.block_height_source,
+                "channels": [_as_dict(s, peers[s.subject]) for s in scores],
+                "skipped": {str(k): v for k, v in stored.skipped.items()},
+            }
+        )
+        return
+    if not scores and not stored.skipped:
+        console.print("no channels in the store (run lnpilot sync first)")
+        return
+    table = Table(
+        "channel",
+        "peer",
+        "score",
+        "cover",
+        *(_SHORT[h] for h in HEURISTICS),
+        title=f"channels ({chosen.name})",
+    )
+    for score in scores:
+        row = [
+            str(ShortChannelId.from_chan_id(int(score.subject))),
+            peers[score.subject][:12],
+            _cell(score.composite),
+            f"{score.coverage:.2f}",
+        ]
+        table.add_row(*row, *(_cell(score.score_of(h)) for h in HEURISTICS))
+    console.print(table)
+    for chan_id, why in stored.skipped.items():
+        console.print(f"skipped {ShortChannelId.from_chan_id(chan_id)}: {why}")
+    if stored.graph_snapshot_at is None:
+        console.print("no graph snapshot stored: centrality, peer quality and position are unavailable")
