@@ -84,6 +84,8 @@ def test_apply_shadow_then_live_then_rollback(
 
         code, out, _ = _run(capsys, "apply", "--channel", "1x1x1")
         assert code == 0 and "no transaction" in out
+        code, out, _ = _run(capsys, "apply", "--profile", "aggressive")
+        assert code == 0 and "shadow" in out and "decision(s) without action" in out
 
 
 @pytest.mark.parametrize(
