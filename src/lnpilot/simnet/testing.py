@@ -10,7 +10,14 @@ from pathlib import Path
 from lnpilot.simnet.engine import SimConfig, Simulation
 from lnpilot.simnet.faults import Faults
 from lnpilot.simnet.generator import generate_graph
-from lnpilot.simnet.server import BackgroundServer, free_port, prepare_lnddir, uvicorn_config
+from lnpilot.simnet.server import (
+    BackgroundServer,
+    LndDir,
+    SimnetStartError,
+    free_port,
+    prepare_lnddir,
+    uvicorn_config,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,23 @@ def make_simulation(
     return Simulation(generate_graph(nodes, seed=seed), config)
 
 
+def _start(sim: Simulation, lnd: LndDir, faults: Faults, speed: float) -> tuple[BackgroundServer, int]:
+    # A free port can be taken by another process between probing and binding: try a few.
+    for attempt in range(3):
+        port = free_port()
+        server = BackgroundServer(
+            uvicorn_config(sim, lnd, host="127.0.0.1", port=port, faults=faults, speed=speed)
+        )
+        try:
+            server.start()
+        except SimnetStartError:
+            if attempt == 2:
+                raise
+            continue
+        return server, port
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 @contextlib.contextmanager
 def running_simnet(
     lnddir: Path,
@@ -67,11 +91,7 @@ def running_simnet(
     simulation = sim or make_simulation(nodes=nodes, channels=channels, seed=seed, graph_path=graph_path)
     lnd = prepare_lnddir(Path(lnddir))
     faults = Faults()
-    port = free_port()
-    server = BackgroundServer(
-        uvicorn_config(simulation, lnd, host="127.0.0.1", port=port, faults=faults, speed=speed)
-    )
-    server.start()
+    server, port = _start(simulation, lnd, faults, speed)
     try:
         yield SimnetHandle(
             url=f"https://127.0.0.1:{port}",
