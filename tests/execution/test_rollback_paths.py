@@ -163,3 +163,7 @@ async def test_watch_rolls_back_the_bad_change_and_keeps_the_good(txlog: SqlTran
     assert item.result is not None and item.result["auto_rollback"]["verdict"] == "rollback"
     # Judged once: a second pass has nothing left to judge (the rollback itself is not watched).
     assert await check_auto_rollbacks(ex, now_s=T0 + 2 * DAY, **params) == []
+    from lnpilot.execution.watch import check_auto_rollbacks_from_settings
+    from lnpilot.settings import load_settings
+
+    assert await check_auto_rollbacks_from_settings(ex, load_settings(), T0 + 3 * DAY) == []

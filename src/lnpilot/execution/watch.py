@@ -14,6 +14,7 @@ import structlog
 from lnpilot.execution.auto_rollback import RollbackAssessment, Verdict, assess
 from lnpilot.execution.executor import Executor
 from lnpilot.execution.rollback import ROLLBACK_NOTE, RollbackResult, changed_items
+from lnpilot.settings import Settings
 from lnpilot.store.records import TransactionItem, TransactionRecord, TxStatus
 
 log = structlog.get_logger(__name__)
@@ -94,3 +95,17 @@ async def check_auto_rollbacks(
         log.info("auto-rollback verdict", tx_id=record.id, chan_id=item.chan_id, verdict=result.verdict.value)
         outcomes.append(WatchOutcome(record.id, item.chan_id, result, undone))
     return outcomes
+
+
+async def check_auto_rollbacks_from_settings(
+    executor: Executor, settings: Settings, now_s: int
+) -> list[WatchOutcome]:
+    """``check_auto_rollbacks`` with the ``[execution]`` settings (what the daemon calls each cycle)."""
+    ex = settings.execution
+    return await check_auto_rollbacks(
+        executor,
+        now_s=now_s,
+        window_s=int(ex.rollback_window_hours * 3600),
+        drop_threshold=ex.rollback_drop_threshold,
+        min_forwards=ex.rollback_min_forwards,
+    )
