@@ -4,7 +4,7 @@ import math
 from dataclasses import replace
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lnpilot.domain.node import ForwardingEvent
@@ -78,6 +78,7 @@ fwd_strategy = st.builds(
 )
 
 
+@settings(deadline=None)
 @given(st.lists(fwd_strategy, max_size=25), fwd_strategy)
 def test_more_forwards_never_lower_activity(fwds: list[ForwardingEvent], extra: ForwardingEvent) -> None:
     before = activity.score_channel(view(forwards=tuple(fwds))).score
@@ -86,6 +87,7 @@ def test_more_forwards_never_lower_activity(fwds: list[ForwardingEvent], extra: 
     assert 0 <= before <= after <= 100
 
 
+@settings(deadline=None)
 @given(st.lists(fwd_strategy, min_size=1, max_size=10), st.integers(1, 10_000_000))
 def test_bigger_forward_never_lowers_activity(fwds: list[ForwardingEvent], extra_msat: int) -> None:
     bigger = [

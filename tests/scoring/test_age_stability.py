@@ -3,7 +3,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lnpilot.domain.channel_view import ChannelSnapshot, PolicyChange
@@ -65,6 +65,7 @@ def test_node_age_percentile() -> None:
     assert age_stability.score_node(rows[2], ctx).score is None
 
 
+@settings(deadline=None)
 @given(st.integers(0, 200_000), st.integers(0, 200_000), st.lists(st.floats(0, 60), max_size=10))
 def test_older_never_scores_lower(a: int, b: int, changes: list[float]) -> None:
     young, old = sorted((a, b))
@@ -78,6 +79,7 @@ def test_older_never_scores_lower(a: int, b: int, changes: list[float]) -> None:
     assert 0 <= s_young <= s_old <= 100
 
 
+@settings(deadline=None)
 @given(st.lists(st.floats(0, 29), max_size=10), st.floats(0, 29))
 def test_another_policy_change_never_helps(changes: list[float], extra: float) -> None:
     height = FUNDING + 1000

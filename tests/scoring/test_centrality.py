@@ -3,7 +3,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lnpilot.errors import InvalidInputError
@@ -97,6 +97,7 @@ def test_empty_graph_is_an_error() -> None:
 values = st.floats(min_value=0, max_value=1, allow_nan=False)
 
 
+@settings(deadline=None)
 @given(st.lists(values, min_size=1, max_size=30), values)
 def test_bounds_and_monotone_in_betweenness(others: list[float], mine: float) -> None:
     rows = _graph_metrics([*others, mine])

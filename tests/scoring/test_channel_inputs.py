@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lnpilot.domain.graph import Graph, GraphChannel, GraphNode
@@ -17,6 +17,7 @@ def test_weighted_median_hand_computed() -> None:
     assert weighted_median([(5, 0)]) is None
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.floats(0, 1e4), st.floats(0.1, 1e6)), min_size=1, max_size=30))
 def test_weighted_median_is_one_of_the_values(pairs: list[tuple[float, float]]) -> None:
     median = weighted_median(pairs)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lnpilot.scoring.context import build_context
@@ -76,6 +76,7 @@ def test_node_without_network_median() -> None:
 fees = st.integers(0, 20_000)
 
 
+@settings(deadline=None)
 @given(
     fees,
     fees,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lnpilot.domain.scores import HEURISTICS, HeuristicScore
@@ -133,6 +133,7 @@ def test_score_channels_end_to_end() -> None:
 score_values = st.one_of(st.none(), st.floats(0, 100, allow_nan=False))
 
 
+@settings(deadline=None)
 @given(
     st.fixed_dictionaries(dict.fromkeys(HEURISTICS, score_values)), st.sampled_from(sorted(BUILTIN_PROFILES))
 )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lnpilot.domain.channel_view import ChannelSnapshot
@@ -54,6 +54,7 @@ def test_zero_capacity_is_unavailable() -> None:
     assert result.score is None and "capacity" in result.reason
 
 
+@settings(deadline=None)
 @given(st.integers(0, 1_000_000), st.integers(0, 1_000_000))
 def test_bounds_and_farther_from_ideal_never_better(a: int, b: int) -> None:
     near, far = sorted((a, b), key=lambda x: abs(x - 500_000))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lnpilot.domain.graph import Graph, GraphChannel, GraphNode
@@ -59,6 +59,7 @@ def test_node_needs_the_graph() -> None:
     assert result.score is None and "graph" in result.reason
 
 
+@settings(deadline=None)
 @given(st.integers(0, 1000), st.integers(0, 1000), st.integers(1, 1000), st.integers(0, 5))
 def test_more_reach_lost_never_lowers(a: int, b: int, total: int, parallel: int) -> None:
     low, high = sorted((min(a, total), min(b, total)))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lnpilot.scoring.context import build_context
@@ -69,6 +69,7 @@ def test_channel_needs_peer_and_context() -> None:
     )
 
 
+@settings(deadline=None)
 @given(st.floats(0, 1), st.floats(0, 1), st.floats(0, 20_000))
 def test_more_disabled_never_better(a: float, b: float, fee: float) -> None:
     low, high = sorted((a, b))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lnpilot.domain.channel_view import ChannelSnapshot
@@ -56,6 +56,7 @@ def test_failed_for_liquidity() -> None:
     assert reliability.score_channel(view(failed_for_liquidity=0)).score is None
 
 
+@settings(deadline=None)
 @given(st.lists(st.booleans(), min_size=2, max_size=20))
 def test_a_new_outage_never_helps_and_a_new_uptime_never_hurts(pattern: list[bool]) -> None:
     before = reliability.score_channel(view(snapshots=_snaps(pattern))).score
@@ -65,6 +66,7 @@ def test_a_new_outage_never_helps_and_a_new_uptime_never_hurts(pattern: list[boo
     assert 0 <= down <= before <= up <= 100
 
 
+@settings(deadline=None)
 @given(st.integers(0, 10**6), st.integers(1, 10**6))
 def test_more_uptime_never_lowers(up: int, life: int) -> None:
     up = min(up, life)

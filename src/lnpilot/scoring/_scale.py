@@ -80,7 +80,3 @@ def weighted_median(pairs: Iterable[tuple[float, float]]) -> float | None:
         if running >= total / 2:
             return value
     return ordered[-1][0]  # pragma: no cover - float rounding only
-
-
-def missing(names: Sequence[str]) -> str:
-    return ", ".join(names)
