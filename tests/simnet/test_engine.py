@@ -136,3 +136,36 @@ def test_public_graph_contains_our_node_and_live_policy() -> None:
     assert edge.policy_of(ch.peer_pubkey) == ch.peer_policy
     truth = sim.truth()
     assert truth["policy_updates"] == 1
+
+
+def test_a_fee_limit_finds_the_cheapest_fee_route_when_the_best_weighted_one_is_too_dear() -> None:
+    sim = _sim(seed=6)
+    book = sim.book
+    amount = 200_000_000
+    cases = []
+    for out in sim.channels:
+        for back in sim.channels:
+            weighted, cheapest = (
+                book._route(out, back, amount),
+                book._route(out, back, amount, fees_only=True),
+            )
+            if weighted is None or cheapest is None:
+                continue
+            w_fee, c_fee = (sum(h.fee_msat for h in r[0]) for r in (weighted, cheapest))
+            assert c_fee <= w_fee
+            if c_fee < w_fee:
+                cases.append((out, back, c_fee, w_fee))
+    assert cases, "the generated graph must offer a fee/weight trade-off somewhere"
+    out, back, c_fee, w_fee = cases[0]
+    out.local_msat, back.local_msat = out.capacity_sat * 900, back.capacity_sat * 100
+    out.remote_msat = out.capacity_sat * 1000 - out.local_msat
+    back.remote_msat = back.capacity_sat * 1000 - back.local_msat
+    invoice = book.add_invoice(amount)
+    paid = book.pay(
+        invoice.payment_request,
+        outgoing_chan_ids=[out.chan_id],
+        last_hop_pubkey=back.peer_pubkey,
+        fee_limit_msat=(c_fee + w_fee) // 2,
+        allow_self_payment=True,
+    )
+    assert paid.status == "SUCCEEDED" and paid.fee_msat == c_fee

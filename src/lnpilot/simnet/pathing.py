@@ -166,12 +166,16 @@ def _dijkstra(
 class RouteCosts:
     """Shortest route weights for one amount: rows per source, columns per destination node."""
 
-    def __init__(self, edges: EdgeArrays, amount_msat: float) -> None:
+    def __init__(self, edges: EdgeArrays, amount_msat: float, *, fees_only: bool = False) -> None:
+        """``fees_only`` weighs routes by fee alone: the cheapest route a fee limit can admit."""
         self.edges = edges
         self.amount_msat = amount_msat
         self.weight = edges.weights(amount_msat)
         # A payer's own first hop costs no fee, only the risk and attempt terms.
         own = amount_msat * edges.time_lock_delta * RISK_FACTOR + hop_penalty_msat(amount_msat)
+        if fees_only:
+            self.weight = np.where(np.isfinite(self.weight), edges.fees(amount_msat), np.inf)
+            own = np.zeros_like(own)
         self.first_hop = np.where(np.isfinite(self.weight), own, np.inf)
 
     def from_source(self, source: int, *, charge_source: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -119,6 +119,13 @@ class PaymentBook:
                 return payment
             hops, timelock = routed
             fee_msat = sum(h.fee_msat for h in hops)
+            if fee_msat > fee_limit_msat:
+                # LND prunes routes over the fee limit while searching: the cheapest-fee route
+                # is the one it can still find when the best-weighted one costs too much.
+                cheapest = self._route(out, back, value_msat, fees_only=True)
+                if cheapest is not None:
+                    hops, timelock = cheapest
+                    fee_msat = sum(h.fee_msat for h in hops)
             sent_msat = value_msat + fee_msat
             fits = fee_msat <= fee_limit_msat
             if not fits or out.can_send_msat() < sent_msat or back.can_receive_msat() < value_msat:
@@ -151,13 +158,15 @@ class PaymentBook:
                 return ch
         raise PaymentError(f"no channel to last hop {pubkey_hex}")
 
-    def _route(self, out: SimChannel, back: SimChannel, value_msat: int) -> tuple[list[RouteHop], int] | None:
+    def _route(
+        self, out: SimChannel, back: SimChannel, value_msat: int, *, fees_only: bool = False
+    ) -> tuple[list[RouteHop], int] | None:
         """Hops from our node back to it, fees accumulated from the receiver backwards."""
         sim = self.sim
         if out is back or not out.active or not back.active or back.peer_policy.disabled:
             return None
         edges = sim.network.edges
-        costs = RouteCosts(edges, float(value_msat))
+        costs = RouteCosts(edges, float(value_msat), fees_only=fees_only)
         dist, pred = costs.from_source(out.peer_index, charge_source=True)
         if not np.isfinite(dist[back.peer_index]):
             return None
