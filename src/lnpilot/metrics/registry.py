@@ -46,8 +46,8 @@ class _OptionalGauge(Collector):
 class Metrics:
     """The instruments; one instance per process in production, a fresh one per test.
 
-    ``clock`` returns Unix seconds; it is only read at scrape time, to turn the graph snapshot's
-    timestamp into an age.
+    ``clock`` returns Unix seconds; it is read at scrape time (the graph snapshot's age) and when a
+    ``sync_timer`` block ends (the last successful sync's timestamp).
     """
 
     def __init__(self, registry: CollectorRegistry | None = None, clock: Callable[[], float] = time.time):
