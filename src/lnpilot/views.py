@@ -16,7 +16,7 @@ from lnpilot.domain.channel_view import ChannelView
 from lnpilot.domain.graph import Graph
 from lnpilot.domain.node import ForwardingEvent, LocalChannel
 from lnpilot.errors import LnpilotError
-from lnpilot.scoring.channel_inputs import adjacency, competitor_fee, reach_lost
+from lnpilot.scoring.channel_inputs import adjacency, channels_by_node, competitor_fee, reach_lost
 from lnpilot.scoring.context import ScoringContext, build_context
 from lnpilot.store import Store
 
@@ -124,17 +124,15 @@ async def stored_views(
     parallel: dict[str, int] = defaultdict(int)
     for local_chan in locals_:
         parallel[local_chan.remote_pubkey] += 1
+    index = channels_by_node(graph) if graph is not None else {}
+    edges = {c.chan_id: c for c in graph.channels} if graph is not None else {}
     views = []
     for local, policy, changes, snapshots in rows:
         peer = local.remote_pubkey
-        competitors = competitor_fee(graph, peer, ours) if graph is not None else None
+        competitors = competitor_fee(graph, peer, ours, index) if graph is not None else None
         reach = reach_lost(adj, us, peer, REACH_HOPS) if adj is not None and us is not None else None
-        edge_policy = None
-        if graph is not None:
-            for edge in graph.channels:
-                if edge.chan_id == local.chan_id and peer in (edge.node1, edge.node2):
-                    edge_policy = edge.policy_of(peer)
-                    break
+        edge = edges.get(local.chan_id)
+        edge_policy = edge.policy_of(peer) if edge is not None and peer in (edge.node1, edge.node2) else None
         views.append(
             ChannelView(
                 channel=local,

@@ -4,7 +4,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lnpilot.domain.graph import Graph, GraphChannel, GraphNode
-from lnpilot.scoring.channel_inputs import adjacency, competitor_fee, reach_lost, weighted_median
+from lnpilot.scoring.channel_inputs import (
+    adjacency,
+    channels_by_node,
+    competitor_fee,
+    reach_lost,
+    weighted_median,
+)
 from tests.scoring.scoring_builders import policy, pubkey
 
 
@@ -56,6 +62,9 @@ def test_competitor_fee_uses_the_other_side_policy() -> None:
     result = competitor_fee(graph, PEER, exclude_chan_ids={graph.channels[0].chan_id})
     assert result.channel_count == 2
     assert result.fee_ppm == 50.0  # 3M sat at 50 ppm outweighs 1M at 400
+    indexed = competitor_fee(graph, PEER, {graph.channels[0].chan_id}, channels_by_node(graph))
+    assert indexed == result
+    assert competitor_fee(graph, pubkey(42), (), channels_by_node(graph)) == competitor_fee(graph, pubkey(42))
     disabled = _graph(_chan(1, 2, 1, fee_a=None))
     assert competitor_fee(disabled, PEER) == competitor_fee(_graph(_chan(1, 2, 3)), PEER)
 

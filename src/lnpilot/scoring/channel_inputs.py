@@ -9,10 +9,18 @@ from collections import defaultdict, deque
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from lnpilot.domain.graph import Graph
+from lnpilot.domain.graph import Graph, GraphChannel
 from lnpilot.scoring._scale import weighted_median
 
-__all__ = ["CompetitorFee", "Reach", "adjacency", "competitor_fee", "reach_lost", "weighted_median"]
+__all__ = [
+    "CompetitorFee",
+    "Reach",
+    "adjacency",
+    "channels_by_node",
+    "competitor_fee",
+    "reach_lost",
+    "weighted_median",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,14 +29,31 @@ class CompetitorFee:
     channel_count: int
 
 
-def competitor_fee(graph: Graph, peer: str, exclude_chan_ids: Collection[int] = ()) -> CompetitorFee:
+def channels_by_node(graph: Graph) -> dict[str, list[GraphChannel]]:
+    """node -> its channels: build once when asking about many peers of the same graph."""
+    index: dict[str, list[GraphChannel]] = defaultdict(list)
+    for chan in graph.channels:
+        index[chan.node1].append(chan)
+        if chan.node2 != chan.node1:
+            index[chan.node2].append(chan)
+    return index
+
+
+def competitor_fee(
+    graph: Graph,
+    peer: str,
+    exclude_chan_ids: Collection[int] = (),
+    index: Mapping[str, list[GraphChannel]] | None = None,
+) -> CompetitorFee:
     """Capacity-weighted median of what other nodes charge to forward *into* ``peer``.
 
     For every enabled channel X-peer (ours excluded), X's own policy on it is what a sender pays X
-    to reach the peer: the price we compete with.
+    to reach the peer: the price we compete with. ``index`` (from ``channels_by_node``) avoids a
+    scan of the whole graph per peer.
     """
     pairs = []
-    for chan in graph.channels:
+    candidates = index.get(peer, []) if index is not None else graph.channels
+    for chan in candidates:
         if chan.chan_id in exclude_chan_ids or peer not in (chan.node1, chan.node2):
             continue
         other = chan.other(peer)
