@@ -117,3 +117,35 @@ async def test_rate_limit_answers_429_with_retry_after(tmp_path: Path) -> None:
     finally:
         await client.aclose()
         await services.aclose()
+
+
+async def test_fast_path_keeps_the_route_contract(tmp_path: Path) -> None:
+    client, services = await make_api(tmp_path, public_reads=False, scores=3)
+    try:
+        async with services.store.unit_of_work() as uow:
+            _, key = await uow.api_keys.create("r", "read", 1)
+        path = f"/v1/scores/nodes/{pubkey(2)}"
+        first = await client.get(path, headers={"X-API-Key": key})  # the route fills the cache
+        cached = await client.get(path, headers={"Authorization": f"Bearer {key}"})  # the fast path
+        assert first.status_code == cached.status_code == 200 and first.content == cached.content
+        assert cached.headers["x-request-id"]
+        anonymous = await client.get(path)
+        assert anonymous.status_code == 401 and anonymous.headers["content-type"] == PROBLEM
+        wrong = await client.get(path, headers={"X-API-Key": "lnp_nope"})
+        assert wrong.status_code == 401 and wrong.json()["type"].endswith("/invalid-api-key")
+        other_query = await client.get(
+            path, params={"profile": "balanced", "x": "1"}, headers={"X-API-Key": key}
+        )
+        assert other_query.status_code == 200  # falls through to the route
+        metrics = (await client.get("/metrics")).text
+        line = next(
+            m
+            for m in metrics.splitlines()
+            if m.startswith("lnpilot_api_requests_total{")
+            and "/v1/scores/nodes/{pubkey}" in m
+            and 'status="200"' in m
+        )
+        assert float(line.rsplit(" ", 1)[1]) == 3.0
+    finally:
+        await client.aclose()
+        await services.aclose()

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from lnpilot import __version__
+from lnpilot.api.fastpath import CachedScoreFastPath
 from lnpilot.api.problems import (
     MEDIA_TYPE,
     PROBLEM_BASE,
@@ -83,6 +84,7 @@ def create_app(settings: Settings, services: ApiServices | None = None) -> FastA
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
         )
+    app.add_middleware(CachedScoreFastPath)  # innermost: metrics and request ids still wrap it
     app.add_middleware(PrometheusMiddleware, metrics=metrics)
     app.add_middleware(RequestIdMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -110,7 +112,22 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                         "description": invalid["description"],
                         "content": {MEDIA_TYPE: {"schema": problem_schema, **_examples(invalid)}},
                     }
-        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        components = spec.setdefault("components", {})
+        # Auth is checked in one dependency that reads the headers itself; document it here.
+        components["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "An lnpilot API key."},
+            "apiKey": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-API-Key",
+                "description": "An lnpilot API key.",
+            },
+        }
+        for path, operations in spec.get("paths", {}).items():
+            if path.startswith("/v1/"):
+                for operation in operations.values():
+                    operation["security"] = [{"bearer": []}, {"apiKey": []}]
+        schemas = components.setdefault("schemas", {})
         schemas.setdefault("Problem", Problem.model_json_schema())
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)

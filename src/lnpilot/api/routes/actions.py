@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
-from lnpilot.api.auth import ADMIN, READ, services
+from lnpilot.api.auth import ADMIN, READ, Ctx
 from lnpilot.api.problems import ApiProblem, problem_responses
 from lnpilot.api.schemas import ApplyIn, TransactionItemOut, TransactionOut
 from lnpilot.api.services import ApiServices
@@ -75,15 +75,14 @@ async def _audit(svc: ApiServices, caller: object, action: str, target: str, det
     "done and changes nothing.",
     responses=problem_responses("invalid-request", *_MUTATION_PROBLEMS),
 )
-async def apply(
-    body: ApplyIn, svc: ApiServices = Depends(services), caller: object = ADMIN
-) -> dict[str, Any]:
+async def apply(body: ApplyIn, ctx: Ctx = ADMIN) -> dict[str, Any]:
+    svc = ctx.svc
     from lnpilot.execution.pipeline import decide_and_apply
 
     known = {"conservative", "balanced", "aggressive", *svc.settings.profiles}
     if body.profile is not None and body.profile not in known:
         raise ApiProblem("invalid-input", f"unknown profile; known: {', '.join(sorted(known))}")
-    await _audit(svc, caller, "apply", body.mode, body.model_dump())
+    await _audit(svc, ctx.caller, "apply", body.mode, body.model_dump())
     async with _executor(svc) as executor:
         return await decide_and_apply(
             svc.settings,
@@ -101,11 +100,11 @@ async def apply(
     response_model=list[TransactionOut],
     summary="The transaction log, newest first",
     responses=problem_responses("invalid-request", "rate-limited", "invalid-api-key"),
-    dependencies=[READ],
 )
 async def transactions(
-    limit: Annotated[int, Query(ge=1, le=500)] = 50, svc: ApiServices = Depends(services)
+    limit: Annotated[int, Query(ge=1, le=500)] = 50, ctx: Ctx = READ
 ) -> list[TransactionOut]:
+    svc = ctx.svc
     return [_tx_out(r) for r in await SqlTransactionLog(svc.store).recent(limit=limit)]
 
 
@@ -116,10 +115,9 @@ async def transactions(
     "verified by reading it back from the node.",
     responses=problem_responses("not-found", *_MUTATION_PROBLEMS),
 )
-async def rollback(
-    tx_id: DbId, svc: ApiServices = Depends(services), caller: object = ADMIN
-) -> dict[str, Any]:
-    await _audit(svc, caller, "rollback", f"tx:{tx_id}", {})
+async def rollback(tx_id: DbId, ctx: Ctx = ADMIN) -> dict[str, Any]:
+    svc = ctx.svc
+    await _audit(svc, ctx.caller, "rollback", f"tx:{tx_id}", {})
     async with _executor(svc) as executor:
         result = await executor.rollback(tx_id)
     return result.to_dict()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from lnpilot.api.auth import READ, services
+from lnpilot.api.auth import READ, Ctx
 from lnpilot.api.problems import ApiProblem, problem_responses
 from lnpilot.api.schemas import ChannelOut, DecisionOut, ScoreOut
-from lnpilot.api.services import ApiServices
 from lnpilot.domain.ids import ShortChannelId
 from lnpilot.errors import InvalidInputError
 from lnpilot.store.records import DecisionRecord, TrackedChannel
@@ -52,11 +51,11 @@ async def _channel_out(uow: UnitOfWork, channel: TrackedChannel, profile: str) -
     description="Every channel the sync job has seen (open ones unless `include_closed`), with its latest "
     "channel score and the latest decision taken on it.",
     responses=problem_responses("rate-limited", "invalid-api-key"),
-    dependencies=[READ],
 )
 async def list_channels(
-    include_closed: bool = False, profile: str = "balanced", svc: ApiServices = Depends(services)
+    include_closed: bool = False, profile: str = "balanced", ctx: Ctx = READ
 ) -> list[ChannelOut]:
+    svc = ctx.svc
     async with svc.store.unit_of_work() as uow:
         return [await _channel_out(uow, c, profile) for c in await uow.channels.all(include_closed)]
 
@@ -67,11 +66,9 @@ async def list_channels(
     summary="The latest recommendation for one channel",
     description="`chan_id` is LND's uint64 id or a short channel id (`BLOCKxTXxOUT`).",
     responses=problem_responses("invalid-input", "channel-not-found", "rate-limited", "invalid-api-key"),
-    dependencies=[READ],
 )
-async def recommendation(
-    chan_id: str, profile: str = "balanced", svc: ApiServices = Depends(services)
-) -> ChannelOut:
+async def recommendation(chan_id: str, profile: str = "balanced", ctx: Ctx = READ) -> ChannelOut:
+    svc = ctx.svc
     try:
         cid = ShortChannelId.parse(chan_id).chan_id
     except InvalidInputError as exc:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
-from lnpilot.api.auth import ADMIN, READ, services
+from lnpilot.api.auth import ADMIN, READ, Ctx
 from lnpilot.api.problems import ApiProblem, problem_responses
 from lnpilot.api.routes.channels import decision_out
 from lnpilot.api.schemas import AgreementByType, AgreementOut, DecisionOut, ReviewIn, ReviewOut
-from lnpilot.api.services import ApiServices
 from lnpilot.errors import NotFoundError
 from lnpilot.store.records import AuditEntry, ExpertReview
 
@@ -25,14 +24,14 @@ DecisionType = Annotated[
     response_model=list[DecisionOut],
     summary="Decisions, newest first",
     responses=problem_responses("invalid-request", "rate-limited", "invalid-api-key"),
-    dependencies=[READ],
 )
 async def list_decisions(
     since: Annotated[int | None, Query(ge=0, description="Unix seconds")] = None,
     type: DecisionType = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    svc: ApiServices = Depends(services),
+    ctx: Ctx = READ,
 ) -> list[DecisionOut]:
+    svc = ctx.svc
     async with svc.store.unit_of_work() as uow:
         return [decision_out(r) for r in await uow.decisions.search(since=since, type=type, limit=limit)]
 
@@ -42,9 +41,9 @@ async def list_decisions(
     response_model=AgreementOut,
     summary="How often experts agreed with the shadow decisions",
     responses=problem_responses("rate-limited", "invalid-api-key"),
-    dependencies=[READ],
 )
-async def agreement(svc: ApiServices = Depends(services)) -> AgreementOut:
+async def agreement(ctx: Ctx = READ) -> AgreementOut:
+    svc = ctx.svc
     async with svc.store.unit_of_work() as uow:
         rows = await uow.decisions.agreement()
     by_type = [AgreementByType(type=t, reviews=n, agreed=a, rate=a / n if n else None) for t, n, a in rows]
@@ -65,9 +64,9 @@ async def agreement(svc: ApiServices = Depends(services)) -> AgreementOut:
 async def review(
     decision_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
     body: ReviewIn,
-    svc: ApiServices = Depends(services),
-    caller: object = ADMIN,
+    ctx: Ctx = ADMIN,
 ) -> ReviewOut:
+    svc = ctx.svc
     now = svc.now()
     async with svc.store.unit_of_work() as uow:
         try:
@@ -75,7 +74,7 @@ async def review(
         except NotFoundError as exc:
             raise ApiProblem("not-found", str(exc)) from exc
         await uow.audit.add(
-            AuditEntry(now, getattr(caller, "key_name", None) or "api", "review", f"decision:{decision_id}")
+            AuditEntry(now, ctx.caller.key_name or "api", "review", f"decision:{decision_id}")
         )
     return ReviewOut(
         id=review_id, decision_id=decision_id, agree=body.agree, notes=body.notes, reviewed_at=now

@@ -6,10 +6,10 @@ import base64
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from lnpilot.api.auth import READ, services
+from lnpilot.api.auth import READ, Ctx
 from lnpilot.api.problems import ApiProblem, problem_responses
 from lnpilot.api.schemas import BatchIn, BatchOut, RankingItem, RankingPage, ScoreOut, SortKey
 from lnpilot.api.services import ApiServices
@@ -28,17 +28,17 @@ _TTL_S = 300.0
     "rank by composite and the time of the scoring run. Served from the cache (5 minutes, invalidated "
     "when scores are recomputed).",
     responses=problem_responses("malformed-pubkey", "node-not-found", "rate-limited", "invalid-api-key"),
-    dependencies=[READ],
 )
 async def node_score(
     pubkey: Annotated[str, Path(description="66 hex characters, 02/03 prefix", examples=["02" + "ab" * 32])],
     profile: Annotated[str, Query(description="Scoring profile")] = "balanced",
-    svc: ApiServices = Depends(services),
+    ctx: Ctx = READ,
 ) -> Response:
+    svc = ctx.svc
     if not is_pubkey(pubkey):
         raise ApiProblem("malformed-pubkey", "a node key is 66 lowercase hex characters starting 02 or 03")
     # The whole answer is cached (rank included) so a hot key costs two cache reads.
-    key = f"api:v{await svc.scores.version()}:node:{profile}:{pubkey}"
+    key = await node_score_key(svc, profile, pubkey)
     body = await svc.scores.cache.get(key)
     if body is None:
         score = await svc.scores.latest(svc.store, pubkey, "node", profile)
@@ -49,6 +49,11 @@ async def node_score(
         body = ScoreOut.of(score, rank).model_dump_json().encode()
         await svc.scores.cache.set(key, body, _TTL_S)
     return Response(body, media_type="application/json")
+
+
+async def node_score_key(svc: ApiServices, profile: str, pubkey: str) -> str:
+    """Cache key of a node's whole answer; shared with the ASGI fast path (``api.fastpath``)."""
+    return f"api:v{await svc.scores.version()}:node:{profile}:{pubkey}"
 
 
 def _encode_cursor(offset: int, sort: str, profile: str) -> str:
@@ -75,7 +80,6 @@ def _decode_cursor(cursor: str, sort: str, profile: str) -> int:
     description="Stable order (value descending, then public key); cursor pagination; `min_score` stops "
     "the listing at the first node below it.",
     responses=problem_responses("invalid-request", "invalid-input", "rate-limited", "invalid-api-key"),
-    dependencies=[READ],
 )
 async def rankings(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -83,8 +87,9 @@ async def rankings(
     sort: SortKey = "composite",
     min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     profile: str = "balanced",
-    svc: ApiServices = Depends(services),
+    ctx: Ctx = READ,
 ) -> RankingPage:
+    svc = ctx.svc
     offset = _decode_cursor(cursor, sort, profile) if cursor else 0
     scores = await svc.scores.ranking(svc.store, sort, "node", profile, limit + 1, offset)
     items: list[RankingItem] = []
@@ -113,9 +118,9 @@ async def rankings(
     summary="Scores of up to 1,000 nodes at once",
     description="Found scores (without rank, to keep the call cheap) and the list of unknown keys.",
     responses=problem_responses("invalid-request", "malformed-pubkey", "rate-limited", "invalid-api-key"),
-    dependencies=[READ],
 )
-async def batch(body: BatchIn, profile: str = "balanced", svc: ApiServices = Depends(services)) -> BatchOut:
+async def batch(body: BatchIn, profile: str = "balanced", ctx: Ctx = READ) -> BatchOut:
+    svc = ctx.svc
     bad = [k for k in body.pubkeys if not is_pubkey(k)]
     if bad:
         raise ApiProblem("malformed-pubkey", f"{len(bad)} malformed key(s), first: {bad[0][:80]!r}")
