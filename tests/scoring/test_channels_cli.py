@@ -143,3 +143,35 @@ def test_channels_empty_store(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["channels"]) == 0
     assert "no channels in the store" in capsys.readouterr().out
     assert main(["channels", "--profile", "nope"]) == 1
+
+
+def test_unreadable_stored_graph_scores_without_graph_inputs(capsys: pytest.CaptureFixture[str]) -> None:
+    async def fill() -> None:
+        now = int(time.time())
+        await _fill(now, with_graph=False)
+        store = await Store.open(load_settings())
+        try:
+            async with store.unit_of_work() as uow:
+                snap_id = await uow.graph.add_snapshot(now - 60, "test", 1, 0, 0, raw=b"not a graph")
+                await uow.graph.add_metrics(snap_id, now - 60, [graph_metrics.compute_metrics(_graph())[B]])
+        finally:
+            await store.close()
+
+    asyncio.run(fill())
+    out = _run_json(capsys)
+    row = next(r for r in out["channels"] if r["chan_id"] == str(OUR_B))
+    # Metrics are stored (centrality ranks B among the one stored node), but no graph: no reach,
+    # no competitors, no block height.
+    assert row["heuristics"]["centrality"]["score"] is not None
+    assert row["heuristics"]["network_position"]["score"] is None
+    assert row["heuristics"]["competitiveness"]["components"]["competitor_fee_ppm"] is None
+    assert out["block_height"] is None
+
+
+def test_graph_helpers() -> None:
+    from lnpilot.views import newest_funding_block, our_pubkey
+
+    assert newest_funding_block(Graph({}, ())) is None
+    assert newest_funding_block(_graph()) == HEIGHT
+    assert our_pubkey(_graph(), [_local(UNSEEN, D, 1, 1)]) is None
+    assert our_pubkey(_graph(), [_local(UNSEEN, D, 1, 1), _local(OUR_C, C, 1, 1)]) == US
