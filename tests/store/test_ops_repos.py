@@ -71,6 +71,9 @@ async def test_expert_reviews(store: Store) -> None:
     async with store.unit_of_work() as uow:
         reviews = await uow.decisions.reviews(decision_id)
         assert [(r.agree, r.notes) for r in reviews] == [(True, "sensible"), (False, "too fast")]
+        other = await uow.decisions.add(_decision(200, "rebalance"))
+        await uow.decisions.add_review(ExpertReview(other, agree=True, notes="", reviewed_at=210))
+        assert await uow.decisions.agreement() == [("rebalance", 1, 1), ("set_fee", 2, 1)]
 
 
 def _tx(now: int = 100) -> TransactionRecord:

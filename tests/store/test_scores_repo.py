@@ -80,3 +80,18 @@ async def test_bad_subject_kind_rejected(store: Store) -> None:
         with pytest.raises(InvalidInputError):
             await uow.scores.add(score(pubkey(1), 1.0, 1), subject_kind="planet")
         assert await uow.scores.add_many([]) == 0
+
+
+async def test_rank_of_matches_the_ranking(store: Store) -> None:
+    async with store.unit_of_work() as uow:
+        for i, value in enumerate([50.0, 90.0, 50.0, 10.0]):
+            await uow.scores.add(score(pubkey(i), value, 100, centrality=100.0 - value))
+        unscored = score(pubkey(9), None, 100)
+        await uow.scores.add(unscored)
+    async with store.unit_of_work() as uow:
+        for by in ("composite", "centrality"):
+            ranking = await uow.scores.ranking(by=by)
+            assert [await uow.scores.rank_of(s, by=by) for s in ranking] == list(range(1, len(ranking) + 1))
+        assert await uow.scores.rank_of(unscored) is None
+        with pytest.raises(InvalidInputError):
+            await uow.scores.rank_of(unscored, by="nope")

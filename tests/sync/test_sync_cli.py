@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from pathlib import Path
@@ -31,40 +32,45 @@ def simnet_cli(
     return simnet
 
 
-async def test_sync_then_status(simnet_cli: SimnetHandle, capsys: pytest.CaptureFixture[str]) -> None:
-    await advance(simnet_cli, DAY)
-    truth = await truth_forwards(simnet_cli)
-    assert await _main(["sync"]) == 0
+def test_sync_then_status(simnet_cli: SimnetHandle, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(advance(simnet_cli, DAY))
+    truth = asyncio.run(truth_forwards(simnet_cli))
+    assert main(["sync"]) == 0
     out = capsys.readouterr().out
     assert f"{len(truth)} new of {len(truth)} read" in out and "snapshot 1" in out
-    assert await _main(["sync", "--json"]) == 0
+    assert main(["sync", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["forwards_added"] == 0
-    assert await _main(["status", "--json"]) == 0
+    assert main(["sync", "--no-graph"]) == 0
+    assert "0 new of" in capsys.readouterr().out
+    assert main(["status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     info = simnet_cli.sim.node
     assert status["backend"]["pubkey"] == info.pub_key and status["backend"]["alias"] == info.alias
     assert status["backend"]["channels"] == len(simnet_cli.sim.channels) == status["counts"]["channels"]
     assert status["counts"]["forwarding_events"] == len(truth)
     assert set(status["last_sync"]) == {"channels", "fee_report", "forwards", "closed_channels", "graph"}
-    assert await _main(["status"]) == 0
-    assert "last sync: forwards" in capsys.readouterr().out
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "last sync: forwards" in out and info.alias in out
 
 
-async def test_sync_only_and_unknown_kind(
-    simnet_cli: SimnetHandle, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert await _main(["sync", "--only", "bogus"]) == 1
+def test_sync_only_and_unknown_kind(simnet_cli: SimnetHandle, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sync", "--only", "bogus"]) == 1
     assert "unknown kind bogus" in capsys.readouterr().err
-    assert await _main(["sync", "--only", "channels", "--json"]) == 0
+    assert main(["sync", "--only", "channels", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["channels"] == len(simnet_cli.sim.channels) and report["forwards_fetched"] == 0
 
 
-async def _main(argv: list[str]) -> int:
-    # The CLI runs its own event loop; keep it off this test's loop (simnet serves from a thread).
-    import asyncio
-
-    return await asyncio.to_thread(main, argv)
+def test_status_reports_a_refusing_backend(
+    simnet_cli: SimnetHandle, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The invoice macaroon may not read node info: status says so and still shows the database.
+    monkeypatch.setenv("LND_MACAROON_PATH", str(simnet_cli.invoice_macaroon_path))
+    assert main(["status", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "error" in data["backend"] and data["database"] == "sqlite"
+    assert simnet_cli.macaroon_hex("invoice") not in data["backend"]["error"]
 
 
 class _ChannelsOnly(LndRestBackend):
