@@ -62,6 +62,7 @@ class MemoryNode:
         return PolicyUpdateResult(channel_point, new, applied, dict(differences(new, applied)))
 
     async def list_channels(self) -> list[LocalChannel]:
+        self._maybe_fail()
         return [
             LocalChannel(i + 1, cp, PEER, 1_000_000, 500_000, 500_000, True)
             for i, cp in enumerate(self.policies)

@@ -160,3 +160,13 @@ async def test_unknown_mode_is_rejected(txlog: SqlTransactionLog) -> None:
 
     with pytest.raises(InvalidInputError):
         await executor(node(), txlog).apply([], "turbo")
+
+
+async def test_rebalance_into_an_unknown_channel_fails_cleanly(txlog: SqlTransactionLog) -> None:
+    n = node()
+    order = RebalanceOrder(999, "99" * 32 + ":0", 1, 100_000, 500_000)
+    (r,) = (await executor(n, txlog).apply([order], Mode.LIVE)).results
+    assert r.status is ItemStatus.FAILED and "not one of ours" in r.detail
+    n.transient_failures = 100
+    (r,) = (await executor(n, txlog, max_retries=0).apply([order], Mode.LIVE)).results
+    assert r.status is ItemStatus.FAILED and "channel list" in r.detail

@@ -17,7 +17,6 @@ import structlog
 from lnpilot.backends.base import (
     BackendError,
     BackendUnavailable,
-    CapabilityMissing,
     NodeBackend,
     PolicyUpdateFailed,
 )
@@ -25,12 +24,7 @@ from lnpilot.domain.graph import RoutingPolicy
 from lnpilot.execution.actions import Action, ActionKind, PolicyChange, RebalanceOrder
 from lnpilot.execution.crash import crash_point
 from lnpilot.execution.plan import Mode, PlannedAction, plan_batch
-from lnpilot.execution.rebalance import (
-    RebalanceResult,
-    channel_earnings_msat,
-    require_rebalance_capability,
-    run_rebalance,
-)
+from lnpilot.execution.rebalance_step import execute_rebalance, requested_json
 from lnpilot.execution.reconcile import ReconcileOutcome, reconcile
 from lnpilot.execution.results import BatchResult, ChannelResult, ItemStatus
 from lnpilot.execution.verify import differences, policy_json, same_policy
@@ -112,7 +106,7 @@ class Executor:
 
     async def reconcile(self) -> list[ReconcileOutcome]:
         """Settle transactions an earlier run left in flight; safe to call any time."""
-        outcomes = await reconcile(self.backend, self.txlog, self.now, self._retry)
+        outcomes = await reconcile(self.backend, self.txlog, self.now, self.retry)
         self._reconciled = True
         return outcomes
 
@@ -155,7 +149,7 @@ class Executor:
         if isinstance(action, PolicyChange):
             return await self._policy(tx_id, action)
         if isinstance(action, RebalanceOrder):
-            return await self._rebalance(tx_id, action)
+            return await execute_rebalance(self, tx_id, action)
         # plan_batch never makes a close real: the backend protocol has no close operation.
         raise AssertionError("close actions are never executed")  # pragma: no cover
 
@@ -168,7 +162,7 @@ class Executor:
             await self.txlog.set_status(tx_id, TxStatus.IN_FLIGHT, self.now())
         await self.txlog.set_status(tx_id, status, self.now())
 
-    async def _retry(self, call: Callable[[], Awaitable[T]]) -> T:
+    async def retry(self, call: Callable[[], Awaitable[T]]) -> T:
         """Retry transient backend failures with exponential backoff; everything else propagates."""
         for attempt in range(self.max_retries + 1):
             try:
@@ -233,7 +227,7 @@ class Executor:
             return ChannelResult(change.chan_id, cp, kind, status, detail, item_id=item)
 
         try:
-            live = await self._retry(lambda: self.backend.get_policy(cp))
+            live = await self.retry(lambda: self.backend.get_policy(cp))
         except BackendError as exc:
             return await finish(ItemStatus.FAILED, f"could not read the live policy: {exc}", None)
         if same_policy(live, change.policy):
@@ -250,7 +244,7 @@ class Executor:
         )
         crash_point("logged")
         try:
-            update = await self._retry(lambda: self.backend.update_channel_policy(cp, change.policy))
+            update = await self.retry(lambda: self.backend.update_channel_policy(cp, change.policy))
         except PolicyUpdateFailed as exc:
             reason = exc.reason or str(exc)
             # LND reports refusals in failed_updates: nothing changed on the node.
@@ -306,90 +300,10 @@ class Executor:
             change.chan_id, change.channel_point, ActionKind.POLICY, status, detail, changed, mismatches, item
         )
 
-    async def _rebalance(self, tx_id: int, order: RebalanceOrder) -> ChannelResult:
-        kind, cp = ActionKind.REBALANCE, order.channel_point
-        requested = _requested(order)
-        try:
-            require_rebalance_capability(self.backend)
-        except CapabilityMissing as exc:
-            result = {"status": ItemStatus.REFUSED.value, "kind": kind.value, "detail": str(exc)}
-            item = await self.txlog.add_item(tx_id, order.chan_id, cp, requested, None, result, self.now())
-            return ChannelResult(order.chan_id, cp, kind, ItemStatus.REFUSED, str(exc), item_id=item)
-        peer = order.target_peer_pubkey or await self._peer_of(order.target_chan_id)
-        item = await self.txlog.add_item(
-            tx_id,
-            order.chan_id,
-            cp,
-            requested,
-            None,
-            {"status": ItemStatus.IN_FLIGHT.value, "kind": kind.value},
-            self.now(),
-        )
-        crash_point("logged")
-        outcome = await run_rebalance(self.backend, order, peer)
-        earnings = await self._earnings(order.target_chan_id)
-        outcome = RebalanceResult(
-            outcome.order, outcome.moved_sat, outcome.fee_msat, outcome.attempts, outcome.error, earnings
-        )
-        status = ItemStatus.APPLIED if outcome.succeeded else ItemStatus.FAILED
-        detail = (
-            f"moved {outcome.moved_sat} sat for {outcome.fee_msat} msat"
-            if outcome.succeeded
-            else outcome.error
-        )
-        await self.txlog.set_item_result(
-            item,
-            {
-                "status": status.value,
-                "kind": kind.value,
-                "detail": detail,
-                "moved_sat": outcome.moved_sat,
-                "fee_msat": outcome.fee_msat,
-                "channel_earnings_msat": earnings,
-                "cost_to_earnings": outcome.cost_to_earnings,
-                "attempts": [
-                    {
-                        "amount_sat": a.amount_sat,
-                        "fee_limit_msat": a.fee_limit_msat,
-                        "status": a.status,
-                        "fee_msat": a.fee_msat,
-                        "failure_reason": a.failure_reason,
-                    }
-                    for a in outcome.attempts
-                ],
-            },
-            self.now(),
-        )
-        if outcome.succeeded:
-            await self.txlog.record_rebalance(order.target_chan_id, tx_id, self.now())
-        crash_point("marked")
-        return ChannelResult(order.chan_id, cp, kind, status, detail, item_id=item, rebalance=outcome)
-
-    async def _peer_of(self, chan_id: int) -> str:
-        for channel in await self._retry(self.backend.list_channels):
-            if channel.chan_id == chan_id:
-                return channel.remote_pubkey
-        return ""
-
-    async def _earnings(self, chan_id: int) -> int | None:
-        now = self.now()
-        try:
-            events = await self._retry(
-                lambda: self.backend.forwarding_history(now - self.earnings_lookback_s, now + 1)
-            )
-        except BackendError:
-            return None
-        return channel_earnings_msat(events, chan_id, now - self.earnings_lookback_s)
-
 
 def _requested(action: Action) -> dict[str, Any]:
     if isinstance(action, PolicyChange):
         return policy_json(action.policy)
     if isinstance(action, RebalanceOrder):
-        return {
-            "kind": "rebalance",
-            "source_chan_id": str(action.source_chan_id),
-            "amount_sat": action.amount_sat,
-            "max_fee_msat": action.max_fee_msat,
-        }
+        return requested_json(action)
     return {"kind": action.kind.value}
