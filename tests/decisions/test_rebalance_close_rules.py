@@ -187,3 +187,17 @@ def test_three_profiles_decide_differently_on_the_same_state() -> None:
 def test_duplicate_channels_in_a_batch_are_refused() -> None:
     with pytest.raises(InvalidInputError, match="appears twice"):
         engine().decide_batch([view(1), view(1)], None, NOW)
+
+
+def test_a_channel_about_to_close_is_no_rebalance_source() -> None:
+    target, _ = rebalance_state()
+    closing_source = view(2, local_sat=950_000, fee_rate_ppm=100, competitor_fee_ppm=100.0)
+    earners = [
+        view(
+            i, fee_rate_ppm=100, forwards=[forward_out(chan_id_of(i), d, 10_000, 4_500_000) for d in (10, 60)]
+        )
+        for i in (3, 4, 5, 6, 7)
+    ]
+    decisions = {d.chan_id: d for d in engine().decide_batch([target, closing_source, *earners], None, NOW)}
+    assert decisions[SOURCE].type is DecisionType.CLOSE_CHANNEL
+    assert decisions[TARGET].type is not DecisionType.REBALANCE

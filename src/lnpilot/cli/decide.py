@@ -99,6 +99,12 @@ def decide(
         data: list[dict[str, Any]] = [r.to_dict() for r in reviews]
         print_json(data)
         return
+    console.print(render(reviews, profile or settings.profile))
+    console.print(summary(reviews))
+
+
+def render(reviews: list[Review], profile: str) -> Table:
+    """The decide table: one row per channel, every reason spelled out."""
     table = Table(
         "channel",
         "score",
@@ -107,7 +113,7 @@ def decide(
         "conf.",
         "verdict",
         "reasons",
-        title=f"lnpilot decide ({profile or settings.profile}) - nothing executed",
+        title=f"lnpilot decide ({profile}) - nothing executed",
     )
     for review in reviews:
         d = review.decision
@@ -121,9 +127,10 @@ def decide(
             _verdict(review),
             "; ".join(d.reasons),
         )
-    console.print(table)
+    return table
+
+
+def summary(reviews: list[Review]) -> str:
     changes = [r for r in reviews if r.decision.is_change]
     approved = sum(1 for r in changes if r.verdict.approved)
-    console.print(
-        f"{len(reviews)} channel(s): {len(changes)} proposed change(s), {approved} would pass validation"
-    )
+    return f"{len(reviews)} channel(s): {len(changes)} proposed change(s), {approved} would pass validation"

@@ -119,21 +119,34 @@ class DecisionEngine:
             twice = next(c for c, n in counts.items() if n > 1)
             raise InvalidInputError(f"channel {twice} appears twice in one batch")
         context = self.context(views, measured)
-        spare = {s.chan_id: s for s in context.sources}
-        decisions = []
-        for view in sorted(views, key=lambda v: (v.channel.local_ratio, v.channel.chan_id)):
-            sources: tuple[RebalanceSource, ...] = ()
-            if view.channel.local_ratio < self.profile.rebalance_trigger_ratio:
-                # Only drained channels look at the sources: keeps the batch linear in channels.
-                sources = tuple(sorted(spare.values(), key=lambda s: (-s.spare_sat, s.chan_id))[:2])
+        alone = NodeContext(context.median_rate_msat_per_sat_day, ())
+        first = {
+            v.channel.chan_id: self._decide(
+                v, scores.get(v.channel.chan_id), now, alone, measured[v.channel.chan_id]
+            )
+            for v in views
+        }
+        # A channel about to be closed is no rebalance source.
+        spare = {
+            s.chan_id: s for s in context.sources if first[s.chan_id].type is not DecisionType.CLOSE_CHANNEL
+        }
+        drained = [v for v in views if v.channel.local_ratio < self.profile.rebalance_trigger_ratio]
+        # Only drained channels look at the sources, the most drained first: keeps the batch linear.
+        for view in sorted(drained, key=lambda v: (v.channel.local_ratio, v.channel.chan_id)):
+            if not spare:
+                break
+            sources = tuple(sorted(spare.values(), key=lambda s: (-s.spare_sat, s.chan_id))[:2])
             ctx = NodeContext(context.median_rate_msat_per_sat_day, sources)
             chan_id = view.channel.chan_id
             decision = self._decide(view, scores.get(chan_id), now, ctx, measured[chan_id])
+            first[chan_id] = decision
             if decision.rebalance is not None:
                 used = spare[decision.rebalance.source_chan_id]
                 left = used.spare_sat - decision.rebalance.amount_sat
                 spare[used.chan_id] = RebalanceSource(used.chan_id, left, used.fee_rate_ppm)
-            decisions.append(decision)
+                if left <= 0:
+                    del spare[used.chan_id]
+        decisions = list(first.values())
         decisions.sort(key=lambda d: (-d.expected_gain_msat, d.chan_id))
         return decisions
 
