@@ -58,7 +58,15 @@ def test_leaf_stripping_shrinks_a_tree_component_to_one_vertex() -> None:
 
 def test_plain_python_kernels_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     """The kernels run uncompiled too (coverage cannot see inside numba) and give the same values."""
-    for name in ("strip_leaves", "components", "tree_credit", "core_csr", "weighted_brandes"):
+    for name in (
+        "strip_leaves",
+        "components",
+        "tree_credit",
+        "core_csr",
+        "hub_order",
+        "permute",
+        "weighted_brandes",
+    ):
         monkeypatch.setattr(brandes, name, getattr(brandes, name).py_func)
     edges = [(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 2), (4, 5), (5, 6), (5, 7), (0, 8), (9, 10)]
     graph = make_graph(12, edges)

@@ -45,11 +45,12 @@ def test_closeness_and_pagerank_equal_networkx(case: tuple[int, list[tuple[int, 
 
 
 def test_harmonic_kernel_runs_uncompiled(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(centrality, "_harmonic_sums", centrality._harmonic_sums.py_func)
-    edges = [(0, 1), (1, 2), (3, 4)]
-    keys, columns = metric_columns(make_graph(5, edges), ["closeness"])
-    harmonic = nx.harmonic_centrality(to_networkx(5, edges))
-    assert columns["closeness"] == pytest.approx([harmonic[k] / 4 for k in keys])
+    for name in ("_harmonic_sums", "_leaf_parents"):
+        monkeypatch.setattr(centrality, name, getattr(centrality, name).py_func)
+    edges = [(0, 1), (1, 2), (3, 4), (1, 5), (5, 2), (2, 6)]
+    keys, columns = metric_columns(make_graph(7, edges), ["closeness"])
+    harmonic = nx.harmonic_centrality(to_networkx(7, edges))
+    assert columns["closeness"] == pytest.approx([harmonic[k] / 6 for k in keys])
 
 
 def test_fee_age_and_capacity_figures_by_hand() -> None:

@@ -113,3 +113,15 @@ def test_plain_python_kernel_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
     plain = routing.routing_betweenness(graph, node_index(graph)[1])
     assert np.allclose(compiled, plain, rtol=1e-12)
     assert_close(dict(zip(graph.nodes, plain.tolist(), strict=True)), brute_force(graph))
+
+
+def test_star_of_leaves_in_every_direction() -> None:
+    # hub 0 with leaves 1..4 (pay only, paid only, both, neither) and a cycle 0-5-6-0 behind it
+    enabled = policy(fee_rate_ppm=50)
+    pols = [(None, enabled), (enabled, None), (enabled, enabled), (None, None)]
+    pols += [(enabled, enabled)] * 3
+    edges = [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (5, 6), (6, 0)]
+    graph = make_graph(7, edges, pols)
+    result = ours(graph)
+    assert_close(result, brute_force(graph))
+    assert result[key(0)] > 0 and result[key(1)] == 0.0

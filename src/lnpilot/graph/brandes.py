@@ -149,9 +149,62 @@ def core_csr(
     return cptr, cidx, old
 
 
+@jit()
+def hub_order(indptr: IntArray, indices: Int32Array) -> IntArray:
+    """A breadth-first order started from the best-connected vertex: neighbours get nearby indices,
+    and the hubs every search touches sit together in cache."""
+    n = len(indptr) - 1
+    degree = indptr[1:] - indptr[:-1]
+    seen = np.zeros(n, np.bool_)
+    order = np.empty(n, np.int64)
+    tail = 0
+    for root in np.argsort(-degree, kind="mergesort"):
+        if seen[root]:
+            continue
+        seen[root] = True
+        order[tail] = root
+        head = tail
+        tail += 1
+        while head < tail:
+            v = order[head]
+            head += 1
+            for k in range(indptr[v], indptr[v + 1]):
+                w = indices[k]
+                if not seen[w]:
+                    seen[w] = True
+                    order[tail] = w
+                    tail += 1
+    return order
+
+
+@jit()
+def permute(indptr: IntArray, indices: Int32Array, order: IntArray) -> tuple[IntArray, Int32Array]:
+    """The CSR relabelled so that vertex ``order[i]`` becomes ``i``."""
+    n = len(indptr) - 1
+    new = np.empty(n, np.int64)
+    for i in range(n):
+        new[order[i]] = i
+    pptr = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        v = order[i]
+        pptr[i + 1] = pptr[i] + indptr[v + 1] - indptr[v]
+    pidx = np.empty(len(indices), np.int32)
+    for i in range(n):
+        v = order[i]
+        pos = pptr[i]
+        for k in range(indptr[v], indptr[v + 1]):
+            pidx[pos] = new[indices[k]]
+            pos += 1
+        pidx[pptr[i] : pptr[i + 1]].sort()
+    return pptr, pidx
+
+
 @jit(parallel=True)
 def weighted_brandes(indptr: IntArray, indices: Int32Array, weight: FloatArray, chunks: int) -> FloatArray:
-    """Brandes over ordered (source, target) pairs, each weighted ``weight[s] * weight[t]``."""
+    """Brandes over ordered (source, target) pairs, each weighted ``weight[s] * weight[t]``.
+
+    ``sigma`` needs no reset between sources: discovery overwrites it before any read.
+    """
     n = len(indptr) - 1
     partial = np.zeros((chunks, n))
     for c in prange(chunks):
@@ -191,11 +244,11 @@ def weighted_brandes(indptr: IntArray, indices: Int32Array, weight: FloatArray, 
                     if dist[v] == dprev:
                         delta[v] += sigma[v] * coef
                 acc[w] += ws * delta[w]
-            for i in range(tail):
-                v = order[i]
-                dist[v] = -1
-                sigma[v] = 0.0
-                delta[v] = 0.0
+                # nothing processed after w (all at distance <= dist[w]) reads w's entries again
+                dist[w] = -1
+                delta[w] = 0.0
+            dist[s] = -1
+            delta[s] = 0.0
     total: FloatArray = partial.sum(axis=0)
     return total
 
@@ -207,6 +260,9 @@ def betweenness_raw(indptr: IntArray, indices: Int32Array) -> FloatArray:
     out = tree_credit(removed, parent, weight, comp)
     cptr, cidx, old = core_csr(indptr, indices, removed)
     if len(cidx):
+        order = hub_order(cptr, cidx)
+        cptr, cidx = permute(cptr, cidx, order)
+        old = old[order]
         chunks = max(1, min(thread_count(), len(old)))
         core = weighted_brandes(cptr, cidx, weight[old].astype(np.float64), chunks)
         out[old] += core / 2.0

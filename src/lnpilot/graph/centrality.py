@@ -14,18 +14,41 @@ PAGERANK_TOL = 1e-12
 PAGERANK_MAX_ITER = 1000
 
 
+@jit()
+def _leaf_parents(indptr: IntArray, indices: Int32Array) -> IntArray:
+    """For a degree-1 vertex whose neighbour has more peers: that neighbour; otherwise -1."""
+    n = len(indptr) - 1
+    parent = np.full(n, -1, np.int64)
+    for v in range(n):
+        if indptr[v + 1] - indptr[v] == 1:
+            p = indices[indptr[v]]
+            if indptr[p + 1] - indptr[p] > 1:
+                parent[v] = p
+    return parent
+
+
 @jit(parallel=True)
-def _harmonic_sums(indptr: IntArray, indices: Int32Array, chunks: int) -> FloatArray:
+def _harmonic_sums(indptr: IntArray, indices: Int32Array, parent: IntArray, chunks: int) -> FloatArray:
+    """Sum of 1/d over reachable vertices, by BFS from every vertex except leaves.
+
+    A leaf u hanging from p is one hop further than p from everything else, so
+    H(u) = 1 + sum over t != p of 1/(d(p,t) + 1) - 1/2 (u itself is at distance 1 from p);
+    each BFS accumulates that shifted sum as well, and leaves cost nothing.
+    """
     n = len(indptr) - 1
     out = np.zeros(n)
+    shifted = np.zeros(n)
     for c in prange(chunks):
         dist = np.full(n, -1, np.int32)
         queue = np.empty(n, np.int32)
         for s in range(c, n, chunks):
+            if parent[s] >= 0:
+                continue
             dist[s] = 0
             queue[0] = s
             head, tail = 0, 1
             total = 0.0
+            total_shifted = 0.0
             while head < tail:
                 v = queue[head]
                 head += 1
@@ -37,9 +60,14 @@ def _harmonic_sums(indptr: IntArray, indices: Int32Array, chunks: int) -> FloatA
                         queue[tail] = w
                         tail += 1
                         total += 1.0 / dnext
+                        total_shifted += 1.0 / (dnext + 1)
             out[s] = total
+            shifted[s] = total_shifted
             for i in range(tail):
                 dist[queue[i]] = -1
+    for u in range(n):
+        if parent[u] >= 0:
+            out[u] = 1.0 + shifted[parent[u]] - 0.5
     return out
 
 
@@ -49,7 +77,7 @@ def harmonic_closeness(indptr: IntArray, indices: Int32Array) -> FloatArray:
     if n < 2:
         return np.zeros(n)
     chunks = max(1, min(thread_count(), n))
-    sums: FloatArray = _harmonic_sums(indptr, indices, chunks)
+    sums: FloatArray = _harmonic_sums(indptr, indices, _leaf_parents(indptr, indices), chunks)
     return sums / (n - 1)
 
 

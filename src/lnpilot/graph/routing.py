@@ -20,8 +20,8 @@ from numba import prange
 
 from lnpilot.domain.graph import Graph
 from lnpilot.graph._jit import jit, thread_count
-from lnpilot.graph.brandes import FloatArray
-from lnpilot.graph.topology import Int32Array, IntArray
+from lnpilot.graph.brandes import BoolArray, FloatArray
+from lnpilot.graph.topology import Int32Array, IntArray, csr_from_pairs
 
 REFERENCE_AMOUNT_SAT = 100_000
 HOP_MSAT = 1
@@ -110,10 +110,21 @@ def dijkstra_brandes(
     rptr: IntArray,
     ridx: Int32Array,
     rcost: IntArray,
+    runs: IntArray,
+    charged: BoolArray,
+    run_weight: FloatArray,
+    leaf_targets: FloatArray,
+    leaf_both: FloatArray,
     first_hop: int,
     chunks: int,
 ) -> FloatArray:
-    """Betweenness over ordered pairs on a directed graph with positive integer weights."""
+    """Betweenness over ordered pairs on a directed graph with positive integer weights.
+
+    Each run is a Dijkstra from ``runs[r]`` counted ``run_weight[r]`` times. An uncharged run is
+    a payment sent by that node (free first hop); a charged run stands for the payments of the
+    leaves hanging from it (their hop to it is free, its own fee is paid). ``leaf_targets[v]``
+    leaves receive through ``v``: they start ``delta[v]``, since every route to them ends in v.
+    """
     n = len(indptr) - 1
     partial = np.zeros((chunks, n))
     for c in prange(chunks):
@@ -125,9 +136,9 @@ def dijkstra_brandes(
         keys = np.empty(len(indices) + 1, np.int64)
         vals = np.empty(len(indices) + 1, np.int64)
         acc = partial[c]
-        for s in range(c, n, chunks):
-            if indptr[s + 1] == indptr[s]:
-                continue
+        for r in range(c, len(runs), chunks):
+            s = runs[r]
+            free = not charged[r]
             dist[s] = 0
             sigma[s] = 1.0
             size = _heap_push(keys, vals, 0, 0, s)
@@ -139,18 +150,21 @@ def dijkstra_brandes(
                 if done[v] or d > dist[v]:
                     continue
                 done[v] = True
+                delta[v] = leaf_targets[v]
                 order[settled] = v
                 settled += 1
                 sv = sigma[v]
+                hop_free = free and v == s
                 for k in range(indptr[v], indptr[v + 1]):
                     w = indices[k]
-                    nd = d + (first_hop if v == s else cost[k])
+                    nd = d + (first_hop if hop_free else cost[k])
                     if dist[w] < 0 or nd < dist[w]:
                         dist[w] = nd
                         sigma[w] = sv
                         size = _heap_push(keys, vals, size, nd, w)
                     elif nd == dist[w]:
                         sigma[w] += sv
+            weight = run_weight[r]
             for i in range(settled - 1, 0, -1):
                 w = order[i]
                 coef = (1.0 + delta[w]) / sigma[w]
@@ -159,30 +173,65 @@ def dijkstra_brandes(
                     v = ridx[k]
                     if not done[v]:
                         continue
-                    step = first_hop if v == s else rcost[k]
+                    step = first_hop if free and v == s else rcost[k]
                     if dist[v] + step == dw:
                         delta[v] += sigma[v] * coef
-                acc[w] += delta[w]
+                acc[w] += weight * delta[w]
+            if not free:
+                # the root relays for its leaves too, except a leaf paying itself
+                acc[s] += weight * delta[s] - leaf_both[s]
             for i in range(settled):
                 v = order[i]
                 dist[v] = -1
                 done[v] = False
-                sigma[v] = 0.0
-                delta[v] = 0.0
     total: FloatArray = partial.sum(axis=0)
     return total
+
+
+def _leaf_runs(n: int, src: IntArray, dst: IntArray) -> tuple[BoolArray, IntArray, FloatArray, FloatArray]:
+    """Leaves of the routing graph (one peer, which has others) and, per peer, how many of its
+    leaves can pay through it, be paid through it, and both."""
+    indptr, indices = csr_from_pairs(n, src, dst)
+    degree = np.diff(indptr)
+    peer = np.full(n, -1, dtype=np.int64)
+    single = degree == 1
+    peer[single] = indices[indptr[:-1][single]]
+    leaf = single & (degree[np.maximum(peer, 0)] > 1)
+    pays = leaf[src]  # edge leaf -> peer
+    paid = leaf[dst]  # edge peer -> leaf
+    payers = np.bincount(dst[pays], minlength=n).astype(np.int64)
+    receivers = np.bincount(src[paid], minlength=n).astype(np.float64)
+    can_pay = np.zeros(n, dtype=np.bool_)
+    can_pay[src[pays]] = True
+    both = np.bincount(src[paid & can_pay[dst]], minlength=n).astype(np.float64)
+    return leaf, payers, receivers, both
 
 
 def routing_betweenness(
     graph: Graph, index: dict[str, int], amount_sat: int = REFERENCE_AMOUNT_SAT
 ) -> FloatArray:
-    """Raw routing betweenness per node index (ordered pairs; see the module docstring)."""
+    """Raw routing betweenness per node index (ordered pairs; see the module docstring).
+
+    Leaves (a single routing peer) are taken out: every route to a leaf ends with its peer's
+    hop, and every route from a leaf starts with a free hop to its peer, so one charged run from
+    the peer stands for all of them.
+    """
     n = len(index)
     src, dst, cost = routing_edges(graph, index, amount_sat)
     if len(src) == 0:
         return np.zeros(n)
+    leaf, payers, receivers, both = _leaf_runs(n, src, dst)
+    keep = ~(leaf[src] | leaf[dst])
+    src, dst, cost = src[keep], dst[keep], cost[keep]
     indptr, indices, wts = directed_csr(n, src, dst, cost)
     rptr, ridx, rwts = directed_csr(n, dst, src, cost)
-    chunks = max(1, min(thread_count(), n))
-    result: FloatArray = dijkstra_brandes(indptr, indices, wts, rptr, ridx, rwts, HOP_MSAT, chunks)
+    senders = np.flatnonzero(~leaf & (np.diff(indptr) > 0))
+    relays = np.flatnonzero(payers > 0)
+    runs = np.concatenate([senders, relays]).astype(np.int64)
+    charged = np.concatenate([np.zeros(len(senders), np.bool_), np.ones(len(relays), np.bool_)])
+    run_weight = np.concatenate([np.ones(len(senders)), payers[relays].astype(np.float64)])
+    chunks = max(1, min(thread_count(), len(runs)))
+    result: FloatArray = dijkstra_brandes(
+        indptr, indices, wts, rptr, ridx, rwts, runs, charged, run_weight, receivers, both, HOP_MSAT, chunks
+    )
     return result
