@@ -8,7 +8,7 @@ import pytest
 
 from lnpilot.domain.graph import Graph
 from lnpilot.domain.metrics import NodeMetrics
-from lnpilot.scoring.profiles import BALANCED, BUILTIN_PROFILES
+from lnpilot.scoring.profiles import BALANCED, BUILTIN_PROFILES, parse_profile
 from lnpilot.scoring.ranking import CHANNEL_ONLY, RankedNode, ranking_rows, score_graph
 from tests.conftest import shared_file
 
@@ -19,6 +19,8 @@ ACINQ = "03864ef025fde8fb587d989186ce6a4a186895ee44a926bfc370e2c366597a3f8f"
 ONE_ML = "0217890e3aad8d35bc054f43acc00084b25229ecff0ab68debd82883ad65ee8266"
 COINGATE = "0242a4ae0c5bef18048fbecf995094b74bfb0f7391418d71ed394784373f41e4f3"
 BFX0 = "033d8656219478701227199cbd6f670335c8d408a92ae88b962c49d4dc0e83e025"
+BFX1 = "03cde60a6323f7122d5178255766e38114b4722ede08f7c9e0c5df9b912cc201d6"
+OPENNODE = "03abf6f44c355dec0d5aa155bdbdd6e0c8fefe318eff402de65c6eb2e1be55dc3e"
 NODE_COLUMNS = (
     "composite",
     "centrality",
@@ -79,6 +81,15 @@ def test_2021_top_of_the_ranking_is_hubs(cln_2021: Loaded) -> None:
     assert rank[BFX0] <= 50  # third-largest capacity, 10 ppm
     # ACINQ: the biggest node, but it charged 500 ppm (6.7x the capacity-weighted median).
     assert rank[ACINQ] <= n // 10
+
+
+def test_2021_without_price_the_best_known_hubs_are_the_top_percent(cln_2021: Loaded) -> None:
+    graph, metrics, _ = cln_2021
+    position_only = parse_profile("position", {"weights": {"competitiveness": 0}})
+    rank = {r.pub_key: r.rank for r in score_graph(graph, metrics, position_only)}
+    hubs = (ACINQ, ONE_ML, COINGATE, BFX0, BFX1, OPENNODE)
+    assert all(rank[k] <= len(metrics) // 100 for k in hubs), {k[:10]: rank[k] for k in hubs}
+    assert rank[ACINQ] <= 5
 
 
 def test_2021_profiles_rank_differently(cln_2021: Loaded) -> None:
