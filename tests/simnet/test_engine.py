@@ -99,6 +99,9 @@ def test_peers_flap_and_uptime_is_credited_only_while_online() -> None:
     elapsed = sim.now_s - sim.start_s
     assert all(0 < c.uptime_s <= elapsed for c in sim.channels)
     assert any(c.uptime_s < elapsed for c in sim.channels), "some peer must have been offline in 10 days"
+    flapped = [c for c in sim.channels if c.uptime_s < elapsed and c.active]
+    assert all(c.flap_count >= 1 and c.last_flap_ns > sim.start_s * 10**9 for c in flapped)
+    assert all(c.flap_count == 0 for c in sim.channels if c.uptime_s == elapsed)
 
 
 def test_clock_and_blocks() -> None:

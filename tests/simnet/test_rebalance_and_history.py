@@ -150,5 +150,9 @@ def test_switch_paginates_with_index_offset_and_time_window(simnet: SimnetHandle
         failures = c.get("/simnet/truth/failures").json()
         assert set(failures["failed_for_liquidity"]) == {str(ch.chan_id) for ch in sim.channels}
         assert len(c.get("/simnet/truth/channels").json()["channels"]) == len(sim.channels)
+        policies = c.get("/simnet/truth/policies").json()["policies"]
+        assert [p["policy"]["fee_rate_ppm"] for p in policies] == [
+            ch.policy.fee_rate_ppm for ch in sim.channels
+        ]
         assert c.get("/simnet/clock").json()["now"] == sim.now_s
         assert c.post("/simnet/clock/advance", json={"seconds": -1}).status_code == 400

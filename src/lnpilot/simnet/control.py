@@ -18,6 +18,7 @@ from lnpilot.simnet.faults import Faults, FaultSpecError
 from lnpilot.simnet.lnd_routes import read_body
 
 MAX_ADVANCE_S = 366 * 86_400
+_POLICY_KEYS = {"chan_id", "channel_point", "peer", "policy", "peer_policy"}
 
 
 def _problem(status: int, message: str) -> JSONResponse:
@@ -81,6 +82,17 @@ def build_control_router(
         require(request, "simnet:control")
         with sim.lock:
             return {"channels": [channel_truth(c) for c in sim.channels]}
+
+    @router.get("/truth/policies")
+    async def truth_policies(request: Request) -> Any:
+        require(request, "simnet:control")
+        with sim.lock:
+            return {
+                "policies": [
+                    {key: value for key, value in channel_truth(c).items() if key in _POLICY_KEYS}
+                    for c in sim.channels
+                ]
+            }
 
     @router.get("/truth/forwards")
     async def truth_forwards(request: Request) -> Any:

@@ -130,6 +130,9 @@ class Simulation:
             if ch.active != bool(online):
                 ch.active = bool(online)
                 changed = True
+                if ch.active:  # LND counts a flap when the peer comes back online
+                    ch.flap_count += 1
+                    ch.last_flap_ns = (self.config.start_time_s + self._step * self.config.step_s) * _NS
         if changed:
             self._graph_cache = None
         self._pending = self.traffic.draw(self._step)

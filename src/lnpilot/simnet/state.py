@@ -35,6 +35,8 @@ class SimChannel:
     next_htlc_id: int = 0
     failed_for_liquidity: int = 0  # payments that wanted to leave here but our balance was short
     failed_peer_liquidity: int = 0  # payments that wanted to enter here but the peer's side was short
+    flap_count: int = 0
+    last_flap_ns: int = 0
 
     @property
     def local_sat(self) -> int:

@@ -338,7 +338,7 @@ def peer(ch: SimChannel) -> JsonDict:
         "sync_type": "PASSIVE_SYNC",
         "features": {},
         "errors": [],
-        "flap_count": 0,
-        "last_flap_ns": u64(0),
+        "flap_count": ch.flap_count,
+        "last_flap_ns": u64(ch.last_flap_ns),
         "last_ping_payload": "",
     }
