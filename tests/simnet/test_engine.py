@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lnpilot.errors import InvalidInputError, NotFoundError
 from lnpilot.simnet.engine import SimConfig, Simulation
@@ -172,3 +174,30 @@ def test_a_fee_limit_finds_the_cheapest_fee_route_when_the_best_weighted_one_is_
         allow_self_payment=True,
     )
     assert paid.status == "SUCCEEDED" and paid.fee_msat == c_fee
+
+
+_BASE = _sim(seed=8)
+
+
+@given(
+    updates=st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 5_000), st.integers(0, 3_000), st.integers(60, 20_000)),
+        max_size=6,
+    )
+)
+@settings(max_examples=15, deadline=None)
+def test_any_policy_sequence_conserves_money_and_keeps_balances_in_bounds(
+    updates: list[tuple[int, int, int, int]],
+) -> None:
+    sim = Simulation(_BASE.network.graph, _BASE.config)
+    totals = [c.local_msat + c.remote_msat for c in sim.channels]
+    start_local = sum(c.local_msat for c in sim.channels)
+    for index, ppm, base, wait_s in updates:
+        ch = sim.channels[index]
+        sim.set_policy(ch, replace(ch.policy, fee_rate_ppm=ppm, base_fee_msat=base))
+        sim.advance(wait_s)
+    sim.advance(6 * 3_600)
+    assert [c.local_msat + c.remote_msat for c in sim.channels] == totals
+    assert sum(c.local_msat for c in sim.channels) - start_local == sim.fees_earned_msat()
+    assert all(0 <= c.local_msat and 0 <= c.remote_msat for c in sim.channels)
+    assert all(f.fee_msat >= 0 for f in sim.forwards)
