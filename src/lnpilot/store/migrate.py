@@ -44,3 +44,22 @@ async def downgrade(engine: AsyncEngine, revision: str) -> str | None:
 async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as conn:
         return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+
+
+def run_env() -> None:
+    """Body of ``migrations/env.py``: migrate on the live connection ``alembic_config`` carries."""
+    from alembic import context
+
+    from lnpilot.store.tables import metadata
+
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("run lnpilot's migrations through `lnpilot db upgrade`, not the alembic CLI")
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
