@@ -82,7 +82,9 @@ class ScoreRepository(Repository):
         )
         return [score_from_row(r) for r in (await self._conn.execute(query)).mappings()]
 
-    async def rank_of(self, score: CompositeScore, subject_kind: str = "node", by: str = "composite") -> int | None:
+    async def rank_of(
+        self, score: CompositeScore, subject_kind: str = "node", by: str = "composite"
+    ) -> int | None:
         """1-based position of ``score`` in ``ranking(by)`` (same order: value desc, subject asc)."""
         if by not in RANKABLE:
             raise InvalidInputError(f"cannot rank by {by!r}; choose one of {', '.join(RANKABLE)}")
