@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from lnpilot.domain.channel_view import ChannelView
 from lnpilot.domain.graph import Graph
+from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.domain.node import ForwardingEvent, LocalChannel
 from lnpilot.errors import LnpilotError
 from lnpilot.scoring.channel_inputs import adjacency, channels_by_node, competitor_fee, reach_lost
@@ -54,7 +55,7 @@ def our_pubkey(graph: Graph, channels: list[LocalChannel]) -> str | None:
     return None
 
 
-async def _load_graph(store: Store) -> tuple[Graph | None, list[object], int | None]:
+async def _load_graph(store: Store) -> tuple[Graph | None, list[NodeMetrics], int | None]:
     from lnpilot.graph.ingest import parse_graph_bytes
 
     async with store.unit_of_work() as uow:
@@ -109,9 +110,7 @@ async def stored_views(
             policy = await uow.policies.current(chan.chan_id)
             changes = await uow.policies.history(chan.chan_id, since=since)
             rows.append((local, policy, changes, snapshots))
-    from lnpilot.domain.metrics import NodeMetrics
-
-    metrics = {m.pub_key: m for m in metric_rows if isinstance(m, NodeMetrics)}
+    metrics = {m.pub_key: m for m in metric_rows}
     context = build_context(metrics, graph) if metrics else None
     source = "given" if block_height is not None else ""
     if block_height is None and graph is not None:
