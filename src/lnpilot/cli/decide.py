@@ -90,10 +90,16 @@ def _verdict(review: Review) -> str:
 def decide(
     profile: str | None = typer.Option(None, "--profile", help="Decision profile (default: settings)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    at: int | None = typer.Option(
+        None,
+        "--at",
+        min=0,
+        help="Decide as of this unix time (default: now); for simulated nodes and replays.",
+    ),
 ) -> None:
     """Show each channel's decision, proposed policy, confidence, reasons and verdict. Executes nothing."""
     settings = settings_from_env()
-    now = int(time.time())
+    now = int(time.time()) if at is None else at
     reviews = asyncio.run(_reviews(settings, profile, now))
     if as_json:
         data: list[dict[str, Any]] = [r.to_dict() for r in reviews]
