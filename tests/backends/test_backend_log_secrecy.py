@@ -30,11 +30,16 @@ def captured_logs() -> Iterator[io.StringIO]:
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)
     configure_logging("json", "DEBUG", stream=buffer)
-    for name in ("httpx", "httpcore", "asyncio"):
+    libraries = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "asyncio")}
+    for name in libraries:
         logging.getLogger(name).setLevel(logging.DEBUG)
     try:
         yield buffer
     finally:
+        # Library loggers keep an explicit level until told otherwise: later tests would see
+        # asyncio's DEBUG lines on their stderr.
+        for name, level in libraries.items():
+            logging.getLogger(name).setLevel(level)
         structlog.reset_defaults()
         root.handlers, _ = saved
         root.setLevel(saved[1])
