@@ -23,6 +23,7 @@ from lnpilot.backends.base import (
 from lnpilot.domain.graph import RoutingPolicy
 from lnpilot.execution.actions import Action, ActionKind, PolicyChange, RebalanceOrder
 from lnpilot.execution.crash import crash_point
+from lnpilot.execution.observe import Observer
 from lnpilot.execution.plan import Mode, PlannedAction, plan_batch
 from lnpilot.execution.rebalance_step import execute_rebalance, requested_json
 from lnpilot.execution.reconcile import ReconcileOutcome, reconcile
@@ -34,6 +35,7 @@ from lnpilot.store.repos_execution import SqlTransactionLog
 
 if TYPE_CHECKING:
     from lnpilot.execution.rollback import RollbackResult
+    from lnpilot.notify.notifier import Notifier
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -53,6 +55,7 @@ class Executor:
         earnings_lookback_s: int = 30 * _DAY_S,
         profile: str = "",
         clock: Callable[[], float] = time.time,
+        observer: Observer | None = None,
     ) -> None:
         self.backend = backend
         self.txlog = txlog
@@ -64,9 +67,20 @@ class Executor:
         self.profile = profile
         self._clock = clock
         self._reconciled = False
+        self.observer = observer or Observer()
 
     @classmethod
-    def from_settings(cls, settings: Settings, backend: NodeBackend, txlog: SqlTransactionLog) -> Executor:
+    def from_settings(
+        cls,
+        settings: Settings,
+        backend: NodeBackend,
+        txlog: SqlTransactionLog,
+        *,
+        notifier: Notifier | None = None,
+    ) -> Executor:
+        """Metrics go to the process-wide registry; notifications only when a notifier is given."""
+        from lnpilot.metrics.registry import default_metrics
+
         return cls(
             backend,
             txlog,
@@ -74,6 +88,7 @@ class Executor:
             allow_close=settings.limits.allow_close,
             max_retries=settings.execution.max_retries,
             profile=settings.profile,
+            observer=Observer(default_metrics(), notifier),
         )
 
     def now(self) -> int:
@@ -92,6 +107,7 @@ class Executor:
             backoff_s=self.backoff_s,
             profile=self.profile,
             clock=self._clock,
+            observer=self.observer,
         )
         clone._reconciled = self._reconciled
         return clone
@@ -142,6 +158,10 @@ class Executor:
             crash_point("closed")
             await self._close(tx_id, [results[i] for i, _ in real])  # type: ignore[misc]
         done = tuple(r for r in results if r is not None)
+        for r in done:
+            await self.observer.item_done(
+                r, mode.value, tx_id if r.status is not ItemStatus.SHADOW else None, self.now()
+            )
         log.info("batch done", mode=mode.value, tx_id=tx_id, results=[r.status.value for r in done])
         return BatchResult(mode.value, tx_id, done, stopped_early=stopped)
 
@@ -244,7 +264,8 @@ class Executor:
         )
         crash_point("logged")
         try:
-            update = await self.retry(lambda: self.backend.update_channel_policy(cp, change.policy))
+            with self.observer.in_flight():
+                update = await self.retry(lambda: self.backend.update_channel_policy(cp, change.policy))
         except PolicyUpdateFailed as exc:
             reason = exc.reason or str(exc)
             # LND reports refusals in failed_updates: nothing changed on the node.

@@ -79,6 +79,9 @@ async def rollback(
                 {**(item.result or {}), "rolled_back_by": batch.tx_id, "rollback_reason": reason},
                 now,
             )
+    label = "automatic" if reason.startswith("automatic") else "manual"
+    for chan_id in sorted(restored):
+        await executor.observer.rolled_back(chan_id, label, reason, tx_id, now)
     complete = all(r.status in {ItemStatus.APPLIED, ItemStatus.UNCHANGED} for r in batch.results)
     if complete and not changed_items(await executor.txlog.get(tx_id)):
         await executor.txlog.set_status(
