@@ -7,11 +7,13 @@ import dataclasses
 import json
 import ssl
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from lnpilot.cli.main import main
+from lnpilot.logs import configure_logging
 
 testing = pytest.importorskip("lnpilot.simnet.testing")
 
@@ -37,7 +39,7 @@ def _advance(handle: object, seconds: int) -> None:
         client.post(f"{handle.url}/simnet/clock/advance", json={"seconds": seconds}).raise_for_status()  # type: ignore[attr-defined]
 
 
-def _decide(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, object]]:
+def _decide(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, Any]]:
     assert main(["decide", "--json", *args]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert isinstance(rows, list)
@@ -52,6 +54,7 @@ def test_profiles_differ_and_the_fee_cap_holds_after_simulated_days(
         monkeypatch.setenv("LND_TLS_CERT_PATH", str(handle.tls_cert_path))
         monkeypatch.setenv("LND_MACAROON_PATH", str(handle.admin_macaroon_path))
         monkeypatch.setenv("LNPILOT_LOG_LEVEL", "ERROR")
+        configure_logging("console", "ERROR")  # bind to this test's stdout, not an earlier test's
         asyncio.run(_set_all_fees(handle, 2000))
         _advance(handle, 10 * 86_400)
         at = str(handle.sim.now_s)
@@ -62,7 +65,7 @@ def test_profiles_differ_and_the_fee_cap_holds_after_simulated_days(
         for profile in ("conservative", "balanced", "aggressive"):
             rows = _decide(capsys, "--profile", profile, "--at", at)
             outcomes[profile] = sorted(
-                (str(r["chan_id"]), str(r["type"]), str((r["new_policy"] or {}).get("fee_rate_ppm")))  # type: ignore[union-attr]
+                (str(r["chan_id"]), str(r["type"]), str((r["new_policy"] or {}).get("fee_rate_ppm")))
                 for r in rows
             )
         assert len({tuple(v) for v in outcomes.values()}) == 3, outcomes
@@ -74,7 +77,7 @@ def test_profiles_differ_and_the_fee_cap_holds_after_simulated_days(
         for profile in ("conservative", "balanced", "aggressive"):
             for row in _decide(capsys, "--profile", profile, "--at", at):
                 policy = row["new_policy"]
-                if row["verdict"]["approved"] and policy is not None:  # type: ignore[index]
-                    approved_fees.append(policy["fee_rate_ppm"])  # type: ignore[index]
+                if row["verdict"]["approved"] and policy is not None:
+                    approved_fees.append(policy["fee_rate_ppm"])
         assert approved_fees and max(approved_fees) <= 300
         assert handle.sim.policy_updates == updates  # decide executes nothing

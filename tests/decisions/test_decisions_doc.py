@@ -15,7 +15,7 @@ DOC = (ROOT / "docs" / "decisions.md").read_text()
 def _fmt(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return f"{value:g}"  # type: ignore[str-format]
+    return f"{value:g}"
 
 
 def test_profile_table_matches_the_code() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -12,8 +13,8 @@ from lnpilot.settings import Blacklist, ChannelOverride, Limits
 from tests.decisions.view_builders import DAY, NOW, PEER, chan_id_of, forward_in, forward_out, policy, view
 
 
-def engine(profile: str = "balanced", **kw: object) -> DecisionEngine:
-    return DecisionEngine(BUILTIN[profile], Limits(), **kw)  # type: ignore[arg-type]
+def engine(profile: str = "balanced", **kw: Any) -> DecisionEngine:
+    return DecisionEngine(BUILTIN[profile], Limits(), **kw)
 
 
 def test_drained_channel_is_priced_up_with_capped_step() -> None:
@@ -159,7 +160,7 @@ def test_complete_policy_is_pulled_inside_the_limits() -> None:
         ({"blacklist": Blacklist(channels=("800000x1x0",))}, "channel is blacklisted"),
     ],
 )
-def test_operator_rules_come_first(kw: dict[str, object], needle: str) -> None:
+def test_operator_rules_come_first(kw: dict[str, Any], needle: str) -> None:
     d = engine(**kw).decide(view(local_sat=50_000), None, NOW)
     assert d.type is DecisionType.NO_ACTION
     assert d.confidence == 1.0

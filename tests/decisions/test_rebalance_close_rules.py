@@ -56,8 +56,9 @@ def test_profiles_differ_in_willingness_to_rebalance() -> None:
     cons = {d.chan_id: d for d in engine("conservative").decide_batch(rebalance_state(), None, NOW)}
     assert cons[TARGET].type is not DecisionType.REBALANCE
     aggr = {d.chan_id: d for d in engine("aggressive").decide_batch(rebalance_state(), None, NOW)}
-    assert aggr[TARGET].rebalance is not None
-    assert aggr[TARGET].rebalance.max_fee_msat == 300_000
+    params = aggr[TARGET].rebalance
+    assert params is not None
+    assert params.max_fee_msat == 300_000
     assert aggr[TARGET].expected_gain_msat == 60_000
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from lnpilot.domain.channel_view import ChannelSnapshot, ChannelView, PolicyChange
@@ -19,13 +20,14 @@ def chan_id_of(index: int) -> int:
 
 
 def policy(fee_rate_ppm: int = 100, base_fee_msat: int = 1000, **kw: int) -> RoutingPolicy:
-    fields: dict[str, int] = {
-        "time_lock_delta": 80,
-        "min_htlc_msat": 1000,
-        "max_htlc_msat": 990_000_000,
-    }
-    fields.update(kw)
-    return RoutingPolicy(base_fee_msat=base_fee_msat, fee_rate_ppm=fee_rate_ppm, **fields)
+    base = RoutingPolicy(
+        base_fee_msat=base_fee_msat,
+        fee_rate_ppm=fee_rate_ppm,
+        time_lock_delta=80,
+        min_htlc_msat=1000,
+        max_htlc_msat=990_000_000,
+    )
+    return dataclasses.replace(base, **kw)  # type: ignore[arg-type]
 
 
 def forward_out(
@@ -70,7 +72,7 @@ def view(
         local_chan_reserve_sat=capacity_sat // 100,
         remote_chan_reserve_sat=capacity_sat // 100,
     )
-    snapshots = ()
+    snapshots: tuple[ChannelSnapshot, ...] = ()
     if history_days is not None:
         taken = int(now - history_days * DAY)
         snapshots = (ChannelSnapshot(taken, local_sat, capacity_sat - local_sat, True, capacity_sat),)
