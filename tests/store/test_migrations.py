@@ -124,3 +124,32 @@ async def test_alembic_cli_without_lnpilot_is_refused() -> None:
         pytest.raises(RuntimeError, match="lnpilot"),
     ):
         migrate.run_env()
+
+
+async def test_unreachable_database_is_one_clear_error_without_password() -> None:
+    from lnpilot.store.engine import StoreUnavailable
+
+    with pytest.raises(StoreUnavailable) as info:
+        await Store.open_url("postgresql://lnpilot:pw-Sup3rSecret@127.0.0.1:1/lnpilot")
+    assert "127.0.0.1:1/lnpilot" in str(info.value) and "Sup3rSecret" not in str(info.value)
+    with pytest.raises(StoreUnavailable):
+        await Store.open_url("postgresql://lnpilot@127.0.0.1:1/lnpilot", run_migrations=False)
+
+
+@pytest.mark.service
+async def test_missing_postgres_database_is_reported(postgres_url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    from lnpilot.store.engine import StoreUnavailable
+
+    url = make_url(postgres_url).set(database="lnpilot_no_such_db").render_as_string(hide_password=False)
+    with pytest.raises(StoreUnavailable, match="does not exist"):
+        await Store.open_url(url)
+
+
+async def test_other_errors_pass_through(tmp_path: Path) -> None:
+    from lnpilot.store.engine import database_errors
+
+    with pytest.raises(KeyError):
+        async with database_errors(f"sqlite:///{tmp_path / 'x.db'}"):
+            raise KeyError("not a database problem")

@@ -9,7 +9,7 @@ import typer
 
 from lnpilot.cli.common import console, print_json, settings_from_env
 from lnpilot.store import Store, migrate
-from lnpilot.store.engine import database_kind, make_engine
+from lnpilot.store.engine import database_errors, database_kind, make_engine
 
 app = typer.Typer(help="Database schema and retention.", no_args_is_help=True)
 
@@ -23,8 +23,9 @@ def upgrade(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -
     async def main() -> tuple[str | None, str | None]:
         engine = make_engine(url)
         try:
-            before = await migrate.current_revision(engine)
-            return before, await migrate.upgrade(engine)
+            async with database_errors(url):
+                before = await migrate.current_revision(engine)
+                return before, await migrate.upgrade(engine)
         finally:
             await engine.dispose()
 
@@ -47,7 +48,8 @@ def current(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -
     async def main() -> str | None:
         engine = make_engine(url)
         try:
-            return await migrate.current_revision(engine)
+            async with database_errors(url):
+                return await migrate.current_revision(engine)
         finally:
             await engine.dispose()
 

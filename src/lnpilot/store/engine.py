@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from lnpilot.errors import ConfigError
+from lnpilot.errors import ConfigError, LnpilotError
+from lnpilot.logs import redact_text
 
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -29,6 +32,32 @@ def normalise_url(url: str) -> str:
     if backend not in _DRIVERS:
         raise ConfigError(f"DATABASE_URL: unsupported database {backend!r} (use sqlite or postgresql)")
     return parsed.set(drivername=_DRIVERS[backend]).render_as_string(hide_password=False)
+
+
+class StoreUnavailable(LnpilotError):
+    """The database cannot be reached or refused us (message without credentials)."""
+
+    code = "store-unavailable"
+
+
+@asynccontextmanager
+async def database_errors(url: str) -> AsyncIterator[None]:
+    """Turn driver and socket errors into one ``StoreUnavailable`` line that names no secret."""
+    try:
+        yield
+    except Exception as exc:
+        # asyncpg raises its own exceptions while connecting, before SQLAlchemy can wrap them.
+        driver = type(exc).__module__.startswith(("asyncpg", "sqlite3", "aiosqlite"))
+        if not (driver or isinstance(exc, OSError | DBAPIError)):
+            raise
+        parsed = make_url(normalise_url(url))
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        if parsed.password:
+            detail = detail.replace(str(parsed.password), "***")
+        where = f"{parsed.host}:{parsed.port or ''}/{parsed.database}" if parsed.host else parsed.database
+        raise StoreUnavailable(
+            f"cannot use the {parsed.get_backend_name()} database {where}: {redact_text(detail)}"
+        ) from None
 
 
 def database_kind(url: str) -> str:

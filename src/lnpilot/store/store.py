@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lnpilot.settings import Settings, StoreSettings
 from lnpilot.store import migrate
-from lnpilot.store.engine import database_kind, make_engine
+from lnpilot.store.engine import database_errors, database_kind, make_engine
 from lnpilot.store.uow import UnitOfWork
 
 _DAY_S = 86_400
@@ -36,8 +36,12 @@ class Store:
     ) -> Store:
         engine = make_engine(url)
         try:
-            if run_migrations:
-                await migrate.upgrade(engine)
+            async with database_errors(url):
+                if run_migrations:
+                    await migrate.upgrade(engine)
+                else:  # still fail here, with a clear message, rather than at first use
+                    async with engine.connect():
+                        pass
         except BaseException:
             await engine.dispose()
             raise
