@@ -108,3 +108,20 @@ def test_serve_in_process_builds_the_server(tmp_path: Path, monkeypatch, capsys)
     assert served and served[0].ssl_certfile == str(tmp_path / "lnd" / "tls.cert")
     assert served[0].host == "127.0.0.1"
     assert "2 channels" in capsys.readouterr().err
+
+
+def test_a_taken_port_is_retried(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    from lnpilot.simnet import testing as simnet_testing
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    ports = iter([taken.getsockname()[1], free_port()])
+    monkeypatch.setattr(simnet_testing, "free_port", lambda: next(ports))
+    try:
+        with running_simnet(tmp_path / "lnd", nodes=60, channels=2) as handle:
+            assert int(handle.url.rsplit(":", 1)[1]) != taken.getsockname()[1]
+    finally:
+        taken.close()

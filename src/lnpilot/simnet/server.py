@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -85,7 +86,12 @@ class BackgroundServer:
 
     def __init__(self, config: uvicorn.Config) -> None:
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="simnet-server", daemon=True)
+        self.thread = threading.Thread(target=self._run, name="simnet-server", daemon=True)
+
+    def _run(self) -> None:
+        # uvicorn exits the process on a failed bind; in a thread that must only end the thread
+        with contextlib.suppress(SystemExit):
+            self.server.run()
 
     def start(self, timeout_s: float = 20.0) -> None:
         self.thread.start()
