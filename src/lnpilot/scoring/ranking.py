@@ -39,6 +39,12 @@ CSV_COLUMNS: tuple[str, ...] = (
 CHANNEL_ONLY: tuple[str, ...] = ("liquidity", "activity", "reliability")
 
 
+# Frozen, so one instance serves every node.
+_NOT_APPLICABLE = [
+    HeuristicScore(name, None, "not applicable: needs our own channel's state") for name in CHANNEL_ONLY
+]
+
+
 @dataclass(frozen=True, slots=True)
 class HealthGates:
     min_channels: int = 3
@@ -68,9 +74,7 @@ def node_heuristics(metrics: NodeMetrics, context: ScoringContext) -> dict[str, 
         peer_quality.score_node(metrics, context),
         network_position.score_node(metrics, context),
     ]
-    scores += [
-        HeuristicScore(name, None, "not applicable: needs our own channel's state") for name in CHANNEL_ONLY
-    ]
+    scores += _NOT_APPLICABLE
     return {s.name: s for s in scores}
 
 

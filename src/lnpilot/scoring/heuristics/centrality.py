@@ -36,8 +36,11 @@ def score_node(metrics: NodeMetrics, context: ScoringContext) -> HeuristicScore:
     value = weighted_mean(parts, WEIGHTS)
     if value is None:
         return HeuristicScore(NAME, None, "no centrality distribution to rank against", parts)
-    best = max((k for k, v in parts.items() if v is not None), key=lambda k: parts[k] or 0.0)
-    reason = f"centrality standing {100 * value:.0f}/100 (strongest: {best} {100 * (parts[best] or 0):.0f})"
+    best, best_value = "", -1.0
+    for key, part in parts.items():
+        if part is not None and part > best_value:
+            best, best_value = key, part
+    reason = f"centrality standing {100 * value:.0f}/100 (strongest: {best} {100 * best_value:.0f})"
     return HeuristicScore(NAME, to_score(value), reason, parts)
 
 
