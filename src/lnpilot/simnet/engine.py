@@ -17,6 +17,7 @@ from lnpilot.domain.graph import Graph, RoutingPolicy
 from lnpilot.errors import InvalidInputError, NotFoundError
 from lnpilot.simnet.generator import generate_graph
 from lnpilot.simnet.network import Network, graph_with_us, join, network_from
+from lnpilot.simnet.payments import PaymentBook
 from lnpilot.simnet.state import Forward, SimChannel
 from lnpilot.simnet.traffic import StepPayments, TrafficConfig, TrafficModel
 from lnpilot.simnet.uptime import UptimeModel
@@ -72,21 +73,24 @@ class Simulation:
         self._graph_cache: Graph | None = None
         self._by_point = {c.channel_point: c for c in self.channels}
         self._by_id = {c.chan_id: c for c in self.channels}
-        from lnpilot.simnet.payments import PaymentBook  # circular at module level: payments needs the types
-
         self.book = PaymentBook(self)
 
     # --- construction helpers -------------------------------------------------------------
     @classmethod
-    def generated(cls, nodes: int = 300, *, seed: int = 1, channels: int = 8, **kw: float) -> Simulation:
+    def generated(
+        cls, nodes: int = 300, *, seed: int = 1, channels: int = 8, payments_per_day: float = 20_000.0
+    ) -> Simulation:
         graph = generate_graph(nodes, seed=seed)
-        return cls(graph, SimConfig(seed=seed, channels=channels, **kw))  # type: ignore[arg-type]
+        return cls(graph, SimConfig(seed=seed, channels=channels, payments_per_day=payments_per_day))
 
     @classmethod
-    def from_file(cls, path: Path, *, seed: int = 1, channels: int = 8, **kw: float) -> Simulation:
+    def from_file(
+        cls, path: Path, *, seed: int = 1, channels: int = 8, payments_per_day: float = 20_000.0
+    ) -> Simulation:
         from lnpilot.graph.ingest import load_graph
 
-        return cls(load_graph(path).graph, SimConfig(seed=seed, channels=channels, **kw))  # type: ignore[arg-type]
+        config = SimConfig(seed=seed, channels=channels, payments_per_day=payments_per_day)
+        return cls(load_graph(path).graph, config)
 
     # --- clock ----------------------------------------------------------------------------
     @property
