@@ -81,3 +81,51 @@ def test_profiles_differ_and_the_fee_cap_holds_after_simulated_days(
                     approved_fees.append(policy["fee_rate_ppm"])
         assert approved_fees and max(approved_fees) <= 300
         assert handle.sim.policy_updates == updates  # decide executes nothing
+
+
+async def _sync(handle: object, now: int) -> None:
+    from lnpilot.backends.lnd import LndRestBackend
+    from lnpilot.settings import load_settings
+    from lnpilot.store import Store
+    from lnpilot.sync.job import SyncJob
+
+    backend = LndRestBackend(handle.url, handle.macaroon_hex(), handle.tls_cert_path)  # type: ignore[attr-defined]
+    store = await Store.open(load_settings())
+    try:
+        await SyncJob(backend, store).run(now)
+    finally:
+        await store.close()
+        await backend.aclose()
+
+
+def test_decide_from_the_store_after_daily_syncs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with testing.running_simnet(tmp_path / "lnd", nodes=120, channels=6, seed=5) as handle:
+        monkeypatch.setenv("LND_REST_URL", handle.url)
+        monkeypatch.setenv("LND_TLS_CERT_PATH", str(handle.tls_cert_path))
+        monkeypatch.setenv("LND_MACAROON_PATH", str(handle.admin_macaroon_path))
+        monkeypatch.setenv("LNPILOT_LOG_LEVEL", "ERROR")
+        configure_logging("console", "ERROR")
+        asyncio.run(_set_all_fees(handle, 2000))
+        for _ in range(8):  # a week of daily syncs: snapshots, policy history, forwards, graph
+            _advance(handle, 86_400)
+            asyncio.run(_sync(handle, handle.sim.now_s))
+        capsys.readouterr()
+        at = str(handle.sim.now_s)
+        by_profile = {}
+        for profile in ("conservative", "balanced", "aggressive"):
+            rows = _decide(capsys, "--from", "store", "--profile", profile, "--at", at)
+            assert len(rows) == 6
+            by_profile[profile] = rows
+        # Stored history (snapshots, graph metrics) lifts coverage above what the live node gives.
+        assert max(r["confidence"] for r in by_profile["conservative"]) >= 0.6
+        assert any(r["type"] != "no_action" for r in by_profile["conservative"])
+        kinds = {p: sorted((r["chan_id"], r["type"]) for r in rows) for p, rows in by_profile.items()}
+        fees = {p: sorted(str(r["new_policy"]) for r in rows) for p, rows in by_profile.items()}
+        assert len({tuple(v) for v in kinds.values()}) > 1 or len({tuple(v) for v in fees.values()}) == 3
+
+
+def test_decide_rejects_an_unknown_source(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["decide", "--from", "cloud"]) == 1
+    assert "--from: choose one of node, store" in capsys.readouterr().err

@@ -1,7 +1,7 @@
 """``lnpilot decide``: what the engine would do on every channel, and what the validator says.
 
-Nothing is executed: views are read from the node, the rate-limit history from the store, and
-the decisions are printed with their verdicts.
+Nothing is executed: views are read from the node (or from what ``lnpilot sync`` stored), the
+rate-limit history from the store, and the decisions are printed with their verdicts.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from lnpilot.cli.common import console, print_json, settings_from_env
+from lnpilot.domain.channel_view import ChannelView
 from lnpilot.domain.ids import ShortChannelId
 from lnpilot.errors import InvalidInputError
 from lnpilot.safety.review import Review
@@ -22,12 +23,11 @@ from lnpilot.settings import Settings
 app = typer.Typer()
 
 DAY_S = 86_400
+SOURCES = ("node", "store")
 
 
-async def _reviews(settings: Settings, profile: str | None, now: int) -> list[Review]:
-    from lnpilot.backends.factory import make_backend
+async def _reviews(settings: Settings, profile: str | None, now: int, source: str) -> list[Review]:
     from lnpilot.decisions.engine import DecisionEngine
-    from lnpilot.execution.views import live_views
     from lnpilot.safety.history import ValidationHistory
     from lnpilot.safety.review import decide_and_validate
     from lnpilot.safety.validator import PolicyValidator
@@ -36,24 +36,39 @@ async def _reviews(settings: Settings, profile: str | None, now: int) -> list[Re
     from lnpilot.store import Store
     from lnpilot.store.repos_execution import applied_changes_since
 
+    if source not in SOURCES:
+        raise InvalidInputError(f"--from: choose one of {', '.join(SOURCES)}, not {source!r}")
     name = profile or settings.profile
     engine = DecisionEngine.from_settings(settings, name)  # bad profile: fail before any I/O
     weights = scoring_profile(name, settings.profiles)
-    backend = make_backend(settings)
+    store = await Store.open(settings)
     try:
-        store = await Store.open(settings)
-        try:
-            history = ValidationHistory.from_events(await applied_changes_since(store, now - DAY_S))
-        finally:
-            await store.close()
-        views = await live_views(backend, now)
+        history = ValidationHistory.from_events(await applied_changes_since(store, now - DAY_S))
+        if source == "store":
+            from lnpilot.views import stored_views
+
+            stored = await stored_views(store, now)
+            views, context = stored.views, stored.context
+        else:
+            views, context = await _live(settings, now), None
     finally:
-        await backend.aclose()
-    scores = {int(s.subject): s for s in score_channels(views, weights)}
+        await store.close()
+    scores = {int(s.subject): s for s in score_channels(views, weights, context)}
     reviews, _ = decide_and_validate(
         views, scores, history, engine, PolicyValidator.from_settings(settings), now
     )
     return reviews
+
+
+async def _live(settings: Settings, now: int) -> list[ChannelView]:
+    from lnpilot.backends.factory import make_backend
+    from lnpilot.execution.views import live_views
+
+    backend = make_backend(settings)
+    try:
+        return await live_views(backend, now)
+    finally:
+        await backend.aclose()
 
 
 def _scid(chan_id: int) -> str:
@@ -90,6 +105,9 @@ def _verdict(review: Review) -> str:
 def decide(
     profile: str | None = typer.Option(None, "--profile", help="Decision profile (default: settings)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    source: str = typer.Option(
+        "node", "--from", help="node: read the live node; store: what `lnpilot sync` stored (richer history)."
+    ),
     at: int | None = typer.Option(
         None,
         "--at",
@@ -100,7 +118,7 @@ def decide(
     """Show each channel's decision, proposed policy, confidence, reasons and verdict. Executes nothing."""
     settings = settings_from_env()
     now = int(time.time()) if at is None else at
-    reviews = asyncio.run(_reviews(settings, profile, now))
+    reviews = asyncio.run(_reviews(settings, profile, now, source))
     if as_json:
         data: list[dict[str, Any]] = [r.to_dict() for r in reviews]
         print_json(data)
