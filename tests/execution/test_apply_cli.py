@@ -99,3 +99,54 @@ def test_apply_shadow_then_live_then_rollback(
 def test_apply_usage_errors(capsys: pytest.CaptureFixture[str], args: list[str], needle: str) -> None:
     assert main(args) == 1
     assert needle in capsys.readouterr().err
+
+
+def test_rollback_auto_rolls_back_the_collapsed_channel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+    from collections import Counter
+    from dataclasses import replace
+
+    from lnpilot.execution.actions import PolicyChange
+    from lnpilot.execution.plan import Mode
+    from lnpilot.settings import load_settings
+    from lnpilot.simnet.engine import channel_truth
+    from tests.execution.simnet_env import executor_env
+
+    sim = testing.make_simulation(nodes=150, channels=6, seed=5, payments_per_day=40_000)
+    with testing.running_simnet(tmp_path / "lnd", sim=sim) as handle:
+        monkeypatch.setenv("LND_REST_URL", handle.url)
+        monkeypatch.setenv("LND_TLS_CERT_PATH", str(handle.tls_cert_path))
+        monkeypatch.setenv("LND_MACAROON_PATH", str(handle.admin_macaroon_path))
+        monkeypatch.setenv("LNPILOT_LOG_LEVEL", "ERROR")
+        code, out, _ = _run(capsys, "rollback", "--auto")
+        assert code == 0 and "no change whose watch window has ended" in out
+
+        handle.sim.advance(86_400)
+        busiest = Counter(f.chan_id_out for f in handle.sim.forwards).most_common(1)[0][0]
+        channel = handle.sim.channel_by_id(busiest)
+        old = truth_policy(channel_truth(channel))
+        db = Path(load_settings().database_url_effective.split("///", 1)[1])
+
+        async def change() -> None:
+            async with executor_env(handle, db) as env:
+                bad = replace(old, base_fee_msat=1_000_000, fee_rate_ppm=50_000)
+                assert (
+                    await env.executor.apply([PolicyChange(busiest, channel.channel_point, bad)], Mode.LIVE)
+                ).ok
+
+        asyncio.run(change())
+        handle.sim.advance(86_400)
+        code, out, _ = _run(capsys, "rollback", "--auto", "--json")
+        rows = _json(out)
+        assert code == 0 and isinstance(rows, list)
+        (row,) = rows
+        assert row["chan_id"] == str(busiest) and row["verdict"] == "rollback"
+        assert row["rollback"]["complete"]
+        assert truth_policy(channel_truth(channel)) == old
+        code, out, _ = _run(capsys, "rollback", "--auto")
+        assert code == 0 and "no change" in out
+
+    assert main(["rollback"]) == 1
+    assert "either a TX_ID or --auto" in capsys.readouterr().err

@@ -146,13 +146,22 @@ def transactions(
 
 @app.command("rollback")
 def rollback(
-    tx_id: int = typer.Argument(..., help="The transaction to undo."),
+    tx_id: int | None = typer.Argument(None, help="The transaction to undo."),
+    auto: bool = typer.Option(
+        False, "--auto", help="Instead: judge every watched change and roll back the harmful ones."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Restore the backed-up policies of the channels a transaction changed, verified by read-back."""
     settings = settings_from_env()
+    if (tx_id is None) == (not auto):
+        raise InvalidInputError("give either a TX_ID or --auto")
+    if auto:
+        _auto_rollback(settings, as_json)
+        return
 
     async def body(executor: Executor) -> dict[str, Any]:
+        assert tx_id is not None
         result = await executor.rollback(tx_id)
         return result.to_dict()
 
@@ -166,3 +175,32 @@ def rollback(
         console.print(f"rollback of transaction {tx_id}: {done}", markup=False)
     if not report["complete"]:
         raise typer.Exit(1)
+
+
+def _auto_rollback(settings: Settings, as_json: bool) -> None:
+    async def body(executor: Executor) -> list[dict[str, Any]]:
+        from lnpilot.execution.watch import check_auto_rollbacks_from_settings
+
+        await executor.reconcile()
+        outcomes = await check_auto_rollbacks_from_settings(executor, settings, int(time.time()))
+        return [
+            {
+                "tx_id": o.tx_id,
+                "chan_id": str(o.chan_id),
+                "verdict": o.assessment.verdict.value,
+                "reason": o.assessment.reason,
+                "rollback": None if o.rollback is None else o.rollback.to_dict(),
+            }
+            for o in outcomes
+        ]
+
+    rows = _run(settings, body)
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        console.print(
+            f"tx {row['tx_id']} channel {row['chan_id']}: {row['verdict']} ({row['reason']})", markup=False
+        )
+    if not rows:
+        console.print("no change whose watch window has ended", markup=False)
