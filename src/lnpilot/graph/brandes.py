@@ -203,15 +203,20 @@ def permute(indptr: IntArray, indices: Int32Array, order: IntArray) -> tuple[Int
 def weighted_brandes(indptr: IntArray, indices: Int32Array, weight: FloatArray, chunks: int) -> FloatArray:
     """Brandes over ordered (source, target) pairs, each weighted ``weight[s] * weight[t]``.
 
-    ``sigma`` needs no reset between sources: discovery overwrites it before any read.
+    The forward search records each vertex's shortest-path successors contiguously, so the
+    backward pass reads only DAG edges (about half the adjacency) and pulls
+    ``delta(v) = sigma(v) * sum over successors w of (weight[w] + delta(w)) / sigma(w)``
+    with one write per vertex. ``sigma`` needs no reset: discovery overwrites it before any read.
     """
     n = len(indptr) - 1
     partial = np.zeros((chunks, n))
     for c in prange(chunks):
         dist = np.full(n, -1, np.int32)
         sigma = np.zeros(n)
-        delta = np.zeros(n)
+        coef = np.zeros(n)  # (weight + delta) / sigma of a finished vertex
         order = np.empty(n, np.int32)
+        start = np.empty(n + 1, np.int64)  # successors of order[i]: succ[start[i]:start[i + 1]]
+        succ = np.empty(len(indices), np.int32)
         acc = partial[c]
         for s in range(c, n, chunks):
             if indptr[s + 1] == indptr[s]:
@@ -219,36 +224,39 @@ def weighted_brandes(indptr: IntArray, indices: Int32Array, weight: FloatArray, 
             dist[s] = 0
             sigma[s] = 1.0
             order[0] = s
-            head, tail = 0, 1
+            head, tail, m = 0, 1, 0
             while head < tail:
                 v = order[head]
+                start[head] = m
                 head += 1
                 dnext = dist[v] + 1
                 sv = sigma[v]
                 for k in range(indptr[v], indptr[v + 1]):
                     w = indices[k]
-                    if dist[w] < 0:
+                    dw = dist[w]
+                    if dw < 0:
                         dist[w] = dnext
                         sigma[w] = sv
                         order[tail] = w
                         tail += 1
-                    elif dist[w] == dnext:
+                        succ[m] = w
+                        m += 1
+                    elif dw == dnext:
                         sigma[w] += sv
+                        succ[m] = w
+                        m += 1
+            start[tail] = m
             ws = weight[s]
             for i in range(tail - 1, 0, -1):
-                w = order[i]
-                coef = (weight[w] + delta[w]) / sigma[w]
-                dprev = dist[w] - 1
-                for k in range(indptr[w], indptr[w + 1]):
-                    v = indices[k]
-                    if dist[v] == dprev:
-                        delta[v] += sigma[v] * coef
-                acc[w] += ws * delta[w]
-                # nothing processed after w (all at distance <= dist[w]) reads w's entries again
-                dist[w] = -1
-                delta[w] = 0.0
+                v = order[i]
+                pulled = 0.0
+                for j in range(start[i], start[i + 1]):
+                    pulled += coef[succ[j]]
+                delta = sigma[v] * pulled
+                acc[v] += ws * delta
+                coef[v] = (weight[v] + delta) / sigma[v]
+                dist[v] = -1
             dist[s] = -1
-            delta[s] = 0.0
     total: FloatArray = partial.sum(axis=0)
     return total
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from lnpilot.domain.graph import Graph, GraphChannel, GraphNode, RoutingPolicy
 from lnpilot.domain.ids import ShortChannelId
 from lnpilot.errors import InvalidInputError
-from lnpilot.graph.fields import MalformedRecord, PubkeyCheck, field_bool, field_int, with_policy
+from lnpilot.graph.fields import MalformedRecord, PubkeyCheck, field_bool, field_int
 from lnpilot.graph.report import LoadReport, LoadResult, SkipCounter, SkipReason
 
 LISTCHANNELS = "cln_listchannels"
@@ -44,11 +43,23 @@ def _policy(raw: Mapping[str, Any]) -> RoutingPolicy:
     )
 
 
+class _Pending:
+    """A channel being assembled from its direction entries (built once both are seen)."""
+
+    __slots__ = ("capacity_sat", "last_update", "node1", "node2", "policy1", "policy2")
+
+    def __init__(self, node1: str, node2: str, capacity_sat: int) -> None:
+        self.node1, self.node2, self.capacity_sat = node1, node2, capacity_sat
+        self.policy1: RoutingPolicy | None = None
+        self.policy2: RoutingPolicy | None = None
+        self.last_update = 0
+
+
 def parse_listchannels(doc: Mapping[str, Any], taken_at: int = 0) -> LoadResult:
     """``{"channels": [...]}``; node1 is the lexically smaller key, as in BOLT 7 and LND."""
     skips = SkipCounter()
     check = PubkeyCheck()
-    channels: dict[int, GraphChannel] = {}
+    pending: dict[int, _Pending] = {}
     for raw in doc["channels"]:
         if not isinstance(raw, Mapping):
             skips.skip(SkipReason.MALFORMED_RECORD)
@@ -71,22 +82,31 @@ def parse_listchannels(doc: Mapping[str, Any], taken_at: int = 0) -> LoadResult:
         if capacity_sat < 0:
             skips.skip(SkipReason.NEGATIVE_CAPACITY)
             continue
-        known = channels.get(chan_id)
+        known = pending.get(chan_id)
         if known is None:
-            node1, node2 = sorted((source, destination))
-            known = GraphChannel(chan_id, node1, node2, capacity_sat, None, None)
+            node1, node2 = (source, destination) if source < destination else (destination, source)
+            known = pending[chan_id] = _Pending(node1, node2, capacity_sat)
         elif {known.node1, known.node2} != {source, destination}:
             skips.skip(SkipReason.UNKNOWN_NODE_POLICY)
             continue
-        if known.policy_of(source) is not None:
+        if source == known.node1 and known.policy1 is None:
+            known.policy1 = policy
+        elif source == known.node2 and known.policy2 is None:
+            known.policy2 = policy
+        else:
             skips.skip(SkipReason.DUPLICATE_CHANNEL)
             continue
-        known = with_policy(known, source, policy)
-        channels[chan_id] = replace(known, last_update=max(known.last_update, policy.last_update))
+        known.last_update = max(known.last_update, policy.last_update)
+    channels = tuple(
+        GraphChannel(
+            chan_id, p.node1, p.node2, p.capacity_sat, p.policy1, p.policy2, last_update=p.last_update
+        )
+        for chan_id, p in pending.items()
+    )
     nodes: dict[str, GraphNode] = {}
-    for channel in channels.values():
+    for channel in channels:
         for pub_key in (channel.node1, channel.node2):
             if pub_key not in nodes:
                 nodes[pub_key] = GraphNode(pub_key)
-    graph = Graph(nodes=nodes, channels=tuple(channels.values()), taken_at=taken_at)
+    graph = Graph(nodes=nodes, channels=channels, taken_at=taken_at)
     return LoadResult(graph, LoadReport(LISTCHANNELS, len(nodes), len(channels), dict(skips.counts)))

@@ -20,10 +20,10 @@ class MalformedRecord(Exception):
 
 def as_int(value: Any) -> int:
     """An integer from JSON: a number, a decimal string (LND's uint64), or ``"123msat"`` (CLN)."""
+    if type(value) is int:  # the common case first; bool is an int subclass and is refused below
+        return value
     if isinstance(value, bool):
         raise MalformedRecord("boolean where an integer was expected")
-    if isinstance(value, int):
-        return value
     if isinstance(value, str):
         text = value.removesuffix("msat")
         digits = text[1:] if text[:1] == "-" else text
