@@ -87,6 +87,16 @@ def test_apply_shadow_then_live_then_rollback(
         code, out, _ = _run(capsys, "apply", "--profile", "aggressive")
         assert code == 0 and "shadow" in out and "decision(s) without action" in out
 
+        # Views from what `lnpilot sync` stored instead of the live node.
+        code, _, err = _run(capsys, "sync")
+        assert code == 0, err
+        code, out, _ = _run(capsys, "apply", "--from", "store", "--json")
+        stored = _json(out)
+        assert code == 0 and isinstance(stored, dict)
+        assert {d["chan_id"] for d in stored["decisions"]} == {str(c.chan_id) for c in handle.sim.channels}
+        code, _, err = _run(capsys, "apply", "--from", "memory")
+        assert code == 1 and "views source" in err
+
 
 @pytest.mark.parametrize(
     ("args", "needle"),

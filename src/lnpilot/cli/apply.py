@@ -51,6 +51,9 @@ def apply(
     channel: list[str] = typer.Option([], "--channel", help="Only these channels (chan_id, scid, point)."),
     stop_on_error: bool = typer.Option(False, "--stop-on-error", help="Stop the batch at the first failure."),
     profile: str | None = typer.Option(None, "--profile", help="Decision profile (default: settings)."),
+    source: str = typer.Option(
+        "node", "--from", help="Views from the node (live) or from the store (after lnpilot sync)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Decide, validate and execute; without --execute only record what would be done."""
@@ -74,6 +77,7 @@ def apply(
             channels=channel,
             profile=profile,
             stop_on_error=stop_on_error,
+            source=source,
         )
 
     report = _run(settings, body)

@@ -1,4 +1,4 @@
-"""One cycle of the money path: live views -> decisions -> validation -> execution.
+"""One cycle of the money path: views -> scores -> decisions -> validation -> execution.
 
 The CLI (``lnpilot apply``), the API (``POST /v1/actions/apply``) and the daemon all run this one
 function, so they cannot drift apart.
@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from lnpilot.errors import InvalidInputError
 from lnpilot.execution.executor import Executor
 from lnpilot.execution.plan import Mode, channel_matches
 from lnpilot.settings import Settings
+
+SOURCES = ("node", "store")
 
 
 async def decide_and_apply(
@@ -23,10 +26,14 @@ async def decide_and_apply(
     channels: Sequence[str] = (),
     profile: str | None = None,
     stop_on_error: bool = False,
+    source: str = "node",
 ) -> dict[str, Any]:
     """Reconcile, decide every (selected) channel, validate against the stored history, execute.
 
-    Returns the reviewed decisions (with the validator's verdicts) and the batch result.
+    ``source`` says where the views come from: ``node`` reads them live from the backend, ``store``
+    uses what ``lnpilot sync`` stored (snapshots, policy history, graph metrics). Either way the
+    executor reads each channel's live policy again before it changes anything. Returns the
+    reviewed decisions (with the validator's verdicts) and the batch result.
     """
     from lnpilot.decisions.engine import DecisionEngine
     from lnpilot.execution.from_decisions import actions_from_verdicts
@@ -34,24 +41,34 @@ async def decide_and_apply(
     from lnpilot.safety.history import ValidationHistory
     from lnpilot.safety.review import decide_and_validate
     from lnpilot.safety.validator import PolicyValidator
+    from lnpilot.scoring.composite import score_channels
+    from lnpilot.scoring.profiles import resolve_profile as scoring_profile
     from lnpilot.store.repos_execution import applied_changes_since
 
+    if source not in SOURCES:
+        raise InvalidInputError(f"views source must be one of {', '.join(SOURCES)}, not {source!r}")
+    name = profile or settings.profile
+    engine = DecisionEngine.from_settings(settings, name)  # a bad profile fails before any I/O
     await executor.reconcile()
-    views = await live_views(executor.backend, now)
+    if source == "store":
+        from lnpilot.views import stored_views
+
+        stored = await stored_views(executor.txlog.store, now)
+        views, context = stored.views, stored.context
+    else:
+        views, context = await live_views(executor.backend, now), None
     if channels:
         views = [
             v
             for v in views
             if any(channel_matches(v.channel.chan_id, v.channel.channel_point, s) for s in channels)
         ]
+    scores = {
+        int(s.subject): s for s in score_channels(views, scoring_profile(name, settings.profiles), context)
+    }
     history = ValidationHistory.from_events(await applied_changes_since(executor.txlog.store, now - 86_400))
     reviews, _ = decide_and_validate(
-        views,
-        None,
-        history,
-        DecisionEngine.from_settings(settings, profile),
-        PolicyValidator.from_settings(settings),
-        now,
+        views, scores, history, engine, PolicyValidator.from_settings(settings), now
     )
     actions = actions_from_verdicts(
         [r.verdict for r in reviews], min_rebalance_sat=settings.limits.rebalance_min_amount_sat
