@@ -222,6 +222,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=None)
     parser.add_argument("--postgres-url", default=os.environ.get("LNPILOT_TEST_POSTGRES_URL"))
     parser.add_argument("--redis-url", default=os.environ.get("LNPILOT_TEST_REDIS_URL"))
+    parser.add_argument("--repeat", type=int, default=2, help="best of N interleaved runs (noisy hosts)")
     args = parser.parse_args()
     n = args.events or (20_000 if args.small else 1_000_000)
     lookups = 2_000 if args.small else 20_000
@@ -229,26 +230,35 @@ def main() -> None:
     scale = 1_000_000 / n
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        ours = asyncio.run(ingest(f"sqlite+aiosqlite:///{tmp / 'ours.db'}", events))
-        raw = raw_sqlite(tmp / "raw.db", events)
+        raws, ours_runs = [], []
+        for i in range(args.repeat):  # reference first, then ours, alternating; each on a fresh file
+            raws.append(raw_sqlite(tmp / f"raw{i}.db", events))
+            ours_runs.append(asyncio.run(ingest(f"sqlite+aiosqlite:///{tmp / f'ours{i}.db'}", events)))
+        ours, raw = min(ours_runs), min(raws)
         print(
-            f"ingest {n:,} events, SQLite: {ours:.2f} s ({ours * scale:.1f} s per 1M, target <= 30 s); "
-            f"raw sqlite3 executemany {raw:.2f} s; ratio {ours / raw:.2f}x"
+            f"ingest {n:,} events, SQLite (best of {args.repeat}): {ours:.2f} s "
+            f"({ours * scale:.1f} s per 1M, target <= 30 s); raw sqlite3 executemany {raw:.2f} s; "
+            f"ratio {ours / raw:.2f}x"
         )
         if args.postgres_url:
 
             async def pg() -> tuple[float, float]:
-                ours_url, raw_url = await fresh_pg(args.postgres_url), await fresh_pg(args.postgres_url)
-                try:
-                    return await ingest(ours_url, events), await raw_postgres(raw_url, events)
-                finally:
-                    await drop_pg(args.postgres_url, ours_url)
-                    await drop_pg(args.postgres_url, raw_url)
+                raws_pg, ours_pg_runs = [], []
+                for _ in range(args.repeat):
+                    raw_url, ours_url = await fresh_pg(args.postgres_url), await fresh_pg(args.postgres_url)
+                    try:
+                        raws_pg.append(await raw_postgres(raw_url, events))
+                        ours_pg_runs.append(await ingest(ours_url, events))
+                    finally:
+                        await drop_pg(args.postgres_url, ours_url)
+                        await drop_pg(args.postgres_url, raw_url)
+                return min(ours_pg_runs), min(raws_pg)
 
             ours_pg, raw_pg = asyncio.run(pg())
             print(
-                f"ingest {n:,} events, PostgreSQL: {ours_pg:.2f} s ({ours_pg * scale:.1f} s per 1M, "
-                f"target <= 60 s); raw asyncpg executemany {raw_pg:.2f} s; ratio {ours_pg / raw_pg:.2f}x"
+                f"ingest {n:,} events, PostgreSQL (best of {args.repeat}): {ours_pg:.2f} s "
+                f"({ours_pg * scale:.1f} s per 1M, target <= 60 s); raw asyncpg executemany {raw_pg:.2f} s; "
+                f"ratio {ours_pg / raw_pg:.2f}x"
             )
         else:
             print("ingest, PostgreSQL: skipped (no LNPILOT_TEST_POSTGRES_URL / --postgres-url)")
