@@ -8,7 +8,8 @@ import numpy as np
 
 from lnpilot.domain.graph import Graph, GraphChannel, GraphNode, RoutingPolicy
 from lnpilot.errors import InvalidInputError
-from lnpilot.simnet.generator import pubkey_from, random_policy, txid_from
+from lnpilot.simnet.bolt11 import node_private_key, public_key
+from lnpilot.simnet.generator import random_policy, txid_from
 from lnpilot.simnet.pathing import EdgeArrays, build_edges
 from lnpilot.simnet.state import SimChannel
 
@@ -83,9 +84,9 @@ def join(
 ) -> tuple[GraphNode, list[SimChannel]]:
     """Our node and its channels: peers are well-connected nodes, drawn weighted by degree."""
     rng = np.random.default_rng([seed, _STREAM_JOIN])
-    our_key = pubkey_from(rng)
-    while our_key in net.index:
-        our_key = pubkey_from(rng)
+    our_key = public_key(node_private_key(seed)).hex()  # a real key: it signs our invoices
+    if our_key in net.index:
+        raise InvalidInputError(f"the graph already has a node {our_key}; pick another seed")
     candidates = np.flatnonzero(net.degree >= 2)
     if len(candidates) < channels:
         raise InvalidInputError(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lnpilot.errors import InvalidInputError, NotFoundError
+from lnpilot.simnet.bolt11 import encode_invoice, node_private_key
 from lnpilot.simnet.pathing import RouteCosts, path_edges
 from lnpilot.simnet.state import RouteHop, SimChannel, SimInvoice, SimPayment
 
@@ -39,6 +40,7 @@ class PaymentBook:
         self.payments: list[SimPayment] = []
         self.rebalance_fees_msat = 0
         self._settle_index = 0
+        self._node_key = node_private_key(sim.config.seed)
 
     # --- invoices ---------------------------------------------------------------------------
     def add_invoice(self, value_msat: int, memo: str = "", expiry_s: int = 0) -> SimInvoice:
@@ -50,8 +52,16 @@ class PaymentBook:
             preimage = bytes(rng.integers(0, 256, 32, dtype=np.uint8))
             payment_addr = bytes(rng.integers(0, 256, 32, dtype=np.uint8))
             r_hash = hashlib.sha256(preimage).digest()
-            # An opaque simnet request: unique, carries the amount, resolvable only by this node.
-            request = f"lnsim{value_msat}m1{r_hash.hex()}"
+            request = encode_invoice(
+                private_key=self._node_key,
+                payment_hash=r_hash,
+                payment_secret=payment_addr,
+                amount_msat=value_msat,
+                timestamp_s=self.sim.now_s,
+                description=memo,
+                expiry_s=expiry_s or DEFAULT_INVOICE_EXPIRY_S,
+                min_final_cltv=FINAL_CLTV_DELTA,
+            )
             invoice = SimInvoice(
                 r_hash=r_hash,
                 r_preimage=preimage,
