@@ -7,6 +7,7 @@ rate-limit history from the store, and the decisions are printed with their verd
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from typing import Any
 
@@ -66,9 +67,12 @@ async def _live(settings: Settings, now: int) -> list[ChannelView]:
 
     backend = make_backend(settings)
     try:
-        return await live_views(backend, now)
+        views = await live_views(backend, now)
+        # The chain height dates each channel from its funding block: history the engine can trust.
+        height = (await backend.get_info()).block_height
     finally:
         await backend.aclose()
+    return [dataclasses.replace(v, current_block_height=v.current_block_height or height) for v in views]
 
 
 def _scid(chan_id: int) -> str:
