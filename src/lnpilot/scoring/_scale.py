@@ -58,15 +58,6 @@ def median(values: Sequence[float]) -> float:
     return (ordered[mid - 1] + ordered[mid]) / 2.0
 
 
-def stdev(values: Sequence[float]) -> float:
-    """Population standard deviation."""
-    n = len(values)
-    if n == 0:
-        raise ValueError("stdev of an empty sequence")
-    mean = sum(values) / n
-    return math.sqrt(sum((v - mean) ** 2 for v in values) / n)
-
-
 def weighted_median(pairs: Iterable[tuple[float, float]]) -> float | None:
     """(value, weight) pairs: the value at which the cumulative weight first reaches half the
     total (None: no positive weight)."""

@@ -1,23 +1,26 @@
 """Per-channel figures several heuristics share, computed in one pass over a view.
 
 Activity and reliability both need the window's forwards; liquidity, reliability and age all
-need the snapshots in time order. ``channel_facts`` walks the forwards once and sorts the
-snapshots once; each heuristic also computes them itself when called alone.
+need the snapshots in time order. ``channel_facts`` walks the forwards once and the snapshots
+once; each heuristic also computes them itself when called alone.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from operator import attrgetter
 
-from lnpilot.domain.channel_view import ChannelSnapshot, ChannelView
+from lnpilot.domain.channel_view import ChannelView
 
 DAY_S = 86_400
 WINDOW_DAYS = 30
 WINDOW_S = WINDOW_DAYS * DAY_S
 # Each forward counts with a weight that halves every HALF_LIFE_DAYS of age.
 HALF_LIFE_DAYS = 10.0
+# Balance volatility is measured over the last week of snapshots.
+VOLATILITY_WINDOW_S = 7 * DAY_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +40,32 @@ class Flow:
 
 
 @dataclass(frozen=True, slots=True)
+class SnapshotSummary:
+    """What the stored snapshots (up to ``now``) say, gathered in one pass in time order."""
+
+    count: int = 0
+    recent_count: int = 0  # in the last WINDOW_S
+    recent_active: int = 0
+    disconnections: int = 0  # active -> inactive between consecutive recent snapshots
+    capacity_changes: int = 0  # between consecutive snapshots, and the last one vs the channel now
+    # Local ratios of the snapshots in VOLATILITY_WINDOW_S: count, sum and sum of squares.
+    ratio_count: int = 0
+    ratio_sum: float = 0.0
+    ratio_sum_sq: float = 0.0
+    latest_uptime: tuple[int, int] | None = None  # (uptime_s, lifetime_s) of the latest that has both
+
+    @property
+    def volatility(self) -> float | None:
+        """Population standard deviation of the local ratio (None: fewer than two snapshots)."""
+        if self.ratio_count < 2:
+            return None
+        mean = self.ratio_sum / self.ratio_count
+        return math.sqrt(max(0.0, self.ratio_sum_sq / self.ratio_count - mean * mean))
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelFacts:
-    snapshots: tuple[ChannelSnapshot, ...]  # oldest first, none after ``now``
+    snapshots: SnapshotSummary
     flow: Flow
 
 
@@ -96,10 +123,48 @@ def flow_of(view: ChannelView) -> Flow:
     )
 
 
-def sorted_snapshots(view: ChannelView) -> tuple[ChannelSnapshot, ...]:
+def summarise_snapshots(view: ChannelView) -> SnapshotSummary:
+    snapshots = view.snapshots
+    # Stored snapshots come oldest first; sort only when they do not.
+    if any(a.taken_at > b.taken_at for a, b in itertools.pairwise(snapshots)):
+        snapshots = tuple(sorted(snapshots, key=attrgetter("taken_at")))
     now = view.now
-    return tuple(sorted((s for s in view.snapshots if s.taken_at <= now), key=attrgetter("taken_at")))
+    recent_start = now - WINDOW_S
+    ratio_start = now - VOLATILITY_WINDOW_S
+    count = recent = active = disconnections = changes = ratio_count = 0
+    ratio_sum = ratio_sum_sq = 0.0
+    previous_active: bool | None = None
+    previous_capacity: int | None = None
+    latest_uptime: tuple[int, int] | None = None
+    for snap in snapshots:
+        taken_at = snap.taken_at
+        if taken_at > now:
+            break  # sorted: the rest is from a clock ahead of ours too
+        count += 1
+        capacity = snap.capacity_sat
+        if previous_capacity is not None and capacity != previous_capacity:
+            changes += 1
+        previous_capacity = capacity
+        if snap.uptime_s is not None and snap.lifetime_s:
+            latest_uptime = (snap.uptime_s, snap.lifetime_s)
+        if taken_at >= recent_start:
+            recent += 1
+            if snap.active:
+                active += 1
+            elif previous_active:
+                disconnections += 1
+            previous_active = snap.active
+        if taken_at >= ratio_start and capacity > 0:
+            ratio = snap.local_balance_sat / capacity
+            ratio_count += 1
+            ratio_sum += ratio
+            ratio_sum_sq += ratio * ratio
+    if previous_capacity is not None and view.channel.capacity_sat != previous_capacity:
+        changes += 1
+    return SnapshotSummary(
+        count, recent, active, disconnections, changes, ratio_count, ratio_sum, ratio_sum_sq, latest_uptime
+    )
 
 
 def channel_facts(view: ChannelView) -> ChannelFacts:
-    return ChannelFacts(sorted_snapshots(view), flow_of(view))
+    return ChannelFacts(summarise_snapshots(view), flow_of(view))

@@ -7,14 +7,13 @@ chain height, on a log scale that saturates at one year: the first weeks matter 
 
 from __future__ import annotations
 
-import itertools
 import math
 
 from lnpilot.domain.channel_view import ChannelView
 from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.domain.scores import HeuristicScore
 from lnpilot.scoring._scale import clamp01, to_score, weighted_mean
-from lnpilot.scoring.channel_facts import ChannelFacts, sorted_snapshots
+from lnpilot.scoring.channel_facts import ChannelFacts, summarise_snapshots
 from lnpilot.scoring.context import ScoringContext
 
 NAME = "age_stability"
@@ -39,12 +38,8 @@ def score_channel(view: ChannelView, facts: ChannelFacts | None = None) -> Heuri
             NAME, None, "unavailable: current block height unknown (or below the funding block)"
         )
     age_days = (height - funding_block) / BLOCKS_PER_DAY
-    snapshots = facts.snapshots if facts is not None else sorted_snapshots(view)
-    sizes = [s.capacity_sat for s in snapshots]
-    capacity_changes = None
-    if sizes:
-        sizes.append(view.channel.capacity_sat)
-        capacity_changes = sum(1 for a, b in itertools.pairwise(sizes) if a != b)
+    summary = facts.snapshots if facts is not None else summarise_snapshots(view)
+    capacity_changes = summary.capacity_changes if summary.count else None
     # The first record of a policy (``old is None``, as the sync job stores it) is no change.
     policy_changes = sum(
         1

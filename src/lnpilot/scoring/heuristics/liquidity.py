@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from lnpilot.domain.channel_view import ChannelView
 from lnpilot.domain.scores import HeuristicScore
-from lnpilot.scoring._scale import clamp01, stdev, to_score
-from lnpilot.scoring.channel_facts import ChannelFacts, sorted_snapshots
+from lnpilot.scoring._scale import clamp01, to_score
+from lnpilot.scoring.channel_facts import ChannelFacts, summarise_snapshots
 
 NAME = "liquidity"
 IDEAL_LOCAL_RATIO = 0.5
 TOLERANCE = 0.15
-# Window of snapshots that define "recent" balance volatility.
-VOLATILITY_WINDOW_S = 7 * 86_400
 # A standard deviation of the local ratio this large (or larger) counts as fully volatile.
 VOLATILITY_FULL = 0.25
 BALANCE_WEIGHT = 0.75
@@ -32,14 +30,8 @@ def balance_fraction(local_ratio: float) -> float:
 
 def balance_volatility(view: ChannelView, facts: ChannelFacts | None = None) -> float | None:
     """Standard deviation of the local ratio over the recent snapshots (None: fewer than two)."""
-    snapshots = facts.snapshots if facts is not None else sorted_snapshots(view)
-    start = view.now - VOLATILITY_WINDOW_S
-    ratios = [
-        s.local_balance_sat / s.capacity_sat for s in snapshots if s.capacity_sat > 0 and s.taken_at >= start
-    ]
-    if len(ratios) < 2:
-        return None
-    return stdev(ratios)
+    summary = facts.snapshots if facts is not None else summarise_snapshots(view)
+    return summary.volatility
 
 
 def score_channel(view: ChannelView, facts: ChannelFacts | None = None) -> HeuristicScore:
