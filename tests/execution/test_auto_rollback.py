@@ -115,9 +115,10 @@ def test_window_not_elapsed_is_watching() -> None:
 
 
 def test_drop_not_significant_is_kept() -> None:
-    # 10 -> 3 forwards of wildly varying fee: beyond the threshold but noisy.
+    # 10 -> 5 forwards, revenue 9,009 -> 5 msat: beyond the threshold but carried by one big fee,
+    # z = -9,004 / sqrt(5 + 9 + 9000**2) = -1.0; forwards halved, not beyond the threshold.
     before = [fwd(T0 - 10 * HOUR + i, CHAN, f) for i, f in enumerate([1, 1, 1, 1, 1, 1, 1, 1, 1, 9000])]
-    after = [fwd(T0 + i, CHAN, 1) for i in range(3)]
+    after = [fwd(T0 + i, CHAN, 1) for i in range(5)]
     result = run(before + after, min_forwards=10)
     assert result.verdict is Verdict.KEEP
     assert "not significantly" in result.reason
@@ -151,9 +152,16 @@ def test_never_rolls_back_below_min_forwards_or_on_a_rise(
     if len(before) < 10:
         assert result.verdict is Verdict.INSUFFICIENT_DATA
     if result.should_roll_back:
-        assert result.revenue_ratio_adjusted is not None and result.revenue_ratio_adjusted < 0.5
-        assert result.revenue_p_value is not None and result.revenue_p_value < 0.05
         assert len(before) >= 10
+        assert result.revenue_ratio_adjusted is not None and result.revenue_p_value is not None
+        revenue_fell = result.revenue_ratio_adjusted < 0.5 and result.revenue_p_value < 0.05
+        forwards_fell = (len(after) < 10 or 1 - result.revenue_p_value >= 0.05) and (
+            result.forwards_ratio_adjusted is not None
+            and result.forwards_ratio_adjusted < 0.5
+            and result.forwards_p_value is not None
+            and result.forwards_p_value < 0.05
+        )
+        assert revenue_fell or forwards_fell
 
 
 @given(k=st.integers(0, 50), n=st.integers(0, 50), p=st.floats(0.01, 0.99))
@@ -161,3 +169,22 @@ def test_binomial_cdf_is_a_probability_and_monotone(k: int, n: int, p: float) ->
     value = binomial_cdf(k, n, p)
     assert 0.0 <= value <= 1.0
     assert binomial_cdf(k + 1, n, p) >= value - 1e-12
+
+
+def test_volume_traded_for_demonstrated_revenue_is_kept() -> None:
+    # 40 -> 12 forwards (0.3), revenue 20,000 -> 48,000 msat:
+    # z = 28,000 / sqrt(12 * 4000**2 + 40 * 500**2) = 1.97, so the rise is significant at 5 %.
+    events = spread(CHAN, T0 - 24 * HOUR, 40, 500) + spread(CHAN, T0, 12, 4000)
+    events += spread(CONTROL, T0 - 24 * HOUR, 30, 200) + spread(CONTROL, T0, 30, 200)
+    result = run(events)
+    assert result.verdict is Verdict.KEEP and "significantly more revenue" in result.reason
+    assert result.revenue_p_value is not None and 1 - result.revenue_p_value < 0.05
+
+
+def test_collapsed_forwards_with_a_few_outlandish_fees_is_rolled_back() -> None:
+    # 60 -> 2 forwards; the two pay 20x the old revenue between them, which proves nothing.
+    events = spread(CHAN, T0 - 24 * HOUR, 60, 500) + spread(CHAN, T0, 2, 300_000)
+    events += spread(CONTROL, T0 - 24 * HOUR, 30, 200) + spread(CONTROL, T0, 30, 200)
+    result = run(events)
+    assert result.revenue_ratio_adjusted is not None and result.revenue_ratio_adjusted > 1
+    assert result.verdict is Verdict.ROLLBACK and "forwards fell" in result.reason

@@ -5,13 +5,16 @@ with the same-length window before it; the node's untouched channels over the sa
 give the expected ratio (a control for network-wide swings in traffic). A rollback is advised
 only when
 
-* the baseline has at least ``min_forwards`` forwards (never judge on too little data),
-* revenue, adjusted by the control, fell by more than ``drop_threshold``, and
-* the fall is statistically significant (one-sided p < ``alpha``) by a compound-Poisson
-  z-test on revenue; the forward counts get an exact conditional Poisson rate-ratio test
-  (binomial), reported beside it.
+* the baseline has at least ``min_forwards`` forwards (never judge on too little data), and
+* either revenue, adjusted by the control, fell by more than ``drop_threshold`` and the fall is
+  significant (one-sided p < ``alpha``, a compound-Poisson z-test on revenue),
+* or the forwards, adjusted by the control, fell by more than ``drop_threshold`` significantly
+  (exact conditional Poisson rate-ratio test) while revenue did *not* rise significantly over at
+  least ``min_forwards`` forwards after the change.
 
-A fee increase that loses forwards but earns more is not rolled back: revenue is the target.
+So a fee increase that trades volume for price is kept only when the higher revenue is
+demonstrated; a handful of forwards paying an outlandish fee is no such demonstration, and a
+channel that stopped routing is rolled back.
 """
 
 from __future__ import annotations
@@ -203,6 +206,19 @@ def assess(
         return result(
             Verdict.ROLLBACK, f"revenue fell beyond the {drop_threshold:.0%} threshold: {summary}", **stats
         )
+    forwards_collapsed = fwd_adj is not None and fwd_adj < 1.0 - drop_threshold and fwd_p < alpha
+    # The upper tail of the same z-test, trusted only on as many forwards as a baseline needs: a
+    # few payments that accepted an outlandish fee demonstrate nothing.
+    revenue_rose = ch_after.forwards >= min_forwards and 1.0 - rev_p < alpha
+    if forwards_collapsed and not revenue_rose:
+        return result(
+            Verdict.ROLLBACK,
+            f"forwards fell beyond the {drop_threshold:.0%} threshold and revenue did not rise "
+            f"significantly: {summary}",
+            **stats,
+        )
+    if forwards_collapsed:
+        return result(Verdict.KEEP, f"fewer forwards but significantly more revenue: {summary}", **stats)
     if rev_adj < 1.0 - drop_threshold:
         return result(Verdict.KEEP, f"revenue fell but not significantly (alpha {alpha}): {summary}", **stats)
     return result(Verdict.KEEP, f"no significant fall: {summary}", **stats)
