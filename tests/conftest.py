@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,22 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     return
 
 
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """CLI commands configure logging on the sys.stderr of their moment; pytest closes that
+    stream after the test, so put the previous configuration back for the next test."""
+    import logging
+
+    import structlog
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    config = structlog.get_config()
+    yield
+    root.handlers, root.level = handlers, level
+    structlog.configure(**config)
+
+
 @pytest.fixture
 def postgres_url() -> str:
     return require_service("LNPILOT_TEST_POSTGRES_URL", "PostgreSQL")
@@ -59,7 +76,6 @@ def redis_url() -> str:
 
 
 # --- simnet (issue 4): a running simulated LND node over HTTPS on 127.0.0.1 ---
-from collections.abc import Iterator  # noqa: E402
 from typing import TYPE_CHECKING  # noqa: E402
 
 if TYPE_CHECKING:

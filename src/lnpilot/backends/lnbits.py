@@ -190,8 +190,7 @@ class LnbitsBackend:
             num_pending_channels=wire.as_int(counts, "pending"),
             num_peers=wire.as_int(data, "num_peers"),
             block_height=wire.as_int(data, "blockheight"),
-            # LNbits does not report chain sync; False means "not confirmed", not "known unsynced".
-            synced_to_chain=False,
+            synced_to_chain=None,  # LNbits does not report chain sync
             version=f"lnbits/{wire.as_str(data, 'backend_name')}",
             color=wire.as_str(data, "color"),
         )
@@ -233,9 +232,9 @@ class LnbitsBackend:
         divisor = 1 if wire.as_str(info, "backend_name") == "LND" else 1000
         return FeeReport(
             channels=tuple(fees),
-            day_fee_sum_sat=wire.as_int(sums, "daily_msat") // divisor,
-            week_fee_sum_sat=wire.as_int(sums, "weekly_msat") // divisor,
-            month_fee_sum_sat=wire.as_int(sums, "monthly_msat") // divisor,
+            day_fee_sum_sat=_fee_sum(sums, "daily_msat", divisor),
+            week_fee_sum_sat=_fee_sum(sums, "weekly_msat", divisor),
+            month_fee_sum_sat=_fee_sum(sums, "monthly_msat", divisor),
         )
 
     async def list_peers(self) -> list[str]:
@@ -346,3 +345,10 @@ def _local_channel(channel: Mapping[str, Any]) -> LocalChannel:
         remote_balance_sat=wire.as_int(balance, "remote_msat") // 1000,
         active=channel.get("state") == "active",
     )
+
+
+def _fee_sum(sums: Mapping[str, Any], key: str, divisor: int) -> int | None:
+    """A fee sum LNbits reports, in sat; None when its funding source leaves it out."""
+    if sums.get(key) is None:
+        return None
+    return wire.as_int(sums, key) // divisor

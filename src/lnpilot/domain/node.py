@@ -17,7 +17,7 @@ class NodeInfo:
     num_pending_channels: int
     num_peers: int
     block_height: int
-    synced_to_chain: bool
+    synced_to_chain: bool | None  # None: the backend does not say (LNbits)
     version: str = ""
     color: str = ""
 
@@ -90,9 +90,10 @@ class ChannelFee:
 @dataclass(frozen=True, slots=True)
 class FeeReport:
     channels: tuple[ChannelFee, ...]
-    day_fee_sum_sat: int
-    week_fee_sum_sat: int
-    month_fee_sum_sat: int
+    # None where the backend does not report the sum (never a 0 standing in for "unknown").
+    day_fee_sum_sat: int | None
+    week_fee_sum_sat: int | None
+    month_fee_sum_sat: int | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -307,9 +307,13 @@ class Metrics:
             self.forwarded_amount.inc(amount_msat)
 
     def set_fee_report(self, report: FeeReport) -> None:
-        self.routing_revenue.labels(window="day").set(report.day_fee_sum_sat)
-        self.routing_revenue.labels(window="week").set(report.week_fee_sum_sat)
-        self.routing_revenue.labels(window="month").set(report.month_fee_sum_sat)
+        for window, value in (
+            ("day", report.day_fee_sum_sat),
+            ("week", report.week_fee_sum_sat),
+            ("month", report.month_fee_sum_sat),
+        ):
+            if value is not None:  # an unreported sum is left absent, not exported as 0
+                self.routing_revenue.labels(window=window).set(value)
 
     # Daemon and notifications ------------------------------------------------------------------
 
