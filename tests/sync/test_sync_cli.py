@@ -40,8 +40,11 @@ def test_sync_then_status(simnet_cli: SimnetHandle, capsys: pytest.CaptureFixtur
     assert f"{len(truth)} new of {len(truth)} read" in out and "snapshot 1" in out
     assert main(["sync", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["forwards_added"] == 0
-    assert main(["sync", "--no-graph"]) == 0
-    assert "0 new of" in capsys.readouterr().out
+    assert main(["sync"]) == 0
+    out = capsys.readouterr().out
+    assert "0 new of" in out and "skipped: graph" in out
+    assert main(["sync", "--no-graph", "--json"]) == 0
+    assert "graph" not in json.loads(capsys.readouterr().out)["skipped"]
     assert main(["status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     info = simnet_cli.sim.node

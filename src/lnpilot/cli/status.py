@@ -75,7 +75,11 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     data = asyncio.run(collect_status(settings_from_env()))
     if as_json:
         print_json(data)
-        return
+    else:
+        render_status(data)
+
+
+def render_status(data: dict[str, Any]) -> None:
     table = Table("", "", title="lnpilot status", show_header=False)
     backend = data["backend"]
     if "error" in backend:

@@ -70,7 +70,11 @@ def sync(
     report = asyncio.run(main())
     if as_json:
         print_json(report.as_dict())
-        return
+    else:
+        render_report(report)
+
+
+def render_report(report: SyncReport) -> None:
     table = Table("what", "result", title="lnpilot sync")
     table.add_row("open channels", str(report.channels))
     table.add_row("policy changes recorded", str(report.policy_changes))
