@@ -7,6 +7,7 @@ one with the largest expected gain wins. Operator rules (exclude, blacklist, pin
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -135,7 +136,7 @@ class DecisionEngine:
         for view in sorted(drained, key=lambda v: (v.channel.local_ratio, v.channel.chan_id)):
             if not spare:
                 break
-            sources = tuple(sorted(spare.values(), key=lambda s: (-s.spare_sat, s.chan_id))[:2])
+            sources = tuple(heapq.nsmallest(2, spare.values(), key=lambda s: (-s.spare_sat, s.chan_id)))
             ctx = NodeContext(context.median_rate_msat_per_sat_day, sources)
             chan_id = view.channel.chan_id
             decision = self._decide(view, scores.get(chan_id), now, ctx, measured[chan_id])
