@@ -1,0 +1,229 @@
+"""``lnpilot run``: the daemon loop around ``run_cycle``.
+
+Start: open the store, ask the node who it is, take the node's lock, reconcile what an earlier
+process left in flight, serve metrics. Then one cycle every ``daemon.cycle_seconds``; a failed
+cycle is reported (log, metrics, throttled notification) and retried after an exponential,
+capped backoff instead of ending the process. SIGTERM/SIGINT only set a flag: the running step
+finishes (a started batch always completes), then the loop exits and releases everything.
+Restarting resumes from the store: sync high-water marks and the reconciled transaction log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from lnpilot.daemon.backoff import Backoff
+from lnpilot.daemon.clock import Clock, WallClock
+from lnpilot.daemon.cycle import CycleContext, CycleReport, run_cycle
+from lnpilot.daemon.lock import NodeLock, lock_path
+from lnpilot.errors import LnpilotError
+from lnpilot.execution.plan import Mode
+from lnpilot.logctx import cycle_context
+from lnpilot.logs import get_logger
+from lnpilot.metrics.registry import Metrics, default_metrics
+from lnpilot.settings import Settings
+
+if TYPE_CHECKING:
+    from lnpilot.backends.base import NodeBackend
+    from lnpilot.metrics.exposition import MetricsServer
+    from lnpilot.notify.notifier import Notifier
+    from lnpilot.store import Store
+
+log = get_logger(__name__)
+
+
+class Daemon:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        backend: NodeBackend | None = None,
+        clock: Clock | None = None,
+        metrics: Metrics | None = None,
+        notifier: Notifier | None = None,
+        mode: Mode | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or WallClock()
+        self.metrics = metrics or default_metrics()
+        self.mode = mode or Mode.parse(settings.execution.mode)
+        self.stop = asyncio.Event()
+        self.backoff = Backoff(settings.daemon.backoff_initial_seconds, settings.daemon.backoff_max_seconds)
+        self.cycles = 0
+        self.failures = 0
+        self.pubkey: str | None = None
+        self._backend = backend
+        self._notifier = notifier
+        self._store: Store | None = None
+        self._lock: NodeLock | None = None
+        self._server: MetricsServer | None = None
+        self._ctx: CycleContext | None = None
+
+    @property
+    def ctx(self) -> CycleContext:
+        if self._ctx is None:
+            raise RuntimeError("the daemon has not been started")
+        return self._ctx
+
+    def request_stop(self) -> None:
+        if not self.stop.is_set():
+            log.info("daemon_stop_requested")
+        self.stop.set()
+
+    async def start(self) -> None:
+        from lnpilot.backends.factory import make_backend
+        from lnpilot.daemon.hooks import maybe_pausing
+        from lnpilot.execution.executor import Executor
+        from lnpilot.execution.observe import Observer
+        from lnpilot.notify.notifier import Notifier
+        from lnpilot.store import Store
+        from lnpilot.store.cache import make_cache
+        from lnpilot.store.repos_execution import SqlTransactionLog
+        from lnpilot.store.score_cache import ScoreCache
+
+        s = self.settings
+        backend = maybe_pausing(self._backend or make_backend(s))
+        self._backend = backend
+        if self._notifier is None:
+            self._notifier = Notifier.from_settings(s.notify, metrics=self.metrics)
+        if self._store is None:
+            self._store = await Store.open(s)
+        await self.clock.refresh()
+        with self.metrics.backend_call(s.backend):
+            info = await backend.get_info()
+        self.pubkey = info.pub_key
+        self._lock = NodeLock(lock_path(s.data_dir, info.pub_key)).acquire()
+        executor = Executor(
+            backend,
+            SqlTransactionLog(self._store),
+            pilot_channels=s.execution.pilot_channels,
+            allow_close=s.limits.allow_close,
+            max_retries=s.execution.max_retries,
+            profile=s.profile,
+            clock=self.clock.now,
+            observer=Observer(self.metrics, self._notifier),
+        )
+        with self.metrics.backend_call(s.backend):
+            settled = await executor.reconcile()
+        if settled:
+            log.info("daemon_reconciled", transactions=len(settled))
+        self._ctx = CycleContext(
+            settings=s,
+            backend_name=s.backend,
+            store=self._store,
+            executor=executor,
+            metrics=self.metrics,
+            clock=self.clock,
+            mode=self.mode,
+            stop=self.stop,
+            scores=ScoreCache(make_cache(s)),
+            notifier=self._notifier,
+        )
+        if s.daemon.metrics_port is not None:
+            from lnpilot.metrics.exposition import start_metrics_server
+
+            self._server = start_metrics_server(s.daemon.metrics_port, metrics=self.metrics)
+        self.metrics.set_daemon_up(True)
+        log.info("daemon_started", mode=self.mode.value, node=info.pub_key[:16])
+
+    async def cycle(self) -> CycleReport | None:
+        """One cycle; a failure is reported and counted, never raised (except cancellation)."""
+        with cycle_context() as cycle_id:
+            try:
+                with self.metrics.cycle_timer():
+                    report = await run_cycle(self.ctx, cycle_id)
+            except Exception as exc:
+                await self._report_failure(exc)
+                return None
+        self.cycles += 1
+        self.backoff.succeeded()
+        return report
+
+    async def _report_failure(self, exc: Exception) -> None:
+        self.failures += 1
+        delay = self.backoff.failed()
+        code = exc.code if isinstance(exc, LnpilotError) else type(exc).__name__
+        if isinstance(exc, LnpilotError):
+            log.warning("daemon_cycle_failed", error=code, message=str(exc), retry_in_s=delay)
+        else:  # not an expected failure: keep the traceback for the operator
+            log.error("daemon_cycle_failed", error=code, retry_in_s=delay, exc_info=exc)
+        if self._notifier is not None:
+            from lnpilot.notify.events import daemon_error
+
+            try:
+                await self._notifier.notify(daemon_error(exc, datetime.now(UTC), where="cycle"))
+            except Exception as notify_exc:  # reporting must never end the loop
+                log.warning("notification failed", error=type(notify_exc).__name__)
+
+    def _install_signals(self) -> list[signal.Signals]:
+        loop = asyncio.get_running_loop()
+        installed = []
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(sig, self.request_stop)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                continue
+            installed.append(sig)
+        return installed
+
+    async def run(self, *, max_cycles: int | None = None) -> int:
+        """Cycle until stopped (or ``max_cycles`` attempts); 0 unless the last attempt failed."""
+        installed = self._install_signals()
+        attempts = 0
+        last_ok = True
+        try:
+            if not await self._start_with_backoff(retry=max_cycles is None):
+                return 1
+            while not self.stop.is_set():
+                last_ok = await self.cycle() is not None
+                attempts += 1
+                if max_cycles is not None and attempts >= max_cycles:
+                    break
+                wait = self.settings.daemon.cycle_seconds if last_ok else self.backoff.delay_s()
+                await self.clock.wait(wait, self.stop)
+        finally:
+            loop = asyncio.get_running_loop()
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+            await self.close()
+        return 0 if last_ok else 1
+
+    async def _start_with_backoff(self, *, retry: bool) -> bool:
+        """Start; while the node is unreachable, report and retry after the backoff (until stopped)."""
+        from lnpilot.backends.base import BackendError
+        from lnpilot.daemon.clock import ClockError
+
+        while True:
+            try:
+                await self.start()
+                return True
+            except (BackendError, ClockError) as exc:
+                if not retry:
+                    raise
+                await self._report_failure(exc)
+                await self.clock.wait(self.backoff.delay_s(), self.stop)
+                if self.stop.is_set():
+                    return False
+
+    async def close(self) -> None:
+        self.metrics.set_daemon_up(False)
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        if self._ctx is not None:
+            await self._ctx.scores.cache.aclose()
+        if self._notifier is not None:
+            await self._notifier.aclose()
+        if self._backend is not None:
+            await self._backend.aclose()
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
+        await self.clock.aclose()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        log.info("daemon_stopped", cycles=self.cycles, failures=self.failures)
