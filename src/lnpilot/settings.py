@@ -96,6 +96,9 @@ class DaemonSettings(_Section):
     cycle_seconds: float = Field(600.0, gt=0)
     graph_refresh_seconds: float = Field(3600.0, gt=0)
     metrics_port: int | None = Field(None, ge=1, le=65535)
+    # After a failed cycle the daemon waits initial * 2^(failures-1) seconds, at most max.
+    backoff_initial_seconds: float = Field(30.0, gt=0)
+    backoff_max_seconds: float = Field(1800.0, gt=0)
 
 
 class NotifySettings(_Section):

@@ -18,6 +18,7 @@ from lnpilot.cli import decide as decide_cli
 from lnpilot.cli import graph as graph_cli
 from lnpilot.cli import graph_score as graph_score_cli
 from lnpilot.cli import notify as notify_cli
+from lnpilot.cli import run as run_cli
 from lnpilot.cli import serve as serve_cli
 from lnpilot.cli import simnet as simnet_cli
 from lnpilot.cli import status as status_cli
@@ -48,6 +49,7 @@ app.add_typer(vault_cli.app, name="vault")
 app.add_typer(apikey_cli.app, name="apikey")
 app.command("serve")(serve_cli.serve)
 app.command("channels")(channels_cli.channels)
+app.command("run")(run_cli.run)
 
 
 def _version(value: bool) -> None:
