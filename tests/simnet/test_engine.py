@@ -201,3 +201,16 @@ def test_any_policy_sequence_conserves_money_and_keeps_balances_in_bounds(
     assert sum(c.local_msat for c in sim.channels) - start_local == sim.fees_earned_msat()
     assert all(0 <= c.local_msat and 0 <= c.remote_msat for c in sim.channels)
     assert all(f.fee_msat >= 0 for f in sim.forwards)
+
+
+def test_payers_never_accept_our_fee_above_their_budget() -> None:
+    sim = _sim()
+    for ch in sim.channels:  # just above the 1 % + 5 sat every payer allows, before anyone else's fee
+        sim.set_policy(ch, replace(ch.policy, base_fee_msat=5_001, fee_rate_ppm=10_000))
+    sim.advance(2 * DAY)
+    assert sim.forwards == []
+    within = _sim()
+    _raise_fees(within, 5_000)
+    within.advance(2 * DAY)
+    assert within.forwards, "half the budget still wins payments that have no cheaper way around us"
+    assert all(f.fee_msat <= 5_000 + f.amt_out_msat // 100 for f in within.forwards)

@@ -9,6 +9,8 @@ Model (documented in docs/simnet.md):
   ``sender_sample`` draws (the Monte Carlo stand-in for "every node"), which is what makes
   precomputed route costs affordable.
 - Amounts are log-normal (median 20,000 sat, sigma 1.6, clipped to 1 sat .. 5 M sat).
+- Payers cap routing fees at 1 % + 5 sat: a route through us whose fees at our hop and at our
+  peer's hop already exceed that is never tried.
 - Routing: for each payment, the best route *avoiding* us (precomputed per amount bucket) is
   compared with the best route *through* us (sender -> peer i -> us -> peer j -> receiver,
   combining precomputed distances with our live fees). The cheaper wins, as in LND. A route
@@ -31,6 +33,9 @@ _LOG_BUCKETS = np.log(np.asarray(AMOUNT_BUCKETS_SAT, dtype=np.float64))
 MEDIAN_AMOUNT_SAT = 20_000
 AMOUNT_SIGMA = 1.6
 MAX_AMOUNT_SAT = 5_000_000
+# What payers allow in routing fees: 1 % of the amount plus 5 sat (wallets cap fees around there).
+FEE_LIMIT_PPM = 10_000
+FEE_LIMIT_BASE_MSAT = 5_000
 _STREAM_PAYMENTS = 0x7061
 
 
@@ -147,6 +152,10 @@ class TrafficModel:
         inbound = in_base + np.ceil(amt * in_ppm / 1e6)  # (n, k) on the incoming channel, <= 0
         fee = np.maximum(0.0, out_fee[:, None, :] + inbound[:, :, None])  # (n, in, out)
         total = in_cost[:, :, None] + fee + out_cost[:, None, :]
+        # The payer's fee budget, checked on the two hops whose fees we know exactly (ours and
+        # our peer's on the way in): a route through us that already overshoots is never tried.
+        budget = (FEE_LIMIT_BASE_MSAT + amt * FEE_LIMIT_PPM / 1e6)[:, :, None]
+        total = np.where(in_fee[:, :, None] + fee <= budget, total, np.inf)
         total[:, np.arange(k), np.arange(k)] = np.inf
         best = total.reshape(n, -1).min(axis=1)
         forwards: list[Forward] = []
