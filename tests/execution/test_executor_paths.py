@@ -170,3 +170,57 @@ async def test_rebalance_into_an_unknown_channel_fails_cleanly(txlog: SqlTransac
     n.transient_failures = 100
     (r,) = (await executor(n, txlog, max_retries=0).apply([order], Mode.LIVE)).results
     assert r.status is ItemStatus.FAILED and "channel list" in r.detail
+
+
+async def test_a_concurrent_reconcile_does_not_break_a_running_batch(txlog: SqlTransactionLog) -> None:
+    """The API reconciles while the daemon is between sending and marking: both stay consistent."""
+
+    class RacingNode(MemoryNode):
+        other: Executor | None = None
+
+        async def update_channel_policy(self, channel_point, new):  # type: ignore[no-untyped-def]
+            if self.other is not None:
+                other, self.other = self.other, None
+                await other.reconcile()  # reads the node before this update lands
+            return await super().update_channel_policy(channel_point, new)
+
+    n = RacingNode({CP1: policy(100), CP2: policy(200)})
+    n.other = executor(n, txlog)
+    result = await executor(n, txlog).apply([PolicyChange(1, CP1, policy(150))], Mode.LIVE)
+    assert result.ok and result.tx_id is not None
+    record = await txlog.get(result.tx_id)
+    assert record.status is TxStatus.RECONCILED
+    (item,) = record.items
+    assert item.result is not None and item.result["status"] == "applied"
+    assert n.policies[CP1].fee_rate_ppm == 150
+
+
+async def test_reconcile_keeps_the_senders_word_when_it_marked_first(txlog: SqlTransactionLog) -> None:
+    """Reconcile read the node before the send but the sender marked the item before reconcile wrote."""
+
+    class SlowRead(MemoryNode):
+        hook: object = None
+
+        async def get_policy(self, channel_point):  # type: ignore[no-untyped-def]
+            live = await super().get_policy(channel_point)
+            if callable(self.hook):
+                hook, self.hook = self.hook, None
+                await hook()  # the sender sends and marks while reconcile holds a stale read
+            return live
+
+    n = SlowRead({CP1: policy(100)})
+    ex = executor(n, txlog)
+    tx = await txlog.open("live", "racing", n.clock_s)
+    from lnpilot.execution.verify import policy_json
+
+    item = await txlog.add_item(tx, 1, CP1, policy_json(policy(150)), policy(100), {"status": "in_flight"}, 0)
+
+    async def sender() -> None:
+        await n.update_channel_policy(CP1, policy(150))
+        await txlog.set_item_result(item, {"status": "applied", "changed": True}, 0)
+
+    n.hook = sender
+    (outcome,) = await ex.reconcile()
+    assert outcome.status is ItemStatus.APPLIED and "settled by the executor" in outcome.detail
+    (stored,) = (await txlog.get(tx)).items
+    assert stored.result == {"status": "applied", "changed": True}

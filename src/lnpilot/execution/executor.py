@@ -178,6 +178,11 @@ class Executor:
             return  # the node's answer is unknown: the next reconcile settles this transaction
         status = TxStatus.APPLIED if all(r.ok for r in results) else TxStatus.FAILED
         record = await self.txlog.get(tx_id)
+        if record.status not in {TxStatus.PENDING, TxStatus.IN_FLIGHT}:
+            # Another executor on the same store (the daemon beside the API) reconciled this
+            # transaction while it ran; the items carry the truth, the status stays as it is.
+            log.warning("transaction settled elsewhere", tx_id=tx_id, status=record.status.value)
+            return
         if record.status is TxStatus.PENDING and status is TxStatus.APPLIED:
             await self.txlog.set_status(tx_id, TxStatus.IN_FLIGHT, self.now())
         await self.txlog.set_status(tx_id, status, self.now())

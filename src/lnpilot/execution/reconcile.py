@@ -103,6 +103,11 @@ async def _settle(
     else:
         status, detail, changed = ItemStatus.DIVERGED, "the node has neither the backup nor the request", True
     changed_at = live.last_update or now()
+    current = next((i for i in (await txlog.get(tx_id)).items if i.id == item.id), item)
+    if (current.result or {}).get("status") != ItemStatus.IN_FLIGHT.value:
+        # A running executor marked it meanwhile (it had the node's own answer): keep its word.
+        status = ItemStatus((current.result or {}).get("status", ItemStatus.UNKNOWN.value))
+        return ReconcileOutcome(tx_id, item.chan_id, status, "settled by the executor that sent it")
     await txlog.set_item_result(
         item.id,
         {
