@@ -21,6 +21,11 @@ def test_real_snapshot_serves_and_routes(tmp_path: Path) -> None:
     with running_simnet(tmp_path / "lnd", sim=sim) as handle, client(handle, "readonly") as c:
         edges = c.get("/v1/graph").json()["edges"]
         assert len(edges) == len(sim.public_graph().channels)
+        nodes = sim.network.graph.nodes
+        for peer in c.get("/v1/peers").json()["peers"]:
+            assert peer["address"] == next(iter(nodes[peer["pub_key"]].addresses), "")
+        assert any(p["address"] for p in c.get("/v1/peers").json()["peers"]), "the sample announces addresses"
+        assert len(c.get("/v1/getinfo").json()["block_hash"]) == 64
 
 
 def test_generated_constructor() -> None:

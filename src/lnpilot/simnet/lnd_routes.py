@@ -127,7 +127,18 @@ def build_lnd_router(sim: Simulation, faults: Faults, require: Callable[[Request
     @router.get("/v1/peers")
     async def peers(request: Request) -> Any:
         require(request, "peers:read")
-        return await locked(lambda: {"peers": [wire.peer(c) for c in sim.channels if c.active]})
+
+        def listing() -> dict[str, Any]:
+            nodes = sim.network.graph.nodes
+            return {
+                "peers": [
+                    wire.peer(c, next(iter(nodes[c.peer_pubkey].addresses), ""))
+                    for c in sim.channels
+                    if c.active
+                ]
+            }
+
+        return await locked(listing)
 
     @router.get("/v1/graph")
     async def graph(request: Request) -> Any:

@@ -5,6 +5,7 @@ field present with its zero value (grpc-gateway's ``EmitUnpopulated``), unset me
 from __future__ import annotations
 
 import base64
+import hashlib
 from typing import Any
 
 from lnpilot.domain.graph import GraphChannel, GraphNode, RoutingPolicy
@@ -41,7 +42,7 @@ def getinfo(sim: Simulation) -> JsonDict:
         "num_inactive_channels": len(sim.channels) - active,
         "num_peers": active,
         "block_height": sim.block_height,
-        "block_hash": f"{sim.block_height:064x}",
+        "block_hash": block_hash(sim.block_height),
         "best_header_timestamp": u64(sim.now_s),
         "synced_to_chain": True,
         "synced_to_graph": True,
@@ -325,10 +326,16 @@ def payment(p: SimPayment, payment_addr: bytes, now_ns: int) -> JsonDict:
     }
 
 
-def peer(ch: SimChannel) -> JsonDict:
+def block_hash(height: int) -> str:
+    """A stable stand-in for the simulated chain's block hash at ``height`` (display byte order)."""
+    digest = hashlib.sha256(hashlib.sha256(f"simnet-block/{height}".encode()).digest()).digest()
+    return digest[::-1].hex()
+
+
+def peer(ch: SimChannel, address: str = "") -> JsonDict:
     return {
         "pub_key": ch.peer_pubkey,
-        "address": "",
+        "address": address,
         "bytes_sent": u64(0),
         "bytes_recv": u64(0),
         "sat_sent": u64(ch.total_sent_msat // 1000),
