@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from numba import prange
 
-from lnpilot.graph._jit import jit, thread_count
+from lnpilot.graph._jit import jit, split_sum
 from lnpilot.graph.topology import Int32Array, IntArray
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 
-@jit()
+@jit
 def strip_leaves(indptr: IntArray, indices: Int32Array) -> tuple[BoolArray, IntArray, IntArray]:
     """Iteratively remove degree-1 vertices: (removed, parent it hung from, weight = tree size)."""
     n = len(indptr) - 1
@@ -64,7 +63,7 @@ def strip_leaves(indptr: IntArray, indices: Int32Array) -> tuple[BoolArray, IntA
     return removed, parent, weight
 
 
-@jit()
+@jit
 def components(indptr: IntArray, indices: Int32Array) -> tuple[IntArray, IntArray]:
     """For every vertex: its component's label (lowest vertex index in it) and its size."""
     n = len(indptr) - 1
@@ -93,7 +92,7 @@ def components(indptr: IntArray, indices: Int32Array) -> tuple[IntArray, IntArra
     return label, out
 
 
-@jit()
+@jit
 def tree_credit(removed: BoolArray, parent: IntArray, weight: IntArray, comp: IntArray) -> FloatArray:
     """The closed-form part of every vertex's betweenness (pairs with an endpoint in a tree)."""
     n = len(removed)
@@ -113,7 +112,7 @@ def tree_credit(removed: BoolArray, parent: IntArray, weight: IntArray, comp: In
     return out
 
 
-@jit()
+@jit
 def core_csr(
     indptr: IntArray, indices: Int32Array, removed: BoolArray
 ) -> tuple[IntArray, Int32Array, IntArray]:
@@ -149,7 +148,7 @@ def core_csr(
     return cptr, cidx, old
 
 
-@jit()
+@jit
 def hub_order(indptr: IntArray, indices: Int32Array) -> IntArray:
     """A breadth-first order started from the best-connected vertex: neighbours get nearby indices,
     and the hubs every search touches sit together in cache."""
@@ -177,7 +176,7 @@ def hub_order(indptr: IntArray, indices: Int32Array) -> IntArray:
     return order
 
 
-@jit()
+@jit
 def permute(indptr: IntArray, indices: Int32Array, order: IntArray) -> tuple[IntArray, Int32Array]:
     """The CSR relabelled so that vertex ``order[i]`` becomes ``i``."""
     n = len(indptr) - 1
@@ -199,9 +198,12 @@ def permute(indptr: IntArray, indices: Int32Array, order: IntArray) -> tuple[Int
     return pptr, pidx
 
 
-@jit(parallel=True)
-def weighted_brandes(indptr: IntArray, indices: Int32Array, weight: FloatArray, chunks: int) -> FloatArray:
-    """Brandes over ordered (source, target) pairs, each weighted ``weight[s] * weight[t]``.
+@jit
+def weighted_brandes(
+    indptr: IntArray, indices: Int32Array, weight: FloatArray, first: int, step: int
+) -> FloatArray:
+    """Brandes over ordered (source, target) pairs, each weighted ``weight[s] * weight[t]``,
+    for the sources ``first, first + step, ...``.
 
     The forward search records each vertex's shortest-path successors contiguously, so the
     backward pass reads only DAG edges (about half the adjacency) and pulls
@@ -209,56 +211,53 @@ def weighted_brandes(indptr: IntArray, indices: Int32Array, weight: FloatArray, 
     with one write per vertex. ``sigma`` needs no reset: discovery overwrites it before any read.
     """
     n = len(indptr) - 1
-    partial = np.zeros((chunks, n))
-    for c in prange(chunks):
-        dist = np.full(n, -1, np.int32)
-        sigma = np.zeros(n)
-        coef = np.zeros(n)  # (weight + delta) / sigma of a finished vertex
-        order = np.empty(n, np.int32)
-        start = np.empty(n + 1, np.int64)  # successors of order[i]: succ[start[i]:start[i + 1]]
-        succ = np.empty(len(indices), np.int32)
-        acc = partial[c]
-        for s in range(c, n, chunks):
-            if indptr[s + 1] == indptr[s]:
-                continue
-            dist[s] = 0
-            sigma[s] = 1.0
-            order[0] = s
-            head, tail, m = 0, 1, 0
-            while head < tail:
-                v = order[head]
-                start[head] = m
-                head += 1
-                dnext = dist[v] + 1
-                sv = sigma[v]
-                for k in range(indptr[v], indptr[v + 1]):
-                    w = indices[k]
-                    dw = dist[w]
-                    if dw < 0:
-                        dist[w] = dnext
-                        sigma[w] = sv
-                        order[tail] = w
-                        tail += 1
-                        succ[m] = w
-                        m += 1
-                    elif dw == dnext:
-                        sigma[w] += sv
-                        succ[m] = w
-                        m += 1
-            start[tail] = m
-            ws = weight[s]
-            for i in range(tail - 1, 0, -1):
-                v = order[i]
-                pulled = 0.0
-                for j in range(start[i], start[i + 1]):
-                    pulled += coef[succ[j]]
-                delta = sigma[v] * pulled
-                acc[v] += ws * delta
-                coef[v] = (weight[v] + delta) / sigma[v]
-                dist[v] = -1
-            dist[s] = -1
-    total: FloatArray = partial.sum(axis=0)
-    return total
+    acc = np.zeros(n)
+    dist = np.full(n, -1, np.int32)
+    sigma = np.zeros(n)
+    coef = np.zeros(n)  # (weight + delta) / sigma of a finished vertex
+    order = np.empty(n, np.int32)
+    start = np.empty(n + 1, np.int64)  # successors of order[i]: succ[start[i]:start[i + 1]]
+    succ = np.empty(len(indices), np.int32)
+    for s in range(first, n, step):
+        if indptr[s + 1] == indptr[s]:
+            continue
+        dist[s] = 0
+        sigma[s] = 1.0
+        order[0] = s
+        head, tail, m = 0, 1, 0
+        while head < tail:
+            v = order[head]
+            start[head] = m
+            head += 1
+            dnext = dist[v] + 1
+            sv = sigma[v]
+            for k in range(indptr[v], indptr[v + 1]):
+                w = indices[k]
+                dw = dist[w]
+                if dw < 0:
+                    dist[w] = dnext
+                    sigma[w] = sv
+                    order[tail] = w
+                    tail += 1
+                    succ[m] = w
+                    m += 1
+                elif dw == dnext:
+                    sigma[w] += sv
+                    succ[m] = w
+                    m += 1
+        start[tail] = m
+        ws = weight[s]
+        for i in range(tail - 1, 0, -1):
+            v = order[i]
+            pulled = 0.0
+            for j in range(start[i], start[i + 1]):
+                pulled += coef[succ[j]]
+            delta = sigma[v] * pulled
+            acc[v] += ws * delta
+            coef[v] = (weight[v] + delta) / sigma[v]
+            dist[v] = -1
+        dist[s] = -1
+    return acc
 
 
 def betweenness_raw(indptr: IntArray, indices: Int32Array) -> FloatArray:
@@ -271,7 +270,6 @@ def betweenness_raw(indptr: IntArray, indices: Int32Array) -> FloatArray:
         order = hub_order(cptr, cidx)
         cptr, cidx = permute(cptr, cidx, order)
         old = old[order]
-        chunks = max(1, min(thread_count(), len(old)))
-        core = weighted_brandes(cptr, cidx, weight[old].astype(np.float64), chunks)
+        core = split_sum(weighted_brandes, (cptr, cidx, weight[old].astype(np.float64)), len(old))
         out[old] += core / 2.0
     return out

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
-from lnpilot.graph._jit import jit, thread_count
+from lnpilot.graph._jit import jit, split_sum
 from lnpilot.graph.brandes import FloatArray
 from lnpilot.graph.topology import Int32Array, IntArray
 
@@ -14,7 +13,7 @@ PAGERANK_TOL = 1e-12
 PAGERANK_MAX_ITER = 1000
 
 
-@jit()
+@jit
 def _leaf_parents(indptr: IntArray, indices: Int32Array) -> IntArray:
     """For a degree-1 vertex whose neighbour has more peers: that neighbour; otherwise -1."""
     n = len(indptr) - 1
@@ -27,58 +26,60 @@ def _leaf_parents(indptr: IntArray, indices: Int32Array) -> IntArray:
     return parent
 
 
-@jit(parallel=True)
-def _harmonic_sums(indptr: IntArray, indices: Int32Array, parent: IntArray, chunks: int) -> FloatArray:
-    """Sum of 1/d over reachable vertices, by BFS from every vertex except leaves.
-
-    A leaf u hanging from p is one hop further than p from everything else, so
-    H(u) = 1 + sum over t != p of 1/(d(p,t) + 1) - 1/2 (u itself is at distance 1 from p);
-    each BFS accumulates that shifted sum as well, and leaves cost nothing.
-    """
+@jit
+def _harmonic_sums(
+    indptr: IntArray, indices: Int32Array, parent: IntArray, first: int, step: int
+) -> FloatArray:
+    """Row 0: sum of 1/d over reachable vertices; row 1: sum of 1/(d + 1); for the sources
+    ``first, first + step, ...`` that are not leaves (``parent`` -1)."""
     n = len(indptr) - 1
-    out = np.zeros(n)
-    shifted = np.zeros(n)
-    for c in prange(chunks):
-        dist = np.full(n, -1, np.int32)
-        queue = np.empty(n, np.int32)
-        for s in range(c, n, chunks):
-            if parent[s] >= 0:
-                continue
-            dist[s] = 0
-            queue[0] = s
-            head, tail = 0, 1
-            total = 0.0
-            total_shifted = 0.0
-            while head < tail:
-                v = queue[head]
-                head += 1
-                dnext = dist[v] + 1
-                for k in range(indptr[v], indptr[v + 1]):
-                    w = indices[k]
-                    if dist[w] < 0:
-                        dist[w] = dnext
-                        queue[tail] = w
-                        tail += 1
-                        total += 1.0 / dnext
-                        total_shifted += 1.0 / (dnext + 1)
-            out[s] = total
-            shifted[s] = total_shifted
-            for i in range(tail):
-                dist[queue[i]] = -1
-    for u in range(n):
-        if parent[u] >= 0:
-            out[u] = 1.0 + shifted[parent[u]] - 0.5
+    out = np.zeros((2, n))
+    dist = np.full(n, -1, np.int32)
+    queue = np.empty(n, np.int32)
+    for s in range(first, n, step):
+        if parent[s] >= 0:
+            continue
+        dist[s] = 0
+        queue[0] = s
+        head, tail = 0, 1
+        total = 0.0
+        shifted = 0.0
+        while head < tail:
+            v = queue[head]
+            head += 1
+            dnext = dist[v] + 1
+            for k in range(indptr[v], indptr[v + 1]):
+                w = indices[k]
+                if dist[w] < 0:
+                    dist[w] = dnext
+                    queue[tail] = w
+                    tail += 1
+                    total += 1.0 / dnext
+                    shifted += 1.0 / (dnext + 1)
+        out[0, s] = total
+        out[1, s] = shifted
+        for i in range(tail):
+            dist[queue[i]] = -1
     return out
 
 
 def harmonic_closeness(indptr: IntArray, indices: Int32Array) -> FloatArray:
-    """Sum of 1/distance to every other node, divided by n - 1 (networkx harmonic / (n-1))."""
+    """Sum of 1/distance to every other node, divided by n - 1 (networkx harmonic / (n-1)).
+
+    A leaf u hanging from p is one hop further than p from everything else, so
+    H(u) = 1 + sum over t != p of 1/(d(p,t) + 1) - 1/2 (u itself is at distance 1 from p):
+    each search accumulates that shifted sum as well, and leaves need no search.
+    """
     n = len(indptr) - 1
     if n < 2:
         return np.zeros(n)
-    chunks = max(1, min(thread_count(), n))
-    sums: FloatArray = _harmonic_sums(indptr, indices, _leaf_parents(indptr, indices), chunks)
-    return sums / (n - 1)
+    parent = _leaf_parents(indptr, indices)
+    sums = split_sum(_harmonic_sums, (indptr, indices, parent), n)
+    harmonic = sums[0]
+    leaves = parent >= 0
+    harmonic[leaves] = 0.5 + sums[1][parent[leaves]]
+    result: FloatArray = harmonic / (n - 1)
+    return result
 
 
 def pagerank(indptr: IntArray, indices: Int32Array) -> FloatArray:

@@ -16,10 +16,9 @@ normalized=False)`` on that directed graph, with the free first hop).
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
 from lnpilot.domain.graph import Graph
-from lnpilot.graph._jit import jit, thread_count
+from lnpilot.graph._jit import jit, split_sum
 from lnpilot.graph.brandes import BoolArray, FloatArray
 from lnpilot.graph.topology import Int32Array, IntArray, csr_from_pairs
 
@@ -65,7 +64,7 @@ def directed_csr(
     return indptr, dst[order].astype(np.int32), cost[order]
 
 
-@jit()
+@jit
 def _heap_push(keys: IntArray, vals: IntArray, size: int, key: int, val: int) -> int:
     i = size
     keys[i] = key
@@ -80,7 +79,7 @@ def _heap_push(keys: IntArray, vals: IntArray, size: int, key: int, val: int) ->
     return size + 1
 
 
-@jit()
+@jit
 def _heap_pop(keys: IntArray, vals: IntArray, size: int) -> int:
     """Remove the root (read it before calling); returns the new size."""
     size -= 1
@@ -102,7 +101,7 @@ def _heap_pop(keys: IntArray, vals: IntArray, size: int) -> int:
     return size
 
 
-@jit(parallel=True)
+@jit
 def dijkstra_brandes(
     indptr: IntArray,
     indices: Int32Array,
@@ -116,9 +115,11 @@ def dijkstra_brandes(
     leaf_targets: FloatArray,
     leaf_both: FloatArray,
     first_hop: int,
-    chunks: int,
+    first: int,
+    step: int,
 ) -> FloatArray:
-    """Betweenness over ordered pairs on a directed graph with positive integer weights.
+    """Betweenness over ordered pairs on a directed graph with positive integer weights, for the
+    runs ``first, first + step, ...``.
 
     Each run is a Dijkstra from ``runs[r]`` counted ``run_weight[r]`` times. An uncharged run is
     a payment sent by that node (free first hop); a charged run stands for the payments of the
@@ -126,66 +127,63 @@ def dijkstra_brandes(
     leaves receive through ``v``: they start ``delta[v]``, since every route to them ends in v.
     """
     n = len(indptr) - 1
-    partial = np.zeros((chunks, n))
-    for c in prange(chunks):
-        dist = np.full(n, -1, np.int64)
-        done = np.zeros(n, np.bool_)
-        sigma = np.zeros(n)
-        delta = np.zeros(n)
-        order = np.empty(n, np.int64)
-        keys = np.empty(len(indices) + 1, np.int64)
-        vals = np.empty(len(indices) + 1, np.int64)
-        acc = partial[c]
-        for r in range(c, len(runs), chunks):
-            s = runs[r]
-            free = not charged[r]
-            dist[s] = 0
-            sigma[s] = 1.0
-            size = _heap_push(keys, vals, 0, 0, s)
-            settled = 0
-            while size > 0:
-                d = keys[0]
-                v = vals[0]
-                size = _heap_pop(keys, vals, size)
-                if done[v] or d > dist[v]:
+    acc = np.zeros(n)
+    dist = np.full(n, -1, np.int64)
+    done = np.zeros(n, np.bool_)
+    sigma = np.zeros(n)
+    delta = np.zeros(n)
+    order = np.empty(n, np.int64)
+    keys = np.empty(len(indices) + 1, np.int64)
+    vals = np.empty(len(indices) + 1, np.int64)
+    for r in range(first, len(runs), step):
+        s = runs[r]
+        free = not charged[r]
+        dist[s] = 0
+        sigma[s] = 1.0
+        size = _heap_push(keys, vals, 0, 0, s)
+        settled = 0
+        while size > 0:
+            d = keys[0]
+            v = vals[0]
+            size = _heap_pop(keys, vals, size)
+            if done[v] or d > dist[v]:
+                continue
+            done[v] = True
+            delta[v] = leaf_targets[v]
+            order[settled] = v
+            settled += 1
+            sv = sigma[v]
+            hop_free = free and v == s
+            for k in range(indptr[v], indptr[v + 1]):
+                w = indices[k]
+                nd = d + (first_hop if hop_free else cost[k])
+                if dist[w] < 0 or nd < dist[w]:
+                    dist[w] = nd
+                    sigma[w] = sv
+                    size = _heap_push(keys, vals, size, nd, w)
+                elif nd == dist[w]:
+                    sigma[w] += sv
+        weight = run_weight[r]
+        for i in range(settled - 1, 0, -1):
+            w = order[i]
+            coef = (1.0 + delta[w]) / sigma[w]
+            dw = dist[w]
+            for k in range(rptr[w], rptr[w + 1]):
+                v = ridx[k]
+                if not done[v]:
                     continue
-                done[v] = True
-                delta[v] = leaf_targets[v]
-                order[settled] = v
-                settled += 1
-                sv = sigma[v]
-                hop_free = free and v == s
-                for k in range(indptr[v], indptr[v + 1]):
-                    w = indices[k]
-                    nd = d + (first_hop if hop_free else cost[k])
-                    if dist[w] < 0 or nd < dist[w]:
-                        dist[w] = nd
-                        sigma[w] = sv
-                        size = _heap_push(keys, vals, size, nd, w)
-                    elif nd == dist[w]:
-                        sigma[w] += sv
-            weight = run_weight[r]
-            for i in range(settled - 1, 0, -1):
-                w = order[i]
-                coef = (1.0 + delta[w]) / sigma[w]
-                dw = dist[w]
-                for k in range(rptr[w], rptr[w + 1]):
-                    v = ridx[k]
-                    if not done[v]:
-                        continue
-                    step = first_hop if free and v == s else rcost[k]
-                    if dist[v] + step == dw:
-                        delta[v] += sigma[v] * coef
-                acc[w] += weight * delta[w]
-            if not free:
-                # the root relays for its leaves too, except a leaf paying itself
-                acc[s] += weight * delta[s] - leaf_both[s]
-            for i in range(settled):
-                v = order[i]
-                dist[v] = -1
-                done[v] = False
-    total: FloatArray = partial.sum(axis=0)
-    return total
+                step = first_hop if free and v == s else rcost[k]
+                if dist[v] + step == dw:
+                    delta[v] += sigma[v] * coef
+            acc[w] += weight * delta[w]
+        if not free:
+            # the root relays for its leaves too, except a leaf paying itself
+            acc[s] += weight * delta[s] - leaf_both[s]
+        for i in range(settled):
+            v = order[i]
+            dist[v] = -1
+            done[v] = False
+    return acc
 
 
 def _leaf_runs(n: int, src: IntArray, dst: IntArray) -> tuple[BoolArray, IntArray, FloatArray, FloatArray]:
@@ -230,8 +228,5 @@ def routing_betweenness(
     runs = np.concatenate([senders, relays]).astype(np.int64)
     charged = np.concatenate([np.zeros(len(senders), np.bool_), np.ones(len(relays), np.bool_)])
     run_weight = np.concatenate([np.ones(len(senders)), payers[relays].astype(np.float64)])
-    chunks = max(1, min(thread_count(), len(runs)))
-    result: FloatArray = dijkstra_brandes(
-        indptr, indices, wts, rptr, ridx, rwts, runs, charged, run_weight, receivers, both, HOP_MSAT, chunks
-    )
-    return result
+    args = (indptr, indices, wts, rptr, ridx, rwts, runs, charged, run_weight, receivers, both, HOP_MSAT)
+    return split_sum(dijkstra_brandes, args, len(runs))
