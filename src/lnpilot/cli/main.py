@@ -15,9 +15,11 @@ from lnpilot.cli import channels as channels_cli
 from lnpilot.cli import config as config_cli
 from lnpilot.cli import db as db_cli
 from lnpilot.cli import decide as decide_cli
+from lnpilot.cli import demo as demo_cli
 from lnpilot.cli import graph as graph_cli
 from lnpilot.cli import graph_score as graph_score_cli
 from lnpilot.cli import notify as notify_cli
+from lnpilot.cli import report as report_cli
 from lnpilot.cli import run as run_cli
 from lnpilot.cli import serve as serve_cli
 from lnpilot.cli import simnet as simnet_cli
@@ -50,6 +52,8 @@ app.add_typer(apikey_cli.app, name="apikey")
 app.command("serve")(serve_cli.serve)
 app.command("channels")(channels_cli.channels)
 app.command("run")(run_cli.run)
+app.command("report")(report_cli.report)
+app.command("demo")(demo_cli.demo)
 
 
 def _version(value: bool) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -169,7 +170,12 @@ class Daemon:
             installed.append(sig)
         return installed
 
-    async def run(self, *, max_cycles: int | None = None) -> int:
+    async def run(
+        self,
+        *,
+        max_cycles: int | None = None,
+        on_cycle: Callable[[CycleReport | None], None] | None = None,
+    ) -> int:
         """Cycle until stopped (or ``max_cycles`` attempts); 0 unless the last attempt failed."""
         installed = self._install_signals()
         attempts = 0
@@ -178,8 +184,11 @@ class Daemon:
             if not await self._start_with_backoff(retry=max_cycles is None):
                 return 1
             while not self.stop.is_set():
-                last_ok = await self.cycle() is not None
+                done = await self.cycle()
+                last_ok = done is not None
                 attempts += 1
+                if on_cycle is not None:
+                    on_cycle(done)
                 if max_cycles is not None and attempts >= max_cycles:
                     break
                 wait = self.settings.daemon.cycle_seconds if last_ok else self.backoff.delay_s()

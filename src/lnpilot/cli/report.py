@@ -1,0 +1,51 @@
+"""``lnpilot report``: decisions and why, executions and rollbacks, revenue, fee and balance history."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from lnpilot.cli.common import console, settings_from_env
+
+
+def report(
+    day: str | None = typer.Option(None, "--day", help="One UTC day, e.g. 2025-01-14."),
+    since: str | None = typer.Option(None, "--since", help="From this time (Unix s or ISO 8601) to now."),
+    fmt: str = typer.Option("html", "--format", help="md (charts as PNG files beside it) or html."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write (default: <data dir>/reports/report-<day>.<format>)."
+    ),
+    at: int | None = typer.Option(None, "--at", help="Take 'now' as this Unix time (simulated nodes)."),
+) -> None:
+    """Write a report of what lnpilot decided, executed and earned (default: the last 24 hours)."""
+    from lnpilot.errors import InvalidInputError
+    from lnpilot.report.data import gather
+    from lnpilot.report.render import FORMATS, write_report
+    from lnpilot.report.window import window
+    from lnpilot.store import Store
+
+    settings = settings_from_env()
+    if fmt not in FORMATS:
+        raise InvalidInputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    now = at if at is not None else int(time.time())
+    start, end = window(now, day, since)
+    path = output or settings.data_dir / "reports" / (
+        f"report-{datetime.fromtimestamp(start, UTC).date().isoformat()}.{fmt}"
+    )
+
+    async def main() -> list[Path]:
+        store = await Store.open(settings)
+        try:
+            data = await gather(store, start, end)
+        finally:
+            await store.close()
+        return write_report(data, path, fmt)
+
+    written = asyncio.run(main())
+    console.print(f"report written to {written[0]}", markup=False)
+    for extra in written[1:]:
+        console.print(f"  chart {extra}", markup=False)

@@ -1,0 +1,1 @@
+"""Reports people read: what was decided and why, executed, rolled back, earned (``lnpilot report``)."""

@@ -1,0 +1,193 @@
+"""Everything a report shows, gathered from the store for a time window. No rendering here."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from lnpilot.store import Store
+from lnpilot.store.records import DecisionRecord, TransactionRecord
+
+_NS = 1_000_000_000
+ROLLBACK_NOTE = "rollback of tx"  # lnpilot.execution.rollback.ROLLBACK_NOTE
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRouting:
+    chan_id: int
+    forwards_out: int = 0
+    forwards_in: int = 0
+    fees_msat: int = 0  # earned on forwards leaving through this channel (where the fee is charged)
+    amount_out_msat: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    tx_id: int
+    created_at: int
+    mode: str
+    status: str
+    chan_id: int
+    kind: str
+    item_status: str
+    detail: str
+    rollback_of: bool  # this transaction restored an earlier one
+    rebalance_fee_msat: int | None = None
+    moved_sat: int | None = None
+
+
+@dataclass
+class ReportData:
+    since: int
+    until: int
+    decisions: list[DecisionRecord]
+    decisions_by_type: dict[str, int]
+    would_execute: int
+    executions: list[Execution]
+    rollbacks: int
+    auto_rollback_verdicts: dict[str, int]
+    routing: list[ChannelRouting]
+    daily_fees_msat: dict[str, int]  # UTC day -> fees
+    fee_history: dict[int, list[tuple[int, int]]]  # chan_id -> (unix s, fee_rate_ppm)
+    balance_history: dict[int, list[tuple[int, float]]]  # chan_id -> (unix s, local share 0..1)
+    agreement: list[tuple[str, int, int]]  # decision type, reviews, agreeing
+    channel_points: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def forwards(self) -> int:
+        return sum(r.forwards_out for r in self.routing)
+
+    @property
+    def fees_msat(self) -> int:
+        return sum(r.fees_msat for r in self.routing)
+
+    @property
+    def rebalance_cost_msat(self) -> int:
+        return sum(e.rebalance_fee_msat or 0 for e in self.executions)
+
+    @property
+    def agreement_rate(self) -> float | None:
+        """Share of expert reviews agreeing with the decision; None when nobody reviewed any."""
+        reviews = sum(n for _, n, _ in self.agreement)
+        return None if reviews == 0 else sum(a for _, _, a in self.agreement) / reviews
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "since": self.since,
+            "until": self.until,
+            "forwards": self.forwards,
+            "fees_msat": self.fees_msat,
+            "decisions": dict(self.decisions_by_type),
+            "would_execute": self.would_execute,
+            "executed": dict(Counter(e.item_status for e in self.executions if not e.rollback_of)),
+            "rollbacks": self.rollbacks,
+            "rebalance_cost_msat": self.rebalance_cost_msat,
+            "agreement_rate": self.agreement_rate,
+        }
+
+
+def _day(ts: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC).date().isoformat()
+
+
+def _executions(records: list[TransactionRecord]) -> tuple[list[Execution], int, dict[str, int]]:
+    rows: list[Execution] = []
+    rolled_back = 0
+    verdicts: Counter[str] = Counter()
+    for r in records:
+        assert r.id is not None
+        undo = r.note.startswith(ROLLBACK_NOTE)
+        for item in r.items:
+            result = item.result or {}
+            verdict = result.get("auto_rollback")
+            if isinstance(verdict, dict):
+                verdicts[str(verdict.get("verdict"))] += 1
+            kind = str(result.get("kind", "policy"))
+            fee = result.get("fee_msat") if kind == "rebalance" else None
+            moved = result.get("moved_sat") if kind == "rebalance" else None
+            if undo and result.get("changed"):
+                rolled_back += 1
+            rows.append(
+                Execution(
+                    tx_id=r.id,
+                    created_at=r.created_at,
+                    mode=r.mode,
+                    status=r.status.value,
+                    chan_id=item.chan_id,
+                    kind=kind,
+                    item_status=str(result.get("status", "?")),
+                    detail=str(result.get("detail", "")),
+                    rollback_of=undo,
+                    rebalance_fee_msat=None if fee is None else int(fee),
+                    moved_sat=None if moved is None else int(moved),
+                )
+            )
+    return rows, rolled_back, dict(verdicts)
+
+
+async def gather(store: Store, since: int, until: int, *, max_transactions: int = 10_000) -> ReportData:
+    """The report of ``[since, until)`` from the store alone."""
+    from lnpilot.store.repos_execution import SqlTransactionLog
+
+    async with store.unit_of_work() as uow:
+        all_decisions = await uow.decisions.search(since=since, until=until, limit=1_000_000)
+        forwards = await uow.forwards.between(since * _NS, until * _NS)
+        channels = await uow.channels.all(include_closed=True)
+        fee_history: dict[int, list[tuple[int, int]]] = {}
+        balance_history: dict[int, list[tuple[int, float]]] = {}
+        for chan in channels:
+            before = await uow.policies.current(chan.chan_id)
+            changes = await uow.policies.history(chan.chan_id, since=since)
+            points = [(c.changed_at, c.new.fee_rate_ppm) for c in changes if c.changed_at < until]
+            if not points and before is not None:
+                points = [(since, before.fee_rate_ppm)]
+            fee_history[chan.chan_id] = points
+            snaps = await uow.channels.snapshots(chan.chan_id, since=since)
+            balance_history[chan.chan_id] = [
+                (s.taken_at, s.local_balance_sat / s.capacity_sat if s.capacity_sat else 0.0)
+                for s in snaps
+                if s.taken_at < until
+            ]
+        agreement = await uow.decisions.agreement()
+    txs = [
+        r
+        for r in await SqlTransactionLog(store).recent(limit=max_transactions)
+        if since <= r.created_at < until
+    ]
+    txs.sort(key=lambda r: (r.created_at, r.id or 0))
+    # The daemon's shadow log (one row per decision); the executor's own shadow rows are per action.
+    decisions = sorted(
+        (d for d in all_decisions if d.params.get("source") == "daemon"),
+        key=lambda d: (d.created_at, d.id or 0),
+    )
+    routing: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    daily: Counter[str] = Counter()
+    for f in forwards:
+        out = routing[f.chan_id_out]
+        out["forwards_out"] += 1
+        out["fees_msat"] += f.fee_msat
+        out["amount_out_msat"] += f.amt_out_msat
+        routing[f.chan_id_in]["forwards_in"] += 1
+        daily[_day(f.timestamp_ns // _NS)] += f.fee_msat
+    executions, rollbacks, verdicts = _executions(txs)
+    return ReportData(
+        since=since,
+        until=until,
+        decisions=decisions,
+        decisions_by_type=dict(Counter(d.type for d in decisions)),
+        would_execute=sum(1 for d in decisions if d.would_execute),
+        executions=executions,
+        rollbacks=rollbacks,
+        auto_rollback_verdicts=verdicts,
+        routing=sorted(
+            (ChannelRouting(chan_id=c, **v) for c, v in routing.items()), key=lambda r: -r.fees_msat
+        ),
+        daily_fees_msat=dict(sorted(daily.items())),
+        fee_history={k: v for k, v in fee_history.items() if v},
+        balance_history={k: v for k, v in balance_history.items() if v},
+        agreement=agreement,
+        channel_points={c.chan_id: c.channel_point for c in channels},
+    )
