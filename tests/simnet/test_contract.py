@@ -172,6 +172,10 @@ def test_write_endpoints_match_the_swagger(simnet: SimnetHandle, swagger: dict[s
             assert set(line) == {"result"}
             check(line["result"], payment_schema, defs, f"send[{i}]")
 
+        payments = c.get("/v1/payments?include_incomplete=true&count_total_payments=true")
+        assert payments.json()["total_num_payments"] == "1"
+        check(payments.json(), response_schema(swagger, "/v1/payments", "get"), defs, "listpayments")
+
         invoice = c.get(f"/v1/invoice/{r_hash_hex}")
         check(invoice.json(), response_schema(swagger, "/v1/invoice/{r_hash_str}", "get"), defs, "invoice")
 

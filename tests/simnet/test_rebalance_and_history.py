@@ -75,6 +75,15 @@ def test_rebalance_over_the_fee_limit_or_balance_fails_without_moving_money(simn
         _, lines = _send(c, _rebalance_body(simnet, huge["payment_request"], 10**12))
         assert lines[-1]["result"]["status"] == "FAILED"
     assert [c.local_msat for c in sim.channels] == balances
+    with client(simnet, "readonly") as c:
+        assert c.get("/v1/payments").json()["payments"] == []  # failed ones only with include_incomplete
+        every = c.get("/v1/payments?include_incomplete=true&max_payments=1&reversed=true").json()
+        assert [p["payment_index"] for p in every["payments"]] == ["2"]
+        rest = c.get("/v1/payments?include_incomplete=true&index_offset=1").json()
+        assert [p["status"] for p in rest["payments"]] == ["FAILED"]
+        assert rest["total_num_payments"] == "0"  # only counted on request
+        later = c.get(f"/v1/payments?include_incomplete=true&creation_date_start={sim.now_s + 1}").json()
+        assert later["payments"] == []
 
 
 def test_send_refusals_come_as_stream_errors(simnet: SimnetHandle) -> None:

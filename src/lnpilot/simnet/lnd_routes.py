@@ -5,18 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from lnpilot.errors import InvalidInputError, NotFoundError
 from lnpilot.simnet import wire
 from lnpilot.simnet.engine import Simulation
 from lnpilot.simnet.faults import Faults
-from lnpilot.simnet.payments import PaymentError
 from lnpilot.simnet.policy import RpcError, as_int, plan_policy_update
 
 T = TypeVar("T")
@@ -36,11 +33,11 @@ async def read_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _truthy(value: str | None) -> bool:
+def truthy(value: str | None) -> bool:
     return (value or "").lower() in {"1", "true"}
 
 
-def _b64_bytes(value: str, name: str) -> bytes:
+def b64_bytes(value: str, name: str) -> bytes:
     """Bytes from standard or URL-safe base64, as grpc-gateway accepts them."""
     text = value.strip().replace(" ", "+")  # a '+' that went through query-string decoding
     text += "=" * (-len(text) % 4)
@@ -52,15 +49,21 @@ def _b64_bytes(value: str, name: str) -> bytes:
         raise RpcError(3, f"proto: invalid value for bytes field {name}") from None
 
 
+async def run_locked(sim: Simulation, fn: Callable[[], T]) -> T:
+    """Run ``fn`` under the simulation's lock, off the event loop."""
+
+    def run() -> T:
+        with sim.lock:
+            return fn()
+
+    return await run_in_threadpool(run)
+
+
 def build_lnd_router(sim: Simulation, faults: Faults, require: Callable[[Request, str], None]) -> APIRouter:
     router = APIRouter()
 
     async def locked(fn: Callable[[], T]) -> T:
-        def run() -> T:
-            with sim.lock:
-                return fn()
-
-        return await run_in_threadpool(run)
+        return await run_locked(sim, fn)
 
     @router.get("/v1/getinfo")
     async def getinfo(request: Request) -> Any:
@@ -71,15 +74,15 @@ def build_lnd_router(sim: Simulation, faults: Faults, require: Callable[[Request
     async def channels(request: Request) -> Any:
         require(request, "offchain:read")
         q = request.query_params
-        peer = _b64_bytes(q["peer"], "peer").hex() if q.get("peer") else None
+        peer = b64_bytes(q["peer"], "peer").hex() if q.get("peer") else None
 
         def listing() -> dict[str, Any]:
             chans = [c for c in sim.channels if peer is None or c.peer_pubkey == peer]
-            if _truthy(q.get("active_only")):
+            if truthy(q.get("active_only")):
                 chans = [c for c in chans if c.active]
-            if _truthy(q.get("inactive_only")):
+            if truthy(q.get("inactive_only")):
                 chans = [c for c in chans if not c.active]
-            if _truthy(q.get("private_only")):
+            if truthy(q.get("private_only")):
                 chans = []
             return {"channels": [wire.channel(c, sim) for c in chans]}
 
@@ -182,7 +185,7 @@ def build_lnd_router(sim: Simulation, faults: Faults, require: Callable[[Request
     @router.get("/v1/graph/node/{pub_key}")
     async def node_info(request: Request, pub_key: str) -> Any:
         require(request, "info:read")
-        include = _truthy(request.query_params.get("include_channels"))
+        include = truthy(request.query_params.get("include_channels"))
 
         def info() -> dict[str, Any]:
             g = sim.public_graph()
@@ -270,128 +273,4 @@ def build_lnd_router(sim: Simulation, faults: Faults, require: Callable[[Request
 
         return await locked(history)
 
-    @router.post("/v1/invoices")
-    async def add_invoice(request: Request) -> Any:
-        require(request, "invoices:write")
-        body = await read_body(request)
-        value, value_msat = as_int(body, "value"), as_int(body, "value_msat")
-        if value and value_msat:
-            raise RpcError(2, "value and value_msat are mutually exclusive")
-        if value < 0 or value_msat < 0:
-            raise RpcError(2, "payment of negative value is not allowed")
-        memo = str(body.get("memo") or "")
-        expiry = as_int(body, "expiry")
-        inv = await locked(lambda: sim.book.add_invoice(value_msat or value * 1000, memo, expiry))
-        return wire.add_invoice_response(inv)
-
-    @router.get("/v1/invoices")
-    async def list_invoices(request: Request) -> Any:
-        require(request, "invoices:read")
-        q = request.query_params
-        offset = int(q.get("index_offset") or 0)
-        limit = int(q.get("num_max_invoices") or 100)
-
-        def listing() -> dict[str, Any]:
-            invs = [i for i in sim.book.invoices if not (_truthy(q.get("pending_only")) and i.settled)]
-            if _truthy(q.get("reversed")):
-                before = [i for i in invs if offset == 0 or i.add_index < offset]
-                page = before[-limit:]
-            else:
-                page = [i for i in invs if i.add_index > offset][:limit]
-            return {
-                "invoices": [wire.invoice(i) for i in page],
-                "last_index_offset": wire.u64(page[-1].add_index if page else 0),
-                "first_index_offset": wire.u64(page[0].add_index if page else 0),
-            }
-
-        return await locked(listing)
-
-    @router.get("/v1/invoice/{r_hash_str}")
-    async def lookup_invoice(request: Request, r_hash_str: str) -> Any:
-        require(request, "invoices:read")
-        try:
-            r_hash = bytes.fromhex(r_hash_str)
-        except ValueError:
-            raise RpcError(3, "unable to decode r_hash_str: encoding/hex: invalid byte") from None
-
-        def lookup() -> dict[str, Any]:
-            try:
-                return wire.invoice(sim.book.invoice_by_hash(r_hash))
-            except NotFoundError:
-                raise RpcError(5, "unable to locate invoice") from None
-
-        return await locked(lookup)
-
-    @router.post("/v2/router/send")
-    async def send(request: Request) -> Any:
-        require(request, "offchain:write")
-        body = await read_body(request)
-        try:
-            kwargs = _send_args(body)
-        except RpcError as exc:
-            return _stream_error(exc)
-
-        def pay() -> tuple[dict[str, Any], dict[str, Any]]:
-            p = sim.book.pay(**kwargs)
-            invoice = sim.book.invoice_by_hash(p.payment_hash)
-            inflight = wire.payment(p, invoice.payment_addr, sim.now_ns)
-            inflight.update(
-                status="IN_FLIGHT",
-                htlcs=[],
-                failure_reason="FAILURE_REASON_NONE",
-                fee="0",
-                fee_sat="0",
-                fee_msat="0",
-                payment_preimage="0" * 64,
-            )
-            return inflight, wire.payment(p, invoice.payment_addr, sim.now_ns)
-
-        try:
-            inflight, final = await locked(pay)
-        except (PaymentError, NotFoundError, InvalidInputError) as exc:
-            return _stream_error(RpcError(2, str(exc)))
-        updates = [final] if body.get("no_inflight_updates") is True else [inflight, final]
-
-        def lines() -> Iterator[bytes]:
-            for update in updates:
-                yield (json.dumps({"result": update}) + "\n").encode()
-
-        return StreamingResponse(lines(), media_type="application/json")
-
     return router
-
-
-def _send_args(body: dict[str, Any]) -> dict[str, Any]:
-    if as_int(body, "timeout_seconds") <= 0:
-        raise RpcError(2, "timeout_seconds must be specified")
-    fee_sat, fee_msat = as_int(body, "fee_limit_sat"), as_int(body, "fee_limit_msat")
-    if fee_sat and fee_msat:
-        raise RpcError(2, "fee limit cannot be set in both sat and msat")
-    request = str(body.get("payment_request") or "")
-    if not request:
-        raise RpcError(2, "simnet pays only invoices of its own node: payment_request required")
-    raw_ids = body.get("outgoing_chan_ids") or []
-    if not isinstance(raw_ids, list):
-        raise RpcError(3, "proto: outgoing_chan_ids must be a list")
-    chan_ids = [as_int({"id": v}, "id") for v in raw_ids]
-    last_hop = str(body.get("last_hop_pubkey") or "")
-    last_hop_hex = _b64_bytes(last_hop, "last_hop_pubkey").hex() if last_hop else ""
-    if last_hop and len(last_hop_hex) != 66:
-        raise RpcError(2, "invalid vertex length")
-    if not last_hop_hex:
-        raise RpcError(2, "simnet needs last_hop_pubkey for a self-payment")
-    amount_msat = as_int(body, "amt_msat") or as_int(body, "amt") * 1000
-    return {
-        "payment_request": request,
-        "amount_msat": amount_msat,
-        "outgoing_chan_ids": chan_ids,
-        "last_hop_pubkey": last_hop_hex,
-        "fee_limit_msat": fee_msat or fee_sat * 1000,
-        "allow_self_payment": body.get("allow_self_payment") is True,
-    }
-
-
-def _stream_error(exc: RpcError) -> JSONResponse:
-    # grpc-gateway: a stream failing before its first message answers the status of the error
-    status = {3: 400, 5: 404}.get(exc.code, 500)
-    return JSONResponse({"error": wire.error_body(exc.code, exc.message)}, status_code=status)
