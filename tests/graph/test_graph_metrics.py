@@ -124,3 +124,11 @@ def test_stats_by_hand_and_on_the_sample() -> None:
         load_graph(shared_file("data", "graphs", "describegraph_sample200_2025-10-25.json.gz")).graph
     )
     assert sample.as_dict()["nodes"] == 197 and sample.channels == 1279
+
+
+def test_empty_graph_and_endpoints_missing_from_the_node_map() -> None:
+    assert compute_metrics(make_graph(0, [])) == {}
+    graph = make_graph(2, [(0, 1), (1, 2)])  # key(2) appears only as a channel endpoint
+    metrics = compute_metrics(graph)
+    assert set(metrics) == {key(0), key(1), key(2)}
+    assert metrics[key(1)].betweenness == 1.0 and metrics[key(2)].channel_count == 1
