@@ -124,7 +124,7 @@ class TrafficModel:
             if not sel.any():
                 continue
             rows = payments.sender_rows[sel]
-            to_peer[sel] = self.from_senders[b][rows][:, self.peer_nodes]
+            to_peer[sel] = self.from_senders[b][np.ix_(rows, self.peer_nodes)]
             onward[sel] = self.from_peers[b][:, payments.receivers[sel]].T
             alt[sel] = self.from_senders[b][rows, payments.receivers[sel]]
         penalty = hop_penalty_msat(amt)
@@ -161,20 +161,28 @@ class TrafficModel:
         forwards: list[Forward] = []
         for p in np.flatnonzero(best < alt):
             order = np.argsort(total[p].ravel(), kind="stable")
+            # After a temporary channel failure LND's mission control avoids that hop for the
+            # rest of the payment: each channel fails a payment at most once.
+            dead_out: set[int] = set()
+            dead_in: set[int] = set()
             for flat in order:
                 cost = total[p].flat[flat]
                 if not cost < alt[p]:
                     break
                 i, j = divmod(int(flat), k)
+                if i in dead_in or j in dead_out:
+                    continue
                 amt_out = int(payments.amounts_msat[p])
                 fee_msat = int(fee[p, i, j])
                 amt_in = amt_out + fee_msat
                 ch_in, ch_out = channels[i], channels[j]
                 if ch_out.can_send_msat() < amt_out:
                     ch_out.failed_for_liquidity += 1
+                    dead_out.add(j)
                     continue
                 if ch_in.can_receive_msat() < amt_in:
                     ch_in.failed_peer_liquidity += 1
+                    dead_in.add(i)
                     continue
                 ch_in.remote_msat -= amt_in
                 ch_in.local_msat += amt_in
