@@ -68,7 +68,9 @@ def revenue_chart(data: ReportData) -> bytes | None:
         return None
     fig, ax = plt.subplots(figsize=(9, 3.5))
     days = list(data.daily_fees_msat)
-    ax.bar(days, [v / 1000 for v in data.daily_fees_msat.values()], color="#3b7dd8")
+    positions = list(range(len(days)))
+    ax.bar(positions, [v / 1000 for v in data.daily_fees_msat.values()], color="#3b7dd8")
+    ax.set_xticks(positions, days)
     ax.set_title("Routing fees earned per day")
     ax.set_ylabel("sat")
     ax.tick_params(axis="x", labelrotation=45, labelsize=7)
