@@ -69,7 +69,8 @@ async def test_score_cache_reads_through_and_invalidates(cache: MemoryCache | Re
         cached = await scores.latest(store, pubkey(1))
         assert cached is not None and cached.composite == 40.0
         assert [s.subject for s in await scores.ranking(store)] == [pubkey(1)]
-        await scores.invalidate()
+        version = await scores.version()
+        assert await scores.invalidate() == version + 1 == await scores.version()
         fresh = await scores.latest(store, pubkey(1))
         assert fresh is not None and fresh.composite == 90.0
         assert fresh.heuristics == score(pubkey(1), 90.0, 200).heuristics

@@ -60,3 +60,27 @@ def test_chan_id_out_of_range_rejected() -> None:
 def test_policy_json_round_trip(fee: int, base: int) -> None:
     assert policy_from_json(policy_to_json(policy(fee, base))) == policy(fee, base)
     assert policy_from_json(None) is None and policy_to_json(None) is None
+
+
+async def test_unit_of_work_outside_its_block_is_refused(store: Store) -> None:
+    import pytest
+
+    uow = store.unit_of_work()
+    with pytest.raises(RuntimeError, match="outside"):
+        await uow.commit()
+    async with uow:
+        await uow.sync_state.set("x", 1)
+        await uow.commit()
+        await uow.sync_state.set("y", 2)
+        await uow.rollback()
+    async with store.unit_of_work() as check:
+        assert [m.kind for m in await check.sync_state.all()] == ["x"]
+
+
+async def test_open_without_migrating_an_already_migrated_database(store: Store, database_url: str) -> None:
+    again = await Store.open_url(database_url, run_migrations=False)
+    try:
+        async with again.unit_of_work() as uow:
+            assert await uow.forwards.count() == 0
+    finally:
+        await again.close()

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from lnpilot.backends.base import Capability
+from lnpilot.backends.base import BackendNotFound, Capability
 from lnpilot.backends.lnd import LndRestBackend
 from lnpilot.cli.main import main
+from lnpilot.domain.graph import RoutingPolicy
 from lnpilot.settings import SyncSettings
 from lnpilot.simnet.testing import SimnetHandle
 from lnpilot.store import Store
@@ -116,3 +117,38 @@ async def test_first_sync_honours_the_lookback(simnet: SimnetHandle, store: Stor
     assert f"{len(recent)} new of {len(recent)} read" in shown and "nodes" in shown
     assert isinstance(make_progress(console, enabled=False), NullProgress)
     assert isinstance(make_progress(Console(file=io.StringIO()), enabled=True), NullProgress)
+
+
+class _YoungChannelBackend(LndRestBackend):
+    """LND answers "not found" for a channel too young to be in its graph yet."""
+
+    young: str = ""
+
+    async def get_policy(self, channel_point: str) -> RoutingPolicy:
+        if channel_point == self.young:
+            raise BackendNotFound(f"channel {channel_point} has no policy of ours in the graph yet")
+        return await super().get_policy(channel_point)
+
+
+async def test_paging_hook_empty_history_and_unknown_policy(simnet: SimnetHandle, store: Store) -> None:
+    backend = _YoungChannelBackend(simnet.url, simnet.macaroon_hex(), simnet.tls_cert_path)
+    backend.young = simnet.sim.channels[0].channel_point
+    pages: list[int] = []
+
+    async def after_page(number: int) -> None:
+        pages.append(number)
+
+    job = SyncJob(backend, store, SyncSettings(forwards_page_size=10), after_page=after_page)
+    try:
+        empty = await job.run(simnet.sim.now_s, kinds=("forwards", "fee_report"))
+        assert (empty.forwards_fetched, empty.forwards_high_water_ns, pages) == (0, None, [])
+        assert empty.policy_changes == len(simnet.sim.channels) - 1  # the young one is left for later
+        await advance(simnet, DAY // 4)
+        report = await job.run(simnet.sim.now_s, kinds=("forwards",))
+    finally:
+        await backend.aclose()
+    assert report.forwards_added > 10 and pages == list(range(1, (report.forwards_added + 9) // 10 + 1))
+    async with store.unit_of_work() as uow:
+        mark = await uow.sync_state.get("forwards")
+        assert mark is not None and mark.high_water == report.forwards_high_water_ns
+        assert await uow.policies.latest(simnet.sim.channels[0].chan_id) is None

@@ -24,10 +24,3 @@ async def upsert(
     columns = update if update is not None else [c for c in row if c not in keys]
     stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns})
     await conn.execute(stmt)
-
-
-async def insert_ignore(conn: AsyncConnection, table: Table, row: Mapping[Any, Any]) -> int:
-    """Insert ``row`` unless it violates a unique constraint; returns 1 if inserted."""
-    builder = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    result = await conn.execute(builder(table).values(**row).on_conflict_do_nothing())
-    return max(result.rowcount, 0)
