@@ -106,9 +106,6 @@ def dijkstra_brandes(
     indptr: IntArray,
     indices: Int32Array,
     cost: IntArray,
-    rptr: IntArray,
-    ridx: Int32Array,
-    rcost: IntArray,
     runs: IntArray,
     charged: BoolArray,
     run_weight: FloatArray,
@@ -125,14 +122,20 @@ def dijkstra_brandes(
     a payment sent by that node (free first hop); a charged run stands for the payments of the
     leaves hanging from it (their hop to it is free, its own fee is paid). ``leaf_targets[v]``
     leaves receive through ``v``: they start ``delta[v]``, since every route to them ends in v.
+
+    While settling a vertex the search records the out-edges that reached a neighbour at a
+    distance no worse than known; the backward pass keeps those still tight at the final
+    distances (a later, cheaper route can have superseded one) and pulls from them.
     """
     n = len(indptr) - 1
     acc = np.zeros(n)
     dist = np.full(n, -1, np.int64)
     done = np.zeros(n, np.bool_)
     sigma = np.zeros(n)
-    delta = np.zeros(n)
+    coef = np.zeros(n)  # (1 + delta) / sigma of a finished vertex
     order = np.empty(n, np.int64)
+    start = np.empty(n + 1, np.int64)  # edges recorded by order[i]: tight[start[i]:start[i + 1]]
+    tight = np.empty(len(indices), np.int64)
     keys = np.empty(len(indices) + 1, np.int64)
     vals = np.empty(len(indices) + 1, np.int64)
     for r in range(first, len(runs), step):
@@ -141,7 +144,7 @@ def dijkstra_brandes(
         dist[s] = 0
         sigma[s] = 1.0
         size = _heap_push(keys, vals, 0, 0, s)
-        settled = 0
+        settled, m = 0, 0
         while size > 0:
             d = keys[0]
             v = vals[0]
@@ -149,8 +152,8 @@ def dijkstra_brandes(
             if done[v] or d > dist[v]:
                 continue
             done[v] = True
-            delta[v] = leaf_targets[v]
             order[settled] = v
+            start[settled] = m
             settled += 1
             sv = sigma[v]
             hop_free = free and v == s
@@ -163,22 +166,28 @@ def dijkstra_brandes(
                     size = _heap_push(keys, vals, size, nd, w)
                 elif nd == dist[w]:
                     sigma[w] += sv
-        weight = run_weight[r]
-        for i in range(settled - 1, 0, -1):
-            w = order[i]
-            coef = (1.0 + delta[w]) / sigma[w]
-            dw = dist[w]
-            for k in range(rptr[w], rptr[w + 1]):
-                v = ridx[k]
-                if not done[v]:
+                else:
                     continue
-                step = first_hop if free and v == s else rcost[k]
-                if dist[v] + step == dw:
-                    delta[v] += sigma[v] * coef
-            acc[w] += weight * delta[w]
-        if not free:
-            # the root relays for its leaves too, except a leaf paying itself
-            acc[s] += weight * delta[s] - leaf_both[s]
+                tight[m] = k
+                m += 1
+        start[settled] = m
+        weight = run_weight[r]
+        for i in range(settled - 1, -1, -1):
+            v = order[i]
+            hop_free = free and v == s
+            pulled = 0.0
+            for j in range(start[i], start[i + 1]):
+                k = tight[j]
+                w = indices[k]
+                if dist[v] + (first_hop if hop_free else cost[k]) == dist[w]:
+                    pulled += coef[w]
+            delta = leaf_targets[v] + sigma[v] * pulled
+            coef[v] = (1.0 + delta) / sigma[v]
+            if v != s:
+                acc[v] += weight * delta
+            elif not free:
+                # the root relays for its leaves too, except a leaf paying itself
+                acc[v] += weight * delta - leaf_both[v]
         for i in range(settled):
             v = order[i]
             dist[v] = -1
@@ -222,11 +231,10 @@ def routing_betweenness(
     keep = ~(leaf[src] | leaf[dst])
     src, dst, cost = src[keep], dst[keep], cost[keep]
     indptr, indices, wts = directed_csr(n, src, dst, cost)
-    rptr, ridx, rwts = directed_csr(n, dst, src, cost)
     senders = np.flatnonzero(~leaf & (np.diff(indptr) > 0))
     relays = np.flatnonzero(payers > 0)
     runs = np.concatenate([senders, relays]).astype(np.int64)
     charged = np.concatenate([np.zeros(len(senders), np.bool_), np.ones(len(relays), np.bool_)])
     run_weight = np.concatenate([np.ones(len(senders)), payers[relays].astype(np.float64)])
-    args = (indptr, indices, wts, rptr, ridx, rwts, runs, charged, run_weight, receivers, both, HOP_MSAT)
+    args = (indptr, indices, wts, runs, charged, run_weight, receivers, both, HOP_MSAT)
     return split_sum(dijkstra_brandes, args, len(runs))
