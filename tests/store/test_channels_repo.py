@@ -114,3 +114,7 @@ async def test_graph_snapshots_and_metrics(store: Store) -> None:
         assert await uow.graph.prune(before=300) == 1
         assert await uow.graph.metrics_of_snapshot(old) == []
         assert (await uow.graph.latest_snapshot()) == latest
+        # A new raw graph replaces the stored one: only the newest raw copy is kept.
+        newest = await uow.graph.add_snapshot(300, "backend", 0, 0, 0, raw=b"{}")
+        await uow.graph.add_snapshot(310, "backend", 0, 0, 0, raw=b'{"nodes": []}')
+        assert await uow.graph.raw_graph(newest) is None

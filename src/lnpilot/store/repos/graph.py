@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, fields
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.store.records import GraphSnapshotRecord
@@ -42,6 +42,11 @@ class GraphRepository(Repository):
         total_capacity_sat: int,
         raw: bytes | None = None,
     ) -> int:
+        """Store a snapshot; with ``raw``, the raw graph of every older snapshot is dropped.
+
+        A mainnet describegraph is ~15 MB gzipped and the graph is refreshed hourly: keeping one
+        raw copy (enough to rebuild after a restart) bounds the table, metrics keep the history.
+        """
         result = await self._conn.execute(
             graph_snapshots.insert().values(
                 taken_at=taken_at,
@@ -52,7 +57,14 @@ class GraphRepository(Repository):
                 raw_gz=None if raw is None else gzip.compress(raw, compresslevel=6),
             )
         )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        snapshot_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        if raw is not None:
+            await self._conn.execute(
+                update(graph_snapshots)
+                .where(graph_snapshots.c.id != snapshot_id, graph_snapshots.c.raw_gz.is_not(None))
+                .values(raw_gz=None)
+            )
+        return snapshot_id
 
     async def add_metrics(self, snapshot_id: int, computed_at: int, metrics: Iterable[NodeMetrics]) -> int:
         rows = [{**asdict(m), "snapshot_id": snapshot_id, "computed_at": computed_at} for m in metrics]
