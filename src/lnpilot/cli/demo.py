@@ -96,7 +96,8 @@ def demo(
         f"{result.cycles} cycles ({result.failed_cycles} failed) in {elapsed:.0f} s; "
         f"data in {result.data_dir}",
         markup=False,
+        soft_wrap=True,
     )
-    console.print(f"report: {result.report_path}", markup=False)
+    console.print(f"report: {result.report_path}", markup=False, soft_wrap=True)
     if result.failed_cycles and not result.cycles:
         raise typer.Exit(1)

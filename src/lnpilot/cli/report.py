@@ -46,6 +46,6 @@ def report(
         return write_report(data, path, fmt)
 
     written = asyncio.run(main())
-    console.print(f"report written to {written[0]}", markup=False)
+    console.print(f"report written to {written[0]}", markup=False, soft_wrap=True)
     for extra in written[1:]:
-        console.print(f"  chart {extra}", markup=False)
+        console.print(f"  chart {extra}", markup=False, soft_wrap=True)

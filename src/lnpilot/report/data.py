@@ -139,11 +139,11 @@ async def gather(store: Store, since: int, until: int, *, max_transactions: int 
         fee_history: dict[int, list[tuple[int, int]]] = {}
         balance_history: dict[int, list[tuple[int, float]]] = {}
         for chan in channels:
-            before = await uow.policies.current(chan.chan_id)
-            changes = await uow.policies.history(chan.chan_id, since=since)
-            points = [(c.changed_at, c.new.fee_rate_ppm) for c in changes if c.changed_at < until]
-            if not points and before is not None:
-                points = [(since, before.fee_rate_ppm)]
+            changes = await uow.policies.history(chan.chan_id)
+            # The fee in force when the window opens, then every change inside it.
+            earlier = [c for c in changes if c.changed_at <= since]
+            points = [(since, earlier[-1].new.fee_rate_ppm)] if earlier else []
+            points += [(c.changed_at, c.new.fee_rate_ppm) for c in changes if since < c.changed_at < until]
             fee_history[chan.chan_id] = points
             snaps = await uow.channels.snapshots(chan.chan_id, since=since)
             balance_history[chan.chan_id] = [
