@@ -108,12 +108,11 @@ async def test_health_ready_metrics(api: Api) -> None:
 
 async def test_ready_fails_when_database_is_gone(api: Api) -> None:
     from lnpilot.store import Store
+    from lnpilot.store.engine import make_engine
 
     original = api.services.store
     # Nothing listens on port 1: every connection attempt fails at once.
-    api.services.store = await Store.open_url(
-        "postgresql+asyncpg://postgres@127.0.0.1:1/none", run_migrations=False
-    )
+    api.services.store = Store(make_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none"))
     try:
         ready = await api.client.get("/ready")
     finally:
