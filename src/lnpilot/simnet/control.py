@@ -11,11 +11,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from lnpilot.simnet.engine import Simulation, channel_truth
 from lnpilot.simnet.faults import Faults, FaultSpecError
-from lnpilot.simnet.lnd_routes import read_body
+from lnpilot.simnet.lnd_routes import read_body, run_locked
 
 MAX_ADVANCE_S = 366 * 86_400
 _POLICY_KEYS = {"chan_id", "channel_point", "peer", "policy", "peer_policy"}
@@ -33,8 +32,9 @@ def build_control_router(
     @router.get("/clock")
     async def clock(request: Request) -> Any:
         require(request, "simnet:control")
-        with sim.lock:
-            return {"now": sim.now_s, "block_height": sim.block_height, "start": sim.start_s}
+        return await run_locked(
+            sim, lambda: {"now": sim.now_s, "block_height": sim.block_height, "start": sim.start_s}
+        )
 
     @router.post("/clock/advance")
     async def advance(request: Request) -> Any:
@@ -47,9 +47,12 @@ def build_control_router(
             or not 0 <= seconds <= MAX_ADVANCE_S
         ):
             return _problem(400, f"seconds must be a number between 0 and {MAX_ADVANCE_S}")
-        settled = await run_in_threadpool(sim.advance, float(seconds))
-        with sim.lock:
+
+        def run() -> dict[str, Any]:
+            settled = sim.advance(float(seconds))
             return {"now": sim.now_s, "block_height": sim.block_height, "forwards_settled": settled}
+
+        return await run_locked(sim, run)
 
     @router.get("/faults")
     async def get_faults(request: Request) -> Any:
@@ -75,29 +78,28 @@ def build_control_router(
     @router.get("/truth")
     async def truth(request: Request) -> Any:
         require(request, "simnet:control")
-        return await run_in_threadpool(sim.truth)
+        return await run_locked(sim, sim.truth)
 
     @router.get("/truth/channels")
     async def truth_channels(request: Request) -> Any:
         require(request, "simnet:control")
-        with sim.lock:
-            return {"channels": [channel_truth(c) for c in sim.channels]}
+        return await run_locked(sim, lambda: {"channels": [channel_truth(c) for c in sim.channels]})
 
     @router.get("/truth/policies")
     async def truth_policies(request: Request) -> Any:
         require(request, "simnet:control")
-        with sim.lock:
-            return {
-                "policies": [
-                    {key: value for key, value in channel_truth(c).items() if key in _POLICY_KEYS}
-                    for c in sim.channels
-                ]
-            }
+
+        def policies() -> dict[str, Any]:
+            rows = [channel_truth(c) for c in sim.channels]
+            return {"policies": [{k: v for k, v in row.items() if k in _POLICY_KEYS} for row in rows]}
+
+        return await run_locked(sim, policies)
 
     @router.get("/truth/forwards")
     async def truth_forwards(request: Request) -> Any:
         require(request, "simnet:control")
-        with sim.lock:
+
+        def forwards() -> dict[str, Any]:
             return {
                 "forwards": [
                     {
@@ -112,13 +114,18 @@ def build_control_router(
                 ]
             }
 
+        return await run_locked(sim, forwards)
+
     @router.get("/truth/failures")
     async def truth_failures(request: Request) -> Any:
         require(request, "simnet:control")
-        with sim.lock:
+
+        def failures() -> dict[str, Any]:
             return {
                 "failed_for_liquidity": {str(c.chan_id): c.failed_for_liquidity for c in sim.channels},
                 "failed_peer_liquidity": {str(c.chan_id): c.failed_peer_liquidity for c in sim.channels},
             }
+
+        return await run_locked(sim, failures)
 
     return router
