@@ -121,6 +121,8 @@ def test_invoices_listing_and_validation(simnet: SimnetHandle) -> None:
         assert c.post("/v1/invoices", json={"value": "1", "value_msat": "1000"}).status_code == 500
         assert c.post("/v1/invoices", json={"value": "-5"}).status_code == 500
         assert c.get("/v1/invoice/not-hex").status_code == 400
+        assert c.get("/v1/invoices?index_offset=abc").json()["code"] == 3
+        assert c.get("/v1/payments?max_payments=-1").status_code == 400
         assert c.get("/v1/invoice/" + "ab" * 32).status_code == 404
 
 

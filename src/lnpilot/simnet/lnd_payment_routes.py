@@ -43,8 +43,7 @@ def build_payment_router(sim: Simulation, require: Callable[[Request, str], None
     async def list_invoices(request: Request) -> Any:
         require(request, "invoices:read")
         q = request.query_params
-        offset = int(q.get("index_offset") or 0)
-        limit = int(q.get("num_max_invoices") or 100)
+        offset, limit = _paging(dict(q), "num_max_invoices")
 
         def listing() -> dict[str, Any]:
             invs = [i for i in sim.book.invoices if not (truthy(q.get("pending_only")) and i.settled)]
@@ -81,8 +80,7 @@ def build_payment_router(sim: Simulation, require: Callable[[Request, str], None
     async def list_payments(request: Request) -> Any:
         require(request, "offchain:read")
         q = request.query_params
-        offset = as_int(dict(q), "index_offset")
-        limit = as_int(dict(q), "max_payments") or 100
+        offset, limit = _paging(dict(q), "max_payments")
         start, end = as_int(dict(q), "creation_date_start"), as_int(dict(q), "creation_date_end")
 
         def listing() -> dict[str, Any]:
@@ -144,6 +142,13 @@ def build_payment_router(sim: Simulation, require: Callable[[Request, str], None
         return StreamingResponse(lines(), media_type="application/json")
 
     return router
+
+
+def _paging(query: dict[str, Any], limit_name: str) -> tuple[int, int]:
+    offset, limit = as_int(query, "index_offset"), as_int(query, limit_name) or 100
+    if offset < 0 or limit < 0:
+        raise RpcError(3, f"index_offset and {limit_name} must not be negative")
+    return offset, limit
 
 
 def _send_args(body: dict[str, Any]) -> dict[str, Any]:
