@@ -94,3 +94,22 @@ def test_betweenness_of_the_2021_mainnet_graph_equals_igraph() -> None:
     expected = reference.betweenness(directed=False)
     ours = brandes.betweenness_raw(topo.indptr, topo.indices)
     assert np.allclose(ours, expected, rtol=REL, atol=1e-9)
+
+
+def test_twin_classes_with_trees_hanging_from_them() -> None:
+    # 0 and 1 share the neighbours {2, 3, 4} (type I); 5 and 6 share the closed neighbourhood
+    # {2, 5, 6, 7} (type II); the hanging trees give the twins different weights
+    edges = [(0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4), (2, 5), (2, 6), (5, 6), (5, 7), (6, 7), (7, 2)]
+    edges += [(0, 8), (8, 9), (1, 10), (5, 11), (3, 12)]
+    graph = make_graph(13, edges)
+    assert_close(betweenness(graph), nx.betweenness_centrality(to_networkx(13, edges), normalized=False))
+
+
+def test_twin_plan_finds_both_kinds() -> None:
+    from lnpilot.graph.twins import plan_twins
+
+    # a 4-cycle 0-1-2-3: 0 and 2 are type-I twins, as are 1 and 3; K3 on 4-5-6: all type-II twins
+    topo = build_topology(make_graph(7, [(0, 1), (1, 2), (2, 3), (3, 0), (4, 5), (5, 6), (6, 4)]))
+    plan = plan_twins(topo.indptr, topo.indices, np.ones(7))
+    assert len(plan.sources) == 3 and sorted(plan.source_weight) == [2.0, 2.0, 3.0]
+    assert plan.pair_credit.tolist() == [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0]

@@ -18,13 +18,10 @@ The result equals networkx ``betweenness_centrality(G, normalized=False)`` (unor
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
 from lnpilot.graph._jit import jit, split_sum
-from lnpilot.graph.topology import Int32Array, IntArray
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
+from lnpilot.graph.topology import BoolArray, FloatArray, Int32Array, IntArray
+from lnpilot.graph.twins import plan_twins
 
 
 @jit
@@ -200,10 +197,17 @@ def permute(indptr: IntArray, indices: Int32Array, order: IntArray) -> tuple[Int
 
 @jit
 def weighted_brandes(
-    indptr: IntArray, indices: Int32Array, weight: FloatArray, first: int, step: int
+    indptr: IntArray,
+    indices: Int32Array,
+    weight: FloatArray,
+    sources: IntArray,
+    source_weight: FloatArray,
+    twin_class: IntArray,
+    first: int,
+    step: int,
 ) -> FloatArray:
-    """Brandes over ordered (source, target) pairs, each weighted ``weight[s] * weight[t]``,
-    for the sources ``first, first + step, ...``.
+    """Brandes over ordered (source, target) pairs, each weighted ``source_weight * weight[t]``,
+    for ``sources[first::step]``; targets in the source's own twin class weigh 0 (see twins.py).
 
     The forward search records each vertex's shortest-path successors contiguously, so the
     backward pass reads only DAG edges (about half the adjacency) and pulls
@@ -218,9 +222,9 @@ def weighted_brandes(
     order = np.empty(n, np.int32)
     start = np.empty(n + 1, np.int64)  # successors of order[i]: succ[start[i]:start[i + 1]]
     succ = np.empty(len(indices), np.int32)
-    for s in range(first, n, step):
-        if indptr[s + 1] == indptr[s]:
-            continue
+    for r in range(first, len(sources), step):
+        s = sources[r]
+        own_class = twin_class[s]
         dist[s] = 0
         sigma[s] = 1.0
         order[0] = s
@@ -246,7 +250,7 @@ def weighted_brandes(
                     succ[m] = w
                     m += 1
         start[tail] = m
-        ws = weight[s]
+        ws = source_weight[r]
         for i in range(tail - 1, 0, -1):
             v = order[i]
             pulled = 0.0
@@ -254,7 +258,8 @@ def weighted_brandes(
                 pulled += coef[succ[j]]
             delta = sigma[v] * pulled
             acc[v] += ws * delta
-            coef[v] = (weight[v] + delta) / sigma[v]
+            target = 0.0 if own_class >= 0 and twin_class[v] == own_class else weight[v]
+            coef[v] = (target + delta) / sigma[v]
             dist[v] = -1
         dist[s] = -1
     return acc
@@ -262,6 +267,7 @@ def weighted_brandes(
 
 def betweenness_raw(indptr: IntArray, indices: Int32Array) -> FloatArray:
     """Exact raw betweenness (each unordered pair once) of the simple graph in CSR form."""
+
     removed, parent, weight = strip_leaves(indptr, indices)
     _, comp = components(indptr, indices)
     out = tree_credit(removed, parent, weight, comp)
@@ -270,6 +276,9 @@ def betweenness_raw(indptr: IntArray, indices: Int32Array) -> FloatArray:
         order = hub_order(cptr, cidx)
         cptr, cidx = permute(cptr, cidx, order)
         old = old[order]
-        core = split_sum(weighted_brandes, (cptr, cidx, weight[old].astype(np.float64)), len(old))
+        core_weight = weight[old].astype(np.float64)
+        plan = plan_twins(cptr, cidx, core_weight)
+        args = (cptr, cidx, core_weight, plan.sources, plan.source_weight, plan.twin_class)
+        core = split_sum(weighted_brandes, args, len(plan.sources)) + plan.pair_credit
         out[old] += core / 2.0
     return out

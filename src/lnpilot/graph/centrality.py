@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from lnpilot.graph._jit import jit, split_sum
-from lnpilot.graph.brandes import FloatArray
-from lnpilot.graph.topology import Int32Array, IntArray
+from lnpilot.graph.topology import FloatArray, Int32Array, IntArray
 
 PAGERANK_ALPHA = 0.85
 PAGERANK_TOL = 1e-12

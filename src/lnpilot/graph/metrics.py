@@ -13,11 +13,11 @@ import numpy as np
 from lnpilot.domain.graph import Graph
 from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.errors import InvalidInputError
-from lnpilot.graph.brandes import FloatArray, betweenness_raw
+from lnpilot.graph.brandes import betweenness_raw
 from lnpilot.graph.centrality import harmonic_closeness, pagerank
 from lnpilot.graph.node_fees import NodeFees, node_fees
 from lnpilot.graph.routing import routing_betweenness
-from lnpilot.graph.topology import Topology, build_topology
+from lnpilot.graph.topology import FloatArray, Topology, build_topology
 
 MetricValue = float | int | None
 METRIC_NAMES: tuple[str, ...] = tuple(f.name for f in fields(NodeMetrics) if f.name != "pub_key")

@@ -19,8 +19,7 @@ import numpy as np
 
 from lnpilot.domain.graph import Graph
 from lnpilot.graph._jit import jit, split_sum
-from lnpilot.graph.brandes import BoolArray, FloatArray
-from lnpilot.graph.topology import Int32Array, IntArray, csr_from_pairs
+from lnpilot.graph.topology import BoolArray, FloatArray, Int32Array, IntArray, csr_from_pairs
 
 REFERENCE_AMOUNT_SAT = 100_000
 HOP_MSAT = 1
