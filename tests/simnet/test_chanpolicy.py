@@ -159,3 +159,44 @@ def test_lnbits_style_update_reads_back_through_graph_edge(simnet: SimnetHandle)
         assert bad.status_code == 500 and "minimum supported is 18" in bad.json()["message"]
         not_json = c.post("/v1/chanpolicy", content=b"{nope")
         assert not_json.status_code == 400 and not_json.json()["code"] == 3
+
+
+_json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=False), st.text(max_size=8)
+)
+_fields = st.sampled_from(
+    [
+        "global",
+        "chan_point",
+        "base_fee_msat",
+        "fee_rate",
+        "fee_rate_ppm",
+        "time_lock_delta",
+        "max_htlc_msat",
+        "min_htlc_msat",
+        "min_htlc_msat_specified",
+        "inbound_fee",
+        "unknown",
+    ]
+)
+
+
+@given(
+    body=st.dictionaries(
+        _fields, st.one_of(_json_scalars, st.dictionaries(st.text(max_size=12), _json_scalars))
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_any_body_is_a_plan_or_an_rpc_error(body: dict[str, object]) -> None:
+    error: RpcError | None = None
+    try:
+        plan = plan_policy_update(body, _SMALL.channels)
+    except RpcError as exc:
+        error = exc
+    if error is not None:
+        assert error.code in (2, 3) and error.message
+        return
+    for _, policy in plan.updates:
+        assert policy.time_lock_delta >= MIN_TIME_LOCK_DELTA
+        assert policy.fee_rate_ppm >= 0 and policy.base_fee_msat >= 0
+        assert policy.inbound_base_fee_msat <= 0 and policy.inbound_fee_rate_ppm <= 0
