@@ -132,6 +132,12 @@ def test_json_number_parsing() -> None:
             as_float({"x": bad_float}, "x")
     with pytest.raises(RpcError):
         plan_policy_update({"global": True, "time_lock_delta": 80, "fee_rate_ppm": -1}, [])
+    with pytest.raises(RpcError, match="uint32"):
+        plan_policy_update({"global": True, "time_lock_delta": 80, "fee_rate_ppm": 2**32}, [])
+    with pytest.raises(RpcError, match="uint32"):
+        plan_policy_update({"global": True, "time_lock_delta": 2**32}, [])
+    with pytest.raises(RpcError, match="uint32"):
+        plan_policy_update({"global": True, "time_lock_delta": 80, "fee_rate": 5000.0}, [])
     with pytest.raises(RpcError):
         plan_policy_update({"global": True, "time_lock_delta": 80, "base_fee_msat": -1}, [])
 

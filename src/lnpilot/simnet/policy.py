@@ -25,6 +25,7 @@ from lnpilot.simnet.state import SimChannel
 MIN_TIME_LOCK_DELTA = 18
 MAX_TIME_LOCK_DELTA = 65_535
 MIN_FEE_RATE = 1e-6
+_UINT32_MAX = 2**32 - 1
 UPDATE_FAILURES = (
     "UPDATE_FAILURE_UNKNOWN",
     "UPDATE_FAILURE_PENDING",
@@ -121,12 +122,14 @@ def plan_policy_update(
         if fee_rate < MIN_FEE_RATE:
             raise RpcError(2, f"fee rate of {fee_rate:g} is too small, min fee rate is {MIN_FEE_RATE:g}")
         fee_rate_ppm = round(fee_rate * 1_000_000)
-    if fee_rate_ppm < 0:
-        raise RpcError(3, "fee_rate_ppm must not be negative")
+    if not 0 <= fee_rate_ppm <= _UINT32_MAX:
+        raise RpcError(3, f"proto: invalid value for uint32 field fee_rate_ppm: {fee_rate_ppm}")
     base_fee_msat = as_int(body, "base_fee_msat")
     if base_fee_msat < 0:
         raise RpcError(3, "base_fee_msat must not be negative")
     tld = as_int(body, "time_lock_delta")
+    if tld > _UINT32_MAX:
+        raise RpcError(3, f"proto: invalid value for uint32 field time_lock_delta: {tld}")
     if tld < MIN_TIME_LOCK_DELTA:
         raise RpcError(
             2, f"time lock delta of {tld} is too small, minimum supported is {MIN_TIME_LOCK_DELTA}"
