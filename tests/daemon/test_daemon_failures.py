@@ -120,3 +120,56 @@ def test_simnet_clock_needs_a_simnet_backend(
     monkeypatch.setenv("LNPILOT_BACKEND", "lnd")
     assert main(["run", "--once", "--simnet-clock"]) == 1
     assert "--simnet-clock needs LNPILOT_BACKEND=simnet" in capsys.readouterr().err
+
+
+async def test_shadow_mode_sends_the_daily_report_once_per_day(tmp_path: Path) -> None:
+    with running_simnet(tmp_path / "lnd", nodes=60, channels=3, seed=4) as handle:
+        control(handle, "POST", "/simnet/clock/advance", {"seconds": 86_400})
+        settings = daemon_settings(handle, tmp_path / "data", daemon={"cycle_seconds": 12 * 3600})
+        channel = RecordingChannel()
+        daemon = make_daemon(
+            handle, settings, Mode.SHADOW, notifier=Notifier([channel], throttle_seconds=900)
+        )
+        assert await daemon.run(max_cycles=4) == 0  # days 2, 2, 3, 3 (UTC): one day boundary crossed
+    reports = [e for e in channel.events if str(e.kind) == "shadow_report"]
+    assert len(reports) == 1
+    assert reports[0].title == "shadow report for 2025-01-02: 6 decisions"
+    assert ("day", "2025-01-02") in reports[0].fields
+
+
+async def test_start_waits_out_an_unreachable_node_and_stop_skips_the_decisions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_simnet(tmp_path / "lnd", nodes=60, channels=3, seed=4) as handle:
+        settings = daemon_settings(
+            handle, tmp_path / "data", daemon={"backoff_initial_seconds": 300, "backoff_max_seconds": 600}
+        )
+        daemon = make_daemon(handle, settings, Mode.SHADOW, notifier=Notifier([], throttle_seconds=0))
+        with pytest.raises(RuntimeError, match="not been started"):
+            _ = daemon.ctx
+        control(handle, "POST", "/simnet/faults", {"http_5xx": 4})
+        started_at = handle.sim.now_s
+        try:
+            assert await daemon._start_with_backoff(retry=True)
+            assert daemon.failures == 1 and handle.sim.now_s == started_at + 300  # waited on the clock
+            daemon.request_stop()
+            report = await daemon.cycle()
+            assert report is not None and report.skipped_decisions and report.decisions == {}
+
+            async def broken(*_args: object) -> None:
+                raise RuntimeError("a bug, not a backend failure")
+
+            monkeypatch.setattr("lnpilot.daemon.loop.run_cycle", broken)
+            assert await daemon.cycle() is None and daemon.failures == 2
+        finally:
+            await daemon.close()
+
+
+async def test_stop_during_the_startup_backoff_ends_the_run(tmp_path: Path) -> None:
+    with running_simnet(tmp_path / "lnd", nodes=60, channels=3, seed=4) as handle:
+        settings = daemon_settings(handle, tmp_path / "data")
+        daemon = make_daemon(handle, settings, Mode.SHADOW, notifier=Notifier([], throttle_seconds=0))
+        control(handle, "POST", "/simnet/faults", {"http_5xx": 100})
+        daemon.request_stop()
+        assert await daemon.run() == 1  # never started, exits instead of retrying forever
+        assert daemon.cycles == 0 and daemon.failures == 1
