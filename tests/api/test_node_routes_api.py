@@ -129,3 +129,9 @@ async def test_node_routes_without_backend_are_503(api: Api) -> None:
     )
     assert response.status_code == 503 and response.json()["type"].endswith("/backend-unavailable")
     assert (await api.client.get("/v1/transactions")).json() == []
+
+
+async def test_out_of_range_ids_are_422_not_500(api: Api) -> None:
+    huge = str(2**70)
+    assert (await api.client.get("/v1/decisions", params={"since": huge})).status_code == 422
+    assert (await api.client.get(f"/v1/channels/{huge}/recommendation")).status_code == 422

@@ -81,9 +81,17 @@ async def test_rankings_sort_min_score_and_bad_cursor(api: Api) -> None:
 
 async def test_batch(api: Api) -> None:
     keys = [pubkey(1), pubkey(2), pubkey(500), pubkey(1)]
-    body = (await api.client.post("/v1/scores/batch", json={"pubkeys": keys})).json()
-    assert sorted(s["pubkey"] for s in body["scores"]) == [pubkey(1), pubkey(2)]
-    assert body["unknown"] == [pubkey(500)]
+    from lnpilot.api.schemas import BatchOut, ScoreOut
+
+    for _ in range(2):  # the second answer is assembled from cached entries
+        response = await api.client.post("/v1/scores/batch", json={"pubkeys": keys})
+        body = response.json()
+        parsed = BatchOut.model_validate_json(response.content)
+        assert sorted(s.pubkey for s in parsed.scores) == [pubkey(1), pubkey(2)]
+        assert body["unknown"] == [pubkey(500)]
+        single = (await api.client.get(f"/v1/scores/nodes/{pubkey(1)}")).json()
+        first = next(s for s in parsed.scores if s.pubkey == pubkey(1))
+        assert first == ScoreOut.model_validate({**single, "rank": None})
     too_many = await api.client.post("/v1/scores/batch", json={"pubkeys": [pubkey(1)] * 1001})
     assert too_many.status_code == 422
     malformed = await api.client.post("/v1/scores/batch", json={"pubkeys": [pubkey(1), "zz"]})

@@ -26,7 +26,7 @@ DecisionType = Annotated[
     responses=problem_responses("invalid-request", "rate-limited", "invalid-api-key"),
 )
 async def list_decisions(
-    since: Annotated[int | None, Query(ge=0, description="Unix seconds")] = None,
+    since: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="Unix seconds")] = None,
     type: DecisionType = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ctx: Ctx = READ,

@@ -88,9 +88,14 @@ async def rankings(
     min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     profile: str = "balanced",
     ctx: Ctx = READ,
-) -> RankingPage:
+) -> Response:
     svc = ctx.svc
     offset = _decode_cursor(cursor, sort, profile) if cursor else 0
+    # Pages are cached rendered: building 100 items through pydantic costs more than the query.
+    key = f"api:v{await svc.scores.version()}:rank:{profile}:{sort}:{limit}:{offset}:{min_score}"
+    cached = await svc.scores.cache.get(key)
+    if cached is not None:
+        return Response(cached, media_type="application/json")
     scores = await svc.scores.ranking(svc.store, sort, "node", profile, limit + 1, offset)
     items: list[RankingItem] = []
     ended = len(scores) <= limit
@@ -109,7 +114,10 @@ async def rankings(
             )
         )
     next_cursor = None if ended else _encode_cursor(offset + limit, sort, profile)
-    return RankingPage(items=items, sort=sort, profile=profile, limit=limit, next_cursor=next_cursor)
+    page = RankingPage(items=items, sort=sort, profile=profile, limit=limit, next_cursor=next_cursor)
+    body = page.model_dump_json().encode()
+    await svc.scores.cache.set(key, body, _TTL_S)
+    return Response(body, media_type="application/json")
 
 
 @router.post(
@@ -119,17 +127,31 @@ async def rankings(
     description="Found scores (without rank, to keep the call cheap) and the list of unknown keys.",
     responses=problem_responses("invalid-request", "malformed-pubkey", "rate-limited", "invalid-api-key"),
 )
-async def batch(body: BatchIn, profile: str = "balanced", ctx: Ctx = READ) -> BatchOut:
+async def batch(body: BatchIn, profile: str = "balanced", ctx: Ctx = READ) -> Response:
     svc = ctx.svc
     bad = [k for k in body.pubkeys if not is_pubkey(k)]
     if bad:
         raise ApiProblem("malformed-pubkey", f"{len(bad)} malformed key(s), first: {bad[0][:80]!r}")
-    found: list[ScoreOut] = []
+    # Each node's rendered entry is cached, so a batch is assembled from bytes; the body is what
+    # ``BatchOut`` describes (the tests validate it against the model and the OpenAPI schema).
+    prefix = f"api:v{await svc.scores.version()}:batch:{profile}:"
+    found: list[bytes] = []
     unknown: list[str] = []
     for pubkey in dict.fromkeys(body.pubkeys):
-        score = await svc.scores.latest(svc.store, pubkey, "node", profile)
-        if score is None:
-            unknown.append(pubkey)
+        entry = await svc.scores.cache.get(prefix + pubkey)
+        if entry is None:
+            score = await svc.scores.latest(svc.store, pubkey, "node", profile)
+            entry = b"" if score is None else ScoreOut.of(score).model_dump_json().encode()
+            await svc.scores.cache.set(prefix + pubkey, entry, _TTL_S)
+        if entry:
+            found.append(entry)
         else:
-            found.append(ScoreOut.of(score))
-    return BatchOut(scores=found, unknown=unknown)
+            unknown.append(pubkey)
+    payload = (
+        b'{"scores":['
+        + b",".join(found)
+        + b'],"unknown":'
+        + json.dumps(unknown, separators=(",", ":")).encode()
+        + b"}"
+    )
+    return Response(payload, media_type="application/json")
