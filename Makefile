@@ -31,9 +31,9 @@ format: install
 LNBITS_VENV := .venv-lnbits
 LNBITS_STAMP := $(LNBITS_VENV)/.installed
 
-$(LNBITS_STAMP):
+$(LNBITS_STAMP): requirements-lnbits.lock
 	@test -x $(LNBITS_VENV)/bin/python || $(PYTHON) -m venv $(LNBITS_VENV)
-	$(LNBITS_VENV)/bin/python -m pip install -q "lnbits==1.6.2" "bitstring<5"
+	$(LNBITS_VENV)/bin/python -m pip install -q -r requirements-lnbits.lock
 	@touch $(LNBITS_STAMP)
 
 $(LNBITS_VENV): $(LNBITS_STAMP)
@@ -42,7 +42,7 @@ test: lint $(LNBITS_STAMP)
 	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=90 $(PYTEST_ARGS)
 
 demo: install
-	$(BIN)/lnpilot config show
+	$(BIN)/lnpilot demo
 
 bench: install
 	@for script in $(wildcard benchmarks/*_bench.py); do echo "== $$script"; $(BIN)/python $$script --small || exit 1; done
