@@ -130,3 +130,21 @@ def test_report_windows() -> None:
     ):
         with pytest.raises(InvalidInputError, match=message):
             window(now, **kwargs)
+
+
+def test_run_once_on_wall_time_and_its_exit_code(
+    simnet: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lnpilot.cli.main import main
+    from tests.daemon.daemon_env import control
+
+    handle = simnet
+    monkeypatch.setenv("LND_REST_URL", handle.url)  # type: ignore[attr-defined]
+    monkeypatch.setenv("LND_TLS_CERT_PATH", str(handle.tls_cert_path))  # type: ignore[attr-defined]
+    monkeypatch.setenv("LND_MACAROON_PATH", str(handle.admin_macaroon_path))  # type: ignore[attr-defined]
+    assert main(["run", "--once"]) == 0
+    assert main(["run", "--cycles", "1", "--mode", "shadow"]) == 0
+    control(handle, "POST", "/simnet/faults", {"http_5xx": 4})  # type: ignore[arg-type]
+    # --once does not wait out an unreachable node: one line, exit 1.
+    assert main(["run", "--once"]) == 1
+    assert capsys.readouterr().err.splitlines()[-1].startswith("error: GET /v1/getinfo: HTTP 503")
