@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -12,6 +13,9 @@ from rich.table import Table
 
 from lnpilot.cli.common import console, settings_from_env
 from lnpilot.execution.plan import Mode
+
+if TYPE_CHECKING:
+    from lnpilot.daemon.demo import DemoResult
 
 
 def _sat(msat: object) -> str:
@@ -75,7 +79,12 @@ def demo(
         result = asyncio.run(
             run_demo(options, on_cycle, lambda text: progress.update(task, description=text))
         )
-    elapsed = time.perf_counter() - started
+    _print_summary(result, days, mode, time.perf_counter() - started)
+    if result.failed_cycles and not result.cycles:
+        raise typer.Exit(1)
+
+
+def _print_summary(result: DemoResult, days: float, mode: str, elapsed: float) -> None:
     s, t = result.summary, result.truth
     table = Table(
         "", "measured (store)", "simnet ground truth", title=f"lnpilot demo: {days:g} simulated days, {mode}"
@@ -99,5 +108,3 @@ def demo(
         soft_wrap=True,
     )
     console.print(f"report: {result.report_path}", markup=False, soft_wrap=True)
-    if result.failed_cycles and not result.cycles:
-        raise typer.Exit(1)

@@ -11,10 +11,11 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lnpilot.daemon.clock import Clock
 from lnpilot.daemon.shadow_log import decision_records, record_decisions
+from lnpilot.domain.channel_view import ChannelView
 from lnpilot.execution.executor import Executor
 from lnpilot.execution.plan import Mode
 from lnpilot.logs import get_logger
@@ -104,7 +105,7 @@ async def _node_scores(ctx: CycleContext, report: CycleReport) -> None:
     report.node_scores = await ctx.scores.save(ctx.store, [r.score for r in ranked], "node")
 
 
-async def _channel_scores(ctx: CycleContext, now: int, report: CycleReport) -> dict[int, Any]:
+async def _channel_scores(ctx: CycleContext, now: int, report: CycleReport) -> dict[int, ChannelView]:
     from lnpilot.scoring.composite import score_channels
     from lnpilot.scoring.profiles import resolve_profile
     from lnpilot.views import stored_views
@@ -119,7 +120,7 @@ async def _channel_scores(ctx: CycleContext, now: int, report: CycleReport) -> d
 
 
 async def _decide_and_execute(
-    ctx: CycleContext, now: int, views: dict[int, Any], report: CycleReport
+    ctx: CycleContext, now: int, views: dict[int, ChannelView], report: CycleReport
 ) -> None:
     from lnpilot.execution.pipeline import decide_and_apply
 

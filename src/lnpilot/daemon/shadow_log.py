@@ -16,6 +16,13 @@ from lnpilot.store import Store
 from lnpilot.store.records import DecisionRecord
 
 SOURCE = "daemon"
+# Decision type -> the executor's action kind (lnpilot.execution.actions.ActionKind) it becomes.
+_ACTION_KIND = {
+    "increase_fees": "policy",
+    "decrease_fees": "policy",
+    "rebalance": "rebalance",
+    "close_channel": "close",
+}
 
 
 def _state_before(view: ChannelView | None, decision: Mapping[str, Any]) -> dict[str, Any]:
@@ -46,9 +53,7 @@ def decision_records(
         chan_id = int(d["chan_id"])
         approved = bool(d["verdict"]["approved"])
         change = d["type"] != "no_action"
-        kind = {"increase_fees": "policy", "decrease_fees": "policy"}.get(d["type"], d["type"])
-        kind = {"close_channel": "close"}.get(kind, kind)
-        result = results.get((str(chan_id), kind))
+        result = results.get((str(chan_id), _ACTION_KIND.get(d["type"], "")))
         records.append(
             DecisionRecord(
                 created_at=now,
