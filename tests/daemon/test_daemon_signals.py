@@ -6,6 +6,7 @@ update, inside the executor's batch, so the signal lands mid-cycle deterministic
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -39,6 +40,7 @@ def _env(handle: SimnetHandle, data_dir: Path, config: Path) -> dict[str, str]:
         LND_MACAROON_PATH=str(handle.admin_macaroon_path),
         LNPILOT_CONFIG=str(config),
         LNPILOT_LOG_LEVEL="INFO",
+        LNPILOT_LOG_FORMAT="json",
     )
     return env
 
@@ -63,6 +65,13 @@ def _wait_for(path: Path, proc: subprocess.Popen[str], timeout_s: float = 120) -
             proc.kill()
             pytest.fail("the daemon never reached the batch")
         time.sleep(0.05)
+
+
+def _cycle_ids(out: str) -> list[str]:
+    """The cycle id of every completed cycle, from the daemon's JSON log lines."""
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert lines and all("cycle_id" in line for line in lines if line.get("event") == "daemon_cycle")
+    return [str(line["cycle_id"]) for line in lines if line.get("event") == "daemon_cycle"]
 
 
 async def _state(settings: Settings) -> tuple[list[object], Counter[str]]:
@@ -112,14 +121,14 @@ async def test_interrupted_mid_batch_then_restarted(tmp_path: Path, how: str) ->
             assert txs and all(t.status in {TxStatus.APPLIED, TxStatus.FAILED} for t in txs)  # type: ignore[attr-defined]
             # Every cycle it ran (the one signalled included) recorded all its decisions.
             assert per_cycle and set(per_cycle.values()) == {CHANNELS}
-            assert out.count("daemon_cycle ") == len(per_cycle)
+            assert sorted(_cycle_ids(out)) == sorted(per_cycle)  # log and shadow log agree
             await _store_matches_node(settings, handle)
         else:
             assert proc.returncode == -signal.SIGKILL
             # Killed inside the batch: its transaction is open and no decision of that cycle is stored.
             assert any(t.status not in {TxStatus.APPLIED, TxStatus.FAILED} for t in txs)  # type: ignore[attr-defined]
             # Only the cycles that ended are in the shadow log, each one whole.
-            assert out.count("daemon_cycle ") == len(per_cycle)
+            assert sorted(_cycle_ids(out)) == sorted(per_cycle)
             assert set(per_cycle.values()) <= {CHANNELS}
         updates_before = handle.sim.policy_updates
         restarted = subprocess.run(
