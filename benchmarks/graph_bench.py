@@ -71,8 +71,14 @@ def edges_of(topo: Topology) -> list[tuple[int, int]]:
     return list(zip(rows[upper].tolist(), topo.indices[upper].tolist(), strict=True))
 
 
+EXACT = 1e-9  # relative; a larger difference fails the run (a correctness check, never a timing one)
+
+
 def max_rel_error(ours: np.ndarray, reference: np.ndarray) -> float:
-    return float(np.max(np.abs(ours - reference) / np.maximum(np.abs(reference), 1.0))) if len(ours) else 0.0
+    error = float(np.max(np.abs(ours - reference) / np.maximum(np.abs(reference), 1.0))) if len(ours) else 0.0
+    if error > EXACT:
+        sys.exit(f"betweenness differs from the reference by {error:.1e} (> {EXACT:.0e})")
+    return error
 
 
 def networkx_check(topo: Topology) -> tuple[float, float]:
