@@ -76,8 +76,9 @@ async def test_simnet_clock_reads_and_advances(simnet: object) -> None:
     handle = simnet
     clock = SimnetClock(handle.url, handle.macaroon_hex(), handle.tls_cert_path)  # type: ignore[attr-defined]
     try:
+        assert clock.now_or(5.0) == 5.0  # not read yet: the fallback
         start = await clock.refresh()
-        assert start == handle.sim.now_s  # type: ignore[attr-defined]
+        assert start == handle.sim.now_s == clock.now_or(5.0)  # type: ignore[attr-defined]
         await clock.wait(600, asyncio.Event())
         assert clock.now() == start + 600
         stop = asyncio.Event()

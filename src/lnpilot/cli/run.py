@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import typer
 
@@ -24,9 +25,11 @@ def run(
     from lnpilot.daemon.clock import Clock, SimnetClock, WallClock
     from lnpilot.daemon.loop import Daemon
     from lnpilot.errors import ConfigError
+    from lnpilot.metrics.registry import Metrics
 
     settings = settings_from_env()
     clock: Clock = WallClock()
+    metrics = None
     if simnet_clock:
         if settings.backend != "simnet" or settings.lnd_rest_url is None:
             raise ConfigError(
@@ -34,8 +37,11 @@ def run(
             )
         from lnpilot.backends.factory import macaroon_hex
 
-        clock = SimnetClock(str(settings.lnd_rest_url), macaroon_hex(settings), settings.lnd_tls_cert_path)
-    daemon = Daemon(settings, clock=clock, mode=None if mode is None else Mode.parse(mode))
+        simnet = SimnetClock(str(settings.lnd_rest_url), macaroon_hex(settings), settings.lnd_tls_cert_path)
+        # Sync timestamps and the graph snapshot's age are then in simulated time, like the data.
+        metrics = Metrics(clock=lambda: simnet.now_or(time.time()))
+        clock = simnet
+    daemon = Daemon(settings, clock=clock, metrics=metrics, mode=None if mode is None else Mode.parse(mode))
     code = asyncio.run(daemon.run(max_cycles=1 if once else cycles))
     if code:
         raise typer.Exit(code)

@@ -77,6 +77,10 @@ class SimnetClock:
             raise ClockError("the simnet clock has not been read yet")
         return self._now
 
+    def now_or(self, fallback: float) -> float:
+        """The simulated time when known, else ``fallback`` (for metrics scraped before the first read)."""
+        return float(self._now) if self._now is not None else fallback
+
     async def _call(self, method: str, path: str, body: dict[str, float] | None = None) -> dict[str, int]:
         try:
             answer = await self._client.request(method, f"{self._url}{path}", json=body)

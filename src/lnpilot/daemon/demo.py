@@ -8,6 +8,7 @@ is read back from the store, with simnet's ground truth beside it.
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,7 +88,8 @@ async def run_demo(
         settings = _settings(options, data_dir, handle)
         since = handle.sim.now_s
         clock = SimnetClock(handle.url, handle.macaroon_hex(), handle.tls_cert_path)
-        daemon = Daemon(settings, clock=clock, metrics=Metrics(), mode=options.mode)
+        metrics = Metrics(clock=lambda: clock.now_or(time.time()))
+        daemon = Daemon(settings, clock=clock, metrics=metrics, mode=options.mode)
         stage(f"running the daemon ({options.mode.value}) for {cycles} cycles of {options.cycle_hours:g} h")
         await daemon.run(max_cycles=cycles, on_cycle=on_cycle)
         until = handle.sim.now_s + 1
