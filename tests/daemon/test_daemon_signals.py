@@ -114,6 +114,7 @@ async def test_interrupted_mid_batch_then_restarted(tmp_path: Path, how: str) ->
         proc.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGKILL)
         out, _ = proc.communicate(timeout=120)
         txs, per_cycle = await _state(settings)
+        assert handle.macaroon_hex() not in out  # a real v2 macaroon, never on a log line
         if how == "sigterm":
             # The batch in flight completed, the cycle's decisions are all recorded, then it exited.
             assert proc.returncode == 0, out
