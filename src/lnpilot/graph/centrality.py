@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from lnpilot.graph._jit import jit, split_sum
+from lnpilot.graph.brandes import core_csr
 from lnpilot.graph.topology import FloatArray, Int32Array, IntArray
 
 PAGERANK_ALPHA = 0.85
@@ -27,22 +28,21 @@ def _leaf_parents(indptr: IntArray, indices: Int32Array) -> IntArray:
 
 @jit
 def _harmonic_sums(
-    indptr: IntArray, indices: Int32Array, parent: IntArray, first: int, step: int
+    indptr: IntArray, indices: Int32Array, leaves: FloatArray, first: int, step: int
 ) -> FloatArray:
-    """Row 0: sum of 1/d over reachable vertices; row 1: sum of 1/(d + 1); for the sources
-    ``first, first + step, ...`` that are not leaves (``parent`` -1)."""
+    """For the sources ``first, first + step, ...`` of a graph whose leaves were taken out
+    (``leaves[v]`` of them hung from v, one hop further than v): row 0 the sum of 1/d over every
+    reachable vertex, leaves included; row 1 the same with every distance one longer."""
     n = len(indptr) - 1
     out = np.zeros((2, n))
     dist = np.full(n, -1, np.int32)
     queue = np.empty(n, np.int32)
     for s in range(first, n, step):
-        if parent[s] >= 0:
-            continue
         dist[s] = 0
         queue[0] = s
         head, tail = 0, 1
-        total = 0.0
-        shifted = 0.0
+        total = leaves[s]
+        shifted = leaves[s] / 2.0
         while head < tail:
             v = queue[head]
             head += 1
@@ -53,8 +53,8 @@ def _harmonic_sums(
                     dist[w] = dnext
                     queue[tail] = w
                     tail += 1
-                    total += 1.0 / dnext
-                    shifted += 1.0 / (dnext + 1)
+                    total += 1.0 / dnext + leaves[w] / (dnext + 1)
+                    shifted += 1.0 / (dnext + 1) + leaves[w] / (dnext + 2)
         out[0, s] = total
         out[1, s] = shifted
         for i in range(tail):
@@ -65,18 +65,24 @@ def _harmonic_sums(
 def harmonic_closeness(indptr: IntArray, indices: Int32Array) -> FloatArray:
     """Sum of 1/distance to every other node, divided by n - 1 (networkx harmonic / (n-1)).
 
-    A leaf u hanging from p is one hop further than p from everything else, so
-    H(u) = 1 + sum over t != p of 1/(d(p,t) + 1) - 1/2 (u itself is at distance 1 from p):
-    each search accumulates that shifted sum as well, and leaves need no search.
+    Leaves are taken out of the searches: a leaf u hanging from p is one hop further than p from
+    everything else, so it adds 1/(d + 1) wherever p adds 1/d, and
+    H(u) = 1 + sum over t != p of 1/(d(p,t) + 1) - 1/2 (u itself is at distance 1 from p), the
+    shifted sum each search accumulates as well.
     """
     n = len(indptr) - 1
     if n < 2:
         return np.zeros(n)
     parent = _leaf_parents(indptr, indices)
-    sums = split_sum(_harmonic_sums, (indptr, indices, parent), n)
-    harmonic = sums[0]
-    leaves = parent >= 0
-    harmonic[leaves] = 0.5 + sums[1][parent[leaves]]
+    is_leaf = parent >= 0
+    rptr, ridx, old = core_csr(indptr, indices, is_leaf)
+    leaves = np.bincount(parent[is_leaf], minlength=n).astype(np.float64)[old]
+    sums = split_sum(_harmonic_sums, (rptr, ridx, leaves), len(old))
+    harmonic = np.zeros(n)
+    shifted = np.zeros(n)
+    harmonic[old] = sums[0]
+    shifted[old] = sums[1]
+    harmonic[is_leaf] = 0.5 + shifted[parent[is_leaf]]
     result: FloatArray = harmonic / (n - 1)
     return result
 
