@@ -108,7 +108,7 @@ def test_no_usable_direction_gives_zeros() -> None:
 def test_plain_python_kernel_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
     graph = make_graph(6, [(0, 1), (1, 2), (2, 3), (3, 0), (1, 4), (4, 5), (5, 2), (0, 2)])
     compiled = routing.routing_betweenness(graph, node_index(graph)[1])
-    for name in ("dijkstra_brandes", "_heap_push", "_heap_pop"):
+    for name in ("dijkstra_brandes", "_sift_up", "_sift_down"):
         monkeypatch.setattr(routing, name, getattr(routing, name).py_func)
     plain = routing.routing_betweenness(graph, node_index(graph)[1])
     assert np.allclose(compiled, plain, rtol=1e-12)

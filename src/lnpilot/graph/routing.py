@@ -64,40 +64,42 @@ def directed_csr(
 
 
 @jit
-def _heap_push(keys: IntArray, vals: IntArray, size: int, key: int, val: int) -> int:
-    i = size
-    keys[i] = key
-    vals[i] = val
+def _sift_up(heap: IntArray, pos: IntArray, dist: IntArray, i: int) -> None:
+    """Move ``heap[i]`` up to its place; the heap is ordered by ``dist`` of its nodes."""
+    node = heap[i]
+    key = dist[node]
     while i > 0:
-        up = (i - 1) >> 1
-        if keys[up] <= keys[i]:
+        parent = (i - 1) >> 1
+        above = heap[parent]
+        if dist[above] <= key:
             break
-        keys[i], keys[up] = keys[up], keys[i]
-        vals[i], vals[up] = vals[up], vals[i]
-        i = up
-    return size + 1
+        heap[i] = above
+        pos[above] = i
+        i = parent
+    heap[i] = node
+    pos[node] = i
 
 
 @jit
-def _heap_pop(keys: IntArray, vals: IntArray, size: int) -> int:
-    """Remove the root (read it before calling); returns the new size."""
-    size -= 1
-    keys[0] = keys[size]
-    vals[0] = vals[size]
+def _sift_down(heap: IntArray, pos: IntArray, dist: IntArray, size: int) -> None:
+    """Move ``heap[0]`` down to its place among the first ``size`` entries."""
+    node = heap[0]
+    key = dist[node]
     i = 0
     while True:
-        left = 2 * i + 1
-        if left >= size:
+        child = 2 * i + 1
+        if child >= size:
             break
-        child = left
-        if left + 1 < size and keys[left + 1] < keys[left]:
-            child = left + 1
-        if keys[i] <= keys[child]:
+        if child + 1 < size and dist[heap[child + 1]] < dist[heap[child]]:
+            child += 1
+        below = heap[child]
+        if key <= dist[below]:
             break
-        keys[i], keys[child] = keys[child], keys[i]
-        vals[i], vals[child] = vals[child], vals[i]
+        heap[i] = below
+        pos[below] = i
         i = child
-    return size
+    heap[i] = node
+    pos[node] = i
 
 
 @jit
@@ -129,28 +131,30 @@ def dijkstra_brandes(
     n = len(indptr) - 1
     acc = np.zeros(n)
     dist = np.full(n, -1, np.int64)
-    done = np.zeros(n, np.bool_)
     sigma = np.zeros(n)
     coef = np.zeros(n)  # (1 + delta) / sigma of a finished vertex
     order = np.empty(n, np.int64)
     start = np.empty(n + 1, np.int64)  # edges recorded by order[i]: tight[start[i]:start[i + 1]]
     tight = np.empty(len(indices), np.int64)
-    keys = np.empty(len(indices) + 1, np.int64)
-    vals = np.empty(len(indices) + 1, np.int64)
+    heap = np.empty(n, np.int64)  # indexed binary heap: one entry per node, keyed by dist
+    pos = np.full(n, -1, np.int64)  # a node's place in the heap; -1 when not in it
     for r in range(first, len(runs), step):
         s = runs[r]
         free = not charged[r]
         dist[s] = 0
         sigma[s] = 1.0
-        size = _heap_push(keys, vals, 0, 0, s)
+        heap[0] = s
+        pos[s] = 0
+        size = 1
         settled, m = 0, 0
         while size > 0:
-            d = keys[0]
-            v = vals[0]
-            size = _heap_pop(keys, vals, size)
-            if done[v] or d > dist[v]:
-                continue
-            done[v] = True
+            v = heap[0]
+            size -= 1
+            pos[v] = -1
+            if size > 0:
+                heap[0] = heap[size]
+                _sift_down(heap, pos, dist, size)
+            d = dist[v]
             order[settled] = v
             start[settled] = m
             settled += 1
@@ -159,11 +163,18 @@ def dijkstra_brandes(
             for k in range(indptr[v], indptr[v + 1]):
                 w = indices[k]
                 nd = d + (first_hop if hop_free else cost[k])
-                if dist[w] < 0 or nd < dist[w]:
+                known = dist[w]
+                if known < 0:
                     dist[w] = nd
                     sigma[w] = sv
-                    size = _heap_push(keys, vals, size, nd, w)
-                elif nd == dist[w]:
+                    heap[size] = w
+                    _sift_up(heap, pos, dist, size)
+                    size += 1
+                elif nd < known:  # w is still in the heap: a settled node is never this cheap
+                    dist[w] = nd
+                    sigma[w] = sv
+                    _sift_up(heap, pos, dist, pos[w])
+                elif nd == known:
                     sigma[w] += sv
                 else:
                     continue
@@ -188,9 +199,7 @@ def dijkstra_brandes(
                 # the root relays for its leaves too, except a leaf paying itself
                 acc[v] += weight * delta - leaf_both[v]
         for i in range(settled):
-            v = order[i]
-            dist[v] = -1
-            done[v] = False
+            dist[order[i]] = -1
     return acc
 
 
