@@ -11,6 +11,7 @@ from lnpilot.execution.plan import Mode
 from lnpilot.execution.results import ItemStatus
 from lnpilot.execution.verify import policy_from
 from lnpilot.store.records import TxStatus
+from lnpilot.store.repos.audit import AuditRepository
 from lnpilot.store.repos.decisions import DecisionRepository
 from lnpilot.store.repos.policies import PolicyRepository
 from lnpilot.store.repos.validation import ValidationRepository
@@ -35,10 +36,11 @@ async def test_shadow_records_and_changes_nothing(txlog: SqlTransactionLog) -> N
     assert result.results[0].status is ItemStatus.SHADOW
     assert n.updates_sent == [] and n.policies[CP1] == policy(100)
     async with txlog.store.engine.connect() as conn:
-        (shadow,) = await DecisionRepository(conn).search()
-    assert shadow.would_execute is False and shadow.mode == "shadow"
-    assert shadow.params["would_change"] == {"fee_rate_ppm": [100, 150]}
-    assert "scarce outbound" in shadow.reasons
+        assert await DecisionRepository(conn).search() == []  # decisions are the pipeline's to log
+        (shadow,) = [a for a in await AuditRepository(conn).recent() if a.action.startswith("shadow:")]
+    assert shadow.action == "shadow:policy" and shadow.details["mode"] == "shadow"
+    assert shadow.details["would_change"] == {"fee_rate_ppm": [100, 150]}
+    assert "scarce outbound" in shadow.details["reasons"]
 
 
 async def test_live_applies_logs_backup_and_verifies(txlog: SqlTransactionLog) -> None:

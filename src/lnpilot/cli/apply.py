@@ -78,6 +78,7 @@ def apply(
             profile=profile,
             stop_on_error=stop_on_error,
             source=source,
+            record_as="cli",
         )
 
     report = _run(settings, body)

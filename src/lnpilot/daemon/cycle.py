@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from lnpilot.daemon.clock import Clock
-from lnpilot.daemon.shadow_log import decision_records, record_decisions
-from lnpilot.domain.channel_view import ChannelView
 from lnpilot.execution.executor import Executor
 from lnpilot.execution.plan import Mode
 from lnpilot.logs import get_logger
@@ -105,7 +103,7 @@ async def _node_scores(ctx: CycleContext, report: CycleReport) -> None:
     report.node_scores = await ctx.scores.save(ctx.store, [r.score for r in ranked], "node")
 
 
-async def _channel_scores(ctx: CycleContext, now: int, report: CycleReport) -> dict[int, ChannelView]:
+async def _channel_scores(ctx: CycleContext, now: int, report: CycleReport) -> None:
     from lnpilot.scoring.composite import score_channels
     from lnpilot.scoring.profiles import resolve_profile
     from lnpilot.views import stored_views
@@ -116,21 +114,24 @@ async def _channel_scores(ctx: CycleContext, now: int, report: CycleReport) -> d
     )
     if scores:
         report.channel_scores = await ctx.scores.save(ctx.store, scores, "channel")
-    return {v.channel.chan_id: v for v in stored.views}
 
 
-async def _decide_and_execute(
-    ctx: CycleContext, now: int, views: dict[int, ChannelView], report: CycleReport
-) -> None:
+async def _decide_and_execute(ctx: CycleContext, now: int, report: CycleReport) -> None:
     from lnpilot.execution.pipeline import decide_and_apply
 
     with ctx.metrics.backend_call(ctx.backend_name):
-        outcome = await decide_and_apply(ctx.settings, ctx.executor, ctx.mode, now, source="store")
-    records = decision_records(outcome, views, now=now, mode=ctx.mode.value, cycle_id=report.cycle_id)
-    await record_decisions(ctx.store, records)
-    for r in records:
-        ctx.metrics.record_decision(r.type, r.profile, r.mode)
-    report.decisions = dict(Counter(r.type for r in records))
+        outcome = await decide_and_apply(
+            ctx.settings,
+            ctx.executor,
+            ctx.mode,
+            now,
+            source="store",
+            record_as="daemon",
+            cycle_id=report.cycle_id,
+        )
+    for d in outcome["decisions"]:
+        ctx.metrics.record_decision(d["type"], d["profile"], ctx.mode.value)
+    report.decisions = dict(Counter(d["type"] for d in outcome["decisions"]))
     report.tx_id = outcome.get("tx_id")
     report.executed = dict(Counter(str(r["status"]) for r in outcome.get("results", [])))
 
@@ -178,11 +179,11 @@ async def run_cycle(ctx: CycleContext, cycle_id: str) -> CycleReport:
     report = CycleReport(started_at=now, cycle_id=cycle_id)
     await _sync(ctx, now, report)
     await _node_scores(ctx, report)
-    views = await _channel_scores(ctx, now, report)
+    await _channel_scores(ctx, now, report)
     if ctx.stop.is_set():
         report.skipped_decisions = "stop requested before the decision step"
     else:
-        await _decide_and_execute(ctx, now, views, report)
+        await _decide_and_execute(ctx, now, report)
         await _rollback_watch(ctx, ctx.clock.now(), report)
     await _daily_shadow_report(ctx, now)
     if ctx.notifier is not None:

@@ -30,7 +30,7 @@ from lnpilot.execution.reconcile import ReconcileOutcome, reconcile
 from lnpilot.execution.results import BatchResult, ChannelResult, ItemStatus
 from lnpilot.execution.verify import differences, policy_json, same_policy
 from lnpilot.settings import Settings
-from lnpilot.store.records import DecisionRecord, TxStatus
+from lnpilot.store.records import AuditEntry, TxStatus
 from lnpilot.store.repos_execution import SqlTransactionLog
 
 if TYPE_CHECKING:
@@ -213,16 +213,15 @@ class Executor:
                 params["would_change"] = differences(current, action.policy)
         elif isinstance(action, RebalanceOrder):
             params.update(amount_sat=action.amount_sat, max_fee_msat=action.max_fee_msat)
-        await self.txlog.record_shadow(
-            DecisionRecord(
-                created_at=self.now(),
-                type=action.kind.value,
-                profile=self.profile,
-                mode=mode.value,
-                would_execute=False,
-                chan_id=action.chan_id,
-                params=params,
-                reasons=[*action.reasons, p.why],
+        # The decision itself is in the shadow log (``pipeline``); this records what the executor
+        # would have sent, in the audit log, so the decisions table keeps one row per decision.
+        await self.txlog.audit(
+            AuditEntry(
+                at=self.now(),
+                actor="executor",
+                action=f"shadow:{action.kind.value}",
+                target=f"chan:{action.chan_id}",
+                details={**params, "mode": mode.value, "reasons": [*action.reasons, p.why]},
             )
         )
         return ChannelResult(action.chan_id, action.channel_point, action.kind, ItemStatus.SHADOW, detail)

@@ -27,6 +27,8 @@ async def decide_and_apply(
     profile: str | None = None,
     stop_on_error: bool = False,
     source: str = "node",
+    record_as: str | None = None,
+    cycle_id: str | None = None,
 ) -> dict[str, Any]:
     """Reconcile, decide every (selected) channel, validate against the stored history, execute.
 
@@ -74,4 +76,17 @@ async def decide_and_apply(
         [r.verdict for r in reviews], min_rebalance_sat=settings.limits.rebalance_min_amount_sat
     )
     batch = await executor.apply(actions, mode, stop_on_error=stop_on_error)
-    return {"decisions": [r.to_dict() for r in reviews], **batch.to_dict()}
+    outcome: dict[str, Any] = {"decisions": [r.to_dict() for r in reviews], **batch.to_dict()}
+    if record_as is not None:
+        from lnpilot.execution.shadow_log import decision_records, record_decisions
+
+        records = decision_records(
+            outcome,
+            {v.channel.chan_id: v for v in views},
+            now=now,
+            mode=mode.value,
+            cycle_id=cycle_id,
+            recorded_by=record_as,
+        )
+        outcome["decision_ids"] = await record_decisions(executor.txlog.store, records)
+    return outcome

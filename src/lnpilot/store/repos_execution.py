@@ -18,10 +18,9 @@ from lnpilot.domain.channel_view import PolicyChange as PolicyHistoryEntry
 from lnpilot.domain.graph import RoutingPolicy
 from lnpilot.errors import NotFoundError
 from lnpilot.store.codec import chan_to_db, policy_to_json
-from lnpilot.store.records import AuditEntry, DecisionRecord, TransactionRecord, TxStatus
+from lnpilot.store.records import AuditEntry, TransactionRecord, TxStatus
 from lnpilot.store.repos.audit import AuditRepository
 from lnpilot.store.repos.base import Repository
-from lnpilot.store.repos.decisions import DecisionRepository
 from lnpilot.store.repos.policies import PolicyRepository
 from lnpilot.store.repos.transactions import TransactionRepository
 from lnpilot.store.repos.validation import ValidationRepository
@@ -115,10 +114,6 @@ class SqlTransactionLog:
     async def record_rebalance(self, chan_id: int, tx_id: int, now: int) -> None:
         async with self.store.engine.begin() as conn:
             await ValidationRepository(conn).record(chan_id, now, kind="rebalance", tx_id=tx_id)
-
-    async def record_shadow(self, record: DecisionRecord) -> int:
-        async with self.store.engine.begin() as conn:
-            return await DecisionRepository(conn).add(record)
 
     async def audit(self, entry: AuditEntry) -> None:
         async with self.store.engine.begin() as conn:

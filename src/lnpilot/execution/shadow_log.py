@@ -1,9 +1,12 @@
-"""The shadow log: every decision of a cycle, ``no_action`` included, as one decisions-table row.
+"""The shadow log: every decision of a run, ``no_action`` included, as one decisions-table row.
+
+Written by ``pipeline.decide_and_apply`` for whoever runs it (daemon, ``lnpilot apply``, the API),
+so the decisions table holds exactly one row per decision.
 
 Each row keeps the channel's state before (policy, balances), the proposal, the reasons, the
 validator's verdict, the would-execute flag (approved and a change: what live mode would send)
 and what this cycle's mode actually did with it. A cycle's rows are written in one transaction,
-so an interrupted cycle leaves all of its decisions or none (the next cycle makes them again).
+so an interrupted run leaves all of its decisions or none (the next cycle makes them again).
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from lnpilot.domain.channel_view import ChannelView
 from lnpilot.store import Store
 from lnpilot.store.records import DecisionRecord
 
-SOURCE = "daemon"
 # Decision type -> the executor's action kind (lnpilot.execution.actions.ActionKind) it becomes.
 _ACTION_KIND = {
     "increase_fees": "policy",
@@ -44,7 +46,8 @@ def decision_records(
     *,
     now: int,
     mode: str,
-    cycle_id: str,
+    cycle_id: str | None,
+    recorded_by: str,
 ) -> list[DecisionRecord]:
     """Rows for the decisions of one ``decide_and_apply`` outcome (pure)."""
     results = {(r["chan_id"], r["kind"]): r for r in outcome.get("results", [])}
@@ -63,7 +66,7 @@ def decision_records(
                 would_execute=approved and change,
                 chan_id=chan_id,
                 params={
-                    "source": SOURCE,
+                    "source": recorded_by,
                     "cycle_id": cycle_id,
                     "channel_point": d["channel_point"],
                     "state_before": _state_before(views.get(chan_id), d),
