@@ -169,6 +169,9 @@ class ApplyIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"mode": "shadow", "channels": []}]})
 
     mode: Literal["shadow", "pilot", "live"] = "shadow"
+    source: Literal["node", "store"] = Field(
+        "node", description="Decide from the live node, or from what `lnpilot sync` stored (richer history)"
+    )
     channels: list[str] = Field(default_factory=list, max_length=1000)
     profile: str | None = None
     stop_on_error: bool = False

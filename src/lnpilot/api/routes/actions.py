@@ -92,6 +92,7 @@ async def apply(body: ApplyIn, ctx: Ctx = ADMIN) -> dict[str, Any]:
             channels=body.channels,
             profile=body.profile,
             stop_on_error=body.stop_on_error,
+            source=body.source,
             record_as="api",
         )
 
