@@ -70,7 +70,7 @@ def test_node_without_network_median() -> None:
     ctx = build_context([metrics(pubkey(0), median_out_fee_ppm=None)])
     assert ctx.network_median_fee_ppm is None
     result = competitiveness.score_node(metrics(pubkey(1)), ctx)
-    assert result.score is None and "network median fee" in result.reason
+    assert result.score is None and "no competitor or network fee" in result.reason
 
 
 fees = st.integers(0, 20_000)
@@ -95,3 +95,46 @@ def test_further_above_competitors_never_raises(
     s_high = competitiveness.score_channel(high).score
     assert s_low is not None and s_high is not None
     assert 0 <= s_high <= s_low <= 100
+
+
+def test_node_against_competitors_into_the_same_peers_hand_computed() -> None:
+    """Three sellers into hub P: A at 100 ppm (cap 1), B at 100 (cap 1), C at 300 (cap 2).
+
+    Capacity-weighted median into P = 100 (cumulative weight 2 of 4 reached at 100). C's part is
+    price_fraction(300, 100) = 1 / (1 + log2(301 / 101)); A's and B's are 1. Each seller has that
+    one priced channel, so its vs_competitors is exactly that part.
+    """
+    from lnpilot.domain.graph import Graph, GraphChannel, GraphNode, RoutingPolicy
+    from lnpilot.scoring.context import graph_facts
+
+    def pol(ppm: int) -> RoutingPolicy:
+        return RoutingPolicy(1000, ppm, 40, 1000, 10**9)
+
+    p, a, b, c = (pubkey(i) for i in range(4))
+    channels = (
+        GraphChannel(1, a, p, 1_000_000, pol(100), None),
+        GraphChannel(2, b, p, 1_000_000, pol(100), None),
+        GraphChannel(3, c, p, 2_000_000, pol(300), None),
+    )
+    facts = graph_facts(Graph({k: GraphNode(k) for k in (p, a, b, c)}, channels))
+    assert facts.vs_competitors[a] == facts.vs_competitors[b] == 1.0
+    assert facts.vs_competitors[c] == pytest.approx(1 / (1 + math.log2(301 / 101)))
+    assert p not in facts.vs_competitors  # P sells into nobody (no policies of its own)
+    two_sellers = graph_facts(Graph({k: GraphNode(k) for k in (p, a, b)}, channels[:2]))
+    assert two_sellers.vs_competitors == {}  # fewer than 3 sellers into P
+
+
+def test_node_score_uses_competitors_when_known() -> None:
+    from dataclasses import replace
+
+    ctx = build_context([metrics(pubkey(i), median_out_fee_ppm=float(10 * (i + 1))) for i in range(5)])
+    node = metrics(pubkey(9), median_out_fee_ppm=400.0)
+    alone = competitiveness.score_node(node, ctx)
+    assert alone.components["vs_competitors"] is None and alone.score is not None
+    facts = replace(ctx.facts, vs_competitors={pubkey(9): 1.0}) if ctx.facts else None
+    from lnpilot.scoring.context import GraphFacts
+
+    ctx_with = replace(ctx, facts=facts or GraphFacts(vs_competitors={pubkey(9): 1.0}))
+    priced_like_peers = competitiveness.score_node(node, ctx_with)
+    assert priced_like_peers.components["vs_competitors"] == 1.0
+    assert priced_like_peers.score is not None and priced_like_peers.score > alone.score

@@ -71,3 +71,13 @@ def weighted_median(pairs: Iterable[tuple[float, float]]) -> float | None:
         if running >= total / 2:
             return value
     return ordered[-1][0]  # pragma: no cover - float rounding only
+
+
+def price_fraction(ours_ppm: float, reference_ppm: float) -> float:
+    """1 at or below the reference, then ``1 / (1 + log2(ours / reference))``; +1 ppm keeps zero
+    fees finite. Fees span orders of magnitude, so each doubling costs alike: 2x the reference
+    scores 0.5, 4x 0.33, 8x 0.25."""
+    ratio = (max(0.0, ours_ppm) + 1.0) / (max(0.0, reference_ppm) + 1.0)
+    if ratio <= 1.0:
+        return 1.0
+    return 1.0 / (1.0 + math.log2(ratio))

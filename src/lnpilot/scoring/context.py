@@ -18,7 +18,7 @@ import numpy as np
 from lnpilot.domain.graph import Graph
 from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.errors import InvalidInputError
-from lnpilot.scoring._scale import clamp01, median, percentile_rank, weighted_median
+from lnpilot.scoring._scale import clamp01, median, percentile_rank, price_fraction, weighted_median
 
 # Metrics ranked by percentile; each maps to a NodeMetrics attribute (None values are skipped).
 RANKED_METRICS: tuple[str, ...] = (
@@ -46,6 +46,10 @@ class GraphFacts:
     # Median fee rate of the enabled half-policies weighted by channel capacity: what liquidity
     # costs. The plain median is the software default (1 ppm in 2021) set on many small channels.
     capacity_weighted_fee_ppm: float | None = None
+    # Per node: its fees against the capacity-weighted median of all fees charged into each of its
+    # peers (``price_fraction``, capacity-weighted over its channels); absent where no peer has
+    # MIN_COMPETITORS other nodes charging into it.
+    vs_competitors: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +130,7 @@ def graph_facts(graph: Graph) -> GraphFacts:
             if only != node:
                 dependents[only] += 1
     return GraphFacts(
+        vs_competitors=_vs_competitors(graph),
         dependents=dict(dependents),
         median_channel_capacity_sat={node: median(caps) for node, caps in capacities.items()},
         enabled_fee_rates_ppm=tuple(sorted(fees)),
@@ -134,6 +139,39 @@ def graph_facts(graph: Graph) -> GraphFacts:
         if graph.channels
         else None,
     )
+
+
+MIN_COMPETITORS = 3
+
+
+def _vs_competitors(graph: Graph) -> dict[str, float]:
+    """Each node's prices against everyone charging into the same peers (see GraphFacts).
+
+    The reference median includes the node's own fee: excluding it exactly would cost a median
+    per (node, peer) pair, quadratic in a hub's degree, and with MIN_COMPETITORS or more sellers
+    into a peer one seller moves a weighted median little.
+    """
+    into: dict[str, list[tuple[str, float, float]]] = defaultdict(list)
+    for chan in graph.channels:
+        for seller, buyer, policy in (
+            (chan.node1, chan.node2, chan.node1_policy),
+            (chan.node2, chan.node1, chan.node2_policy),
+        ):
+            if policy is not None and not policy.disabled and seller != buyer:
+                into[buyer].append((seller, float(policy.fee_rate_ppm), float(chan.capacity_sat)))
+    total: dict[str, float] = defaultdict(float)
+    weight: dict[str, float] = defaultdict(float)
+    for rows in into.values():
+        if len({seller for seller, _, _ in rows}) < MIN_COMPETITORS:
+            continue
+        reference = weighted_median((fee, cap) for _, fee, cap in rows)
+        if reference is None:
+            continue
+        for seller, fee, cap in rows:
+            cap = max(cap, 1.0)
+            total[seller] += price_fraction(fee, reference) * cap
+            weight[seller] += cap
+    return {node: total[node] / weight[node] for node in total}
 
 
 def build_context(

@@ -10,26 +10,16 @@ cheaper is never penalised here: whether it earns enough is the activity heurist
 
 from __future__ import annotations
 
-import math
-
 from lnpilot.domain.channel_view import ChannelView
 from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.domain.scores import HeuristicScore
-from lnpilot.scoring._scale import to_score, weighted_mean
+from lnpilot.scoring._scale import price_fraction, to_score, weighted_mean
 from lnpilot.scoring.context import ScoringContext
+
+__all__ = ["NAME", "WEIGHTS", "price_fraction", "score_channel", "score_node"]
 
 NAME = "competitiveness"
 WEIGHTS: dict[str, float] = {"vs_competitors": 0.7, "vs_network": 0.3}
-
-
-def price_fraction(ours_ppm: float, reference_ppm: float) -> float:
-    """1 at or below the reference, then ``1 / (1 + log2(ours / reference))``; +1 ppm keeps zero
-    fees finite. Fees span orders of magnitude, so each doubling costs alike: 2x the reference
-    scores 0.5, 4x 0.33, 8x 0.25."""
-    ratio = (max(0.0, ours_ppm) + 1.0) / (max(0.0, reference_ppm) + 1.0)
-    if ratio <= 1.0:
-        return 1.0
-    return 1.0 / (1.0 + math.log2(ratio))
 
 
 def score_channel(view: ChannelView, context: ScoringContext | None = None) -> HeuristicScore:
@@ -66,21 +56,31 @@ def score_channel(view: ChannelView, context: ScoringContext | None = None) -> H
 
 
 def score_node(metrics: NodeMetrics, context: ScoringContext) -> HeuristicScore:
-    """A public node's median outgoing fee against the network median."""
+    """A public node's prices against its competitors toward the same peers, and the network.
+
+    ``vs_competitors`` comes from the graph (``GraphFacts.vs_competitors``): on each of the node's
+    enabled channels, its fee against the capacity-weighted median of every fee charged into that
+    peer, capacity-weighted over its channels. A hub that charges what the market into its peers
+    bears is not punished for being above a network median set by small, cheap channels.
+    """
     fee = metrics.median_out_fee_ppm
     network = context.network_median_fee_ppm
     if fee is None:
         return HeuristicScore(NAME, None, "unavailable: the node publishes no enabled policy")
-    if network is None:
-        return HeuristicScore(
-            NAME, None, "unavailable: no network median fee (no enabled policy in the graph)"
-        )
-    part = price_fraction(fee, network)
+    vs_competitors = context.facts.vs_competitors.get(metrics.pub_key) if context.facts else None
+    vs_network = None if network is None else price_fraction(fee, network)
     components: dict[str, float | None] = {
         "median_out_fee_ppm": fee,
         "network_median_fee_ppm": network,
-        "vs_network": part,
+        "vs_competitors": vs_competitors,
+        "vs_network": vs_network,
     }
-    return HeuristicScore(
-        NAME, to_score(part), f"median {fee:.0f} ppm vs network median {network:.0f} ppm", components
-    )
+    value = weighted_mean({"vs_competitors": vs_competitors, "vs_network": vs_network}, WEIGHTS)
+    if value is None:
+        return HeuristicScore(
+            NAME, None, "unavailable: no competitor or network fee to compare with", components
+        )
+    refs = [] if network is None else [f"network median {network:.0f} ppm"]
+    if vs_competitors is not None:
+        refs.insert(0, f"{vs_competitors:.2f} of full marks against competitors into its peers")
+    return HeuristicScore(NAME, to_score(value), f"median {fee:.0f} ppm; {'; '.join(refs)}", components)
