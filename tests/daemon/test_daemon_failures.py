@@ -173,3 +173,20 @@ async def test_stop_during_the_startup_backoff_ends_the_run(tmp_path: Path) -> N
         daemon.request_stop()
         assert await daemon.run() == 1  # never started, exits instead of retrying forever
         assert daemon.cycles == 0 and daemon.failures == 1
+
+
+async def test_daily_report_survives_a_restart_across_midnight(tmp_path: Path) -> None:
+    with running_simnet(tmp_path / "lnd", nodes=60, channels=3, seed=4) as handle:
+        control(handle, "POST", "/simnet/clock/advance", {"seconds": 86_400})
+        settings = daemon_settings(handle, tmp_path / "data", daemon={"cycle_seconds": 12 * 3600})
+        channel = RecordingChannel()
+        first = make_daemon(handle, settings, Mode.SHADOW, notifier=Notifier([channel], throttle_seconds=900))
+        assert await first.run(max_cycles=2) == 0  # two cycles on day 2 (00:00, 12:00)
+        control(handle, "POST", "/simnet/clock/advance", {"seconds": 12 * 3600})  # down over midnight
+        # A new process (nothing kept in memory) starts on day 3: day 2 is still reported.
+        second = make_daemon(
+            handle, settings, Mode.SHADOW, notifier=Notifier([channel], throttle_seconds=900)
+        )
+        assert await second.run(max_cycles=1) == 0
+    reports = [e for e in channel.events if str(e.kind) == "shadow_report"]
+    assert [r.title.split(":")[0] for r in reports] == ["shadow report for 2025-01-02"]

@@ -57,7 +57,6 @@ class CycleContext:
     stop: asyncio.Event
     scores: ScoreCache
     notifier: Notifier | None = None
-    last_report_day: str | None = None
 
 
 async def _sync(ctx: CycleContext, now: int, report: CycleReport) -> None:
@@ -144,32 +143,38 @@ async def _rollback_watch(ctx: CycleContext, now: int, report: CycleReport) -> N
     report.rollbacks = sum(1 for o in outcomes if o.rollback is not None)
 
 
-async def _daily_shadow_report(ctx: CycleContext, now: int) -> None:
-    """Once per UTC day in shadow mode: yesterday's decisions by type, to the operator."""
-    day = datetime.fromtimestamp(now, UTC).date()
-    if ctx.last_report_day is None:
-        ctx.last_report_day = day.isoformat()
-        return
-    if ctx.mode is not Mode.SHADOW or ctx.notifier is None or ctx.last_report_day == day.isoformat():
-        ctx.last_report_day = day.isoformat()
-        return
-    from lnpilot.notify.events import shadow_report
+_REPORT_MARK = "shadow_report_day"  # sync-state kind: start of the last UTC day seen
 
-    previous = datetime.fromisoformat(ctx.last_report_day).replace(tzinfo=UTC)
-    start = int(previous.timestamp())
+
+async def _daily_shadow_report(ctx: CycleContext, now: int) -> None:
+    """Once per UTC day in shadow mode: yesterday's decisions by type, to the operator.
+
+    The last day seen is a mark in the store, so a restart across midnight still reports it.
+    """
+    today = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    today_s = int(today.timestamp())
     async with ctx.store.unit_of_work() as uow:
-        rows = await uow.decisions.search(since=start, until=start + _DAY_S, limit=100_000)
-    ours = [r for r in rows if r.params.get("source") == "daemon"]
-    by_type = Counter(r.type for r in ours)
-    highlights = [
-        f"channel {r.chan_id}: {r.type} ({r.reasons[0] if r.reasons else 'no reason given'})"
-        for r in ours
-        if r.would_execute
-    ][:5]
-    await ctx.notifier.notify(
-        shadow_report(previous.date(), by_type, highlights, datetime.fromtimestamp(now, UTC))
-    )
-    ctx.last_report_day = day.isoformat()
+        mark = await uow.sync_state.get(_REPORT_MARK)
+    previous_s = None if mark is None else mark.synced_at
+    if previous_s == today_s:
+        return
+    if previous_s is not None and ctx.mode is Mode.SHADOW and ctx.notifier is not None:
+        from lnpilot.notify.events import shadow_report
+
+        async with ctx.store.unit_of_work() as uow:
+            rows = await uow.decisions.search(since=previous_s, until=previous_s + _DAY_S, limit=100_000)
+        ours = [r for r in rows if r.params.get("source") == "daemon"]
+        highlights = [
+            f"channel {r.chan_id}: {r.type} ({r.reasons[0] if r.reasons else 'no reason given'})"
+            for r in ours
+            if r.would_execute
+        ][:5]
+        day = datetime.fromtimestamp(previous_s, UTC).date()
+        await ctx.notifier.notify(
+            shadow_report(day, Counter(r.type for r in ours), highlights, datetime.fromtimestamp(now, UTC))
+        )
+    async with ctx.store.unit_of_work() as uow:
+        await uow.sync_state.set(_REPORT_MARK, today_s)
 
 
 async def run_cycle(ctx: CycleContext, cycle_id: str) -> CycleReport:
