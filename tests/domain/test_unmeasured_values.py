@@ -22,3 +22,13 @@ def test_unreported_fee_sums_are_not_exported() -> None:
     text = generate_latest(metrics.registry).decode()
     windows = [line for line in text.splitlines() if line.startswith("lnpilot_routing_revenue_sat{")]
     assert windows == ['lnpilot_routing_revenue_sat{window="week"} 21.0']
+
+
+def test_a_field_not_read_back_is_never_verified() -> None:
+    from lnpilot.domain.graph import RoutingPolicy
+    from lnpilot.domain.node import PolicyUpdateResult
+
+    policy = RoutingPolicy(1000, 100, 40, 1000, 10**9)
+    assert PolicyUpdateResult("cp", policy, policy, {}).verified
+    partial = PolicyUpdateResult("cp", policy, policy, {}, unverified_fields=("time_lock_delta",))
+    assert not partial.verified

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ LNBITS_CAPABILITIES = frozenset(
 )
 # LNbits compares fees only: its node API reports no time lock, HTLC limits or inbound fees.
 LNBITS_COMPARED_FIELDS = ("base_fee_msat", "fee_rate_ppm")
+POLICY_FIELDS = tuple(f.name for f in fields(RoutingPolicy) if f.name != "last_update")
 
 
 class LnbitsBackend:
@@ -256,13 +257,15 @@ class LnbitsBackend:
         except BackendNotFound as exc:
             raise PolicyUpdateFailed(str(exc), reason="UPDATE_FAILURE_NOT_FOUND") from None
         base, ppm = await self._channel_fees(chan_id)
-        # Fields LNbits cannot read back are the ones sent, and are not compared (see module doc).
+        # LNbits reads back only the fees: the other fields are listed as unverified, so the
+        # result never claims a verification it could not make.
         read_back = replace(policy, base_fee_msat=base, fee_rate_ppm=ppm)
         return PolicyUpdateResult(
             channel_point=channel_point,
             sent=policy,
             read_back=read_back,
             mismatches=wire.policy_mismatches(policy, read_back, LNBITS_COMPARED_FIELDS),
+            unverified_fields=tuple(f for f in POLICY_FIELDS if f not in LNBITS_COMPARED_FIELDS),
         )
 
     async def _chan_id_of(self, channel_point: str) -> int:

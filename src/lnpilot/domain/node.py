@@ -154,15 +154,18 @@ class PaymentResult:
 class PolicyUpdateResult:
     """The outcome of a policy update, *after* reading the live policy back.
 
-    ``verified`` is True only when every field read back equals the one sent; ``mismatches``
-    names the fields that differ (field -> (sent, read back)).
+    ``verified`` is True only when every field was read back and equals the one sent;
+    ``mismatches`` names the fields that differ (field -> (sent, read back)) and
+    ``unverified_fields`` those the backend cannot read back (LNbits: all but the fees), whose
+    values in ``read_back`` are the ones sent, not observed.
     """
 
     channel_point: str
     sent: RoutingPolicy
     read_back: RoutingPolicy | None
     mismatches: dict[str, tuple[object, object]]
+    unverified_fields: tuple[str, ...] = ()
 
     @property
     def verified(self) -> bool:
-        return self.read_back is not None and not self.mismatches
+        return self.read_back is not None and not self.mismatches and not self.unverified_fields
