@@ -37,7 +37,7 @@ _SCRYPT_R = 8
 _SCRYPT_P = 1
 NO_KEY_MESSAGE = (
     "MACAROON_ENCRYPTION_KEY is not set: the macaroon vault needs it (lnpilot never generates one; "
-    "create a long random value, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+    "create a long random value, e.g. `openssl rand -base64 32`)"
 )
 
 
