@@ -226,3 +226,18 @@ async def test_reconcile_keeps_the_senders_word_when_it_marked_first(txlog: SqlT
     assert outcome.status is ItemStatus.APPLIED and "settled by the executor" in outcome.detail
     (stored,) = (await txlog.get(tx)).items
     assert stored.result == {"status": "applied", "changed": True}
+
+
+async def test_an_update_the_backend_cannot_fully_read_back_is_not_applied(txlog: SqlTransactionLog) -> None:
+    from lnpilot.domain.node import PolicyUpdateResult
+
+    class FeesOnlyNode(MemoryNode):
+        async def update_channel_policy(self, channel_point: str, new: object) -> PolicyUpdateResult:
+            result = await super().update_channel_policy(channel_point, new)  # type: ignore[arg-type]
+            return replace(result, unverified_fields=("time_lock_delta", "max_htlc_msat"))
+
+    n = FeesOnlyNode(node().policies)
+    result = await executor(n, txlog).apply([PolicyChange(1, CP1, policy(150), ("r",))], Mode.LIVE)
+    (item,) = result.results
+    assert item.status is ItemStatus.FAILED
+    assert item.detail == "sent, but the backend cannot read back time_lock_delta, max_htlc_msat"

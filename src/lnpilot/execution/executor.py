@@ -285,6 +285,9 @@ class Executor:
             status, detail = ItemStatus.APPLIED, "verified by read-back"
         elif update.read_back is None:
             status, detail = ItemStatus.FAILED, "the policy could not be read back"
+        elif not update.mismatches:
+            fields = ", ".join(update.unverified_fields)
+            status, detail = ItemStatus.FAILED, f"sent, but the backend cannot read back {fields}"
         else:
             status, detail = ItemStatus.FAILED, "read-back differs in " + ", ".join(sorted(update.mismatches))
         result = await self._mark(tx_id, item, change, live, status, detail, update.read_back)
