@@ -157,3 +157,12 @@ async def test_fast_path_keeps_the_route_contract(tmp_path: Path) -> None:
     finally:
         await client.aclose()
         await services.aclose()
+
+
+def test_sort_keys_are_the_composite_and_the_heuristics() -> None:
+    from typing import get_args
+
+    from lnpilot.api.schemas import SortKey
+    from lnpilot.domain.scores import HEURISTICS
+
+    assert get_args(SortKey) == ("composite", *HEURISTICS)

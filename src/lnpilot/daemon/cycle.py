@@ -24,6 +24,7 @@ from lnpilot.store.score_cache import ScoreCache
 
 if TYPE_CHECKING:
     from lnpilot.notify.notifier import Notifier
+    from lnpilot.views import StoredViews
 
 log = get_logger(__name__)
 _NS = 1_000_000_000
@@ -102,7 +103,7 @@ async def _node_scores(ctx: CycleContext, report: CycleReport) -> None:
     report.node_scores = await ctx.scores.save(ctx.store, [r.score for r in ranked], "node")
 
 
-async def _channel_scores(ctx: CycleContext, now: int, report: CycleReport) -> None:
+async def _channel_scores(ctx: CycleContext, now: int, report: CycleReport) -> StoredViews:
     from lnpilot.scoring.composite import score_channels
     from lnpilot.scoring.profiles import resolve_profile
     from lnpilot.views import stored_views
@@ -113,9 +114,10 @@ async def _channel_scores(ctx: CycleContext, now: int, report: CycleReport) -> N
     )
     if scores:
         report.channel_scores = await ctx.scores.save(ctx.store, scores, "channel")
+    return stored
 
 
-async def _decide_and_execute(ctx: CycleContext, now: int, report: CycleReport) -> None:
+async def _decide_and_execute(ctx: CycleContext, now: int, stored: StoredViews, report: CycleReport) -> None:
     from lnpilot.execution.pipeline import decide_and_apply
 
     with ctx.metrics.backend_call(ctx.backend_name):
@@ -125,6 +127,7 @@ async def _decide_and_execute(ctx: CycleContext, now: int, report: CycleReport) 
             ctx.mode,
             now,
             source="store",
+            stored=stored,
             record_as="daemon",
             cycle_id=report.cycle_id,
         )
@@ -184,11 +187,11 @@ async def run_cycle(ctx: CycleContext, cycle_id: str) -> CycleReport:
     report = CycleReport(started_at=now, cycle_id=cycle_id)
     await _sync(ctx, now, report)
     await _node_scores(ctx, report)
-    await _channel_scores(ctx, now, report)
+    stored = await _channel_scores(ctx, now, report)
     if ctx.stop.is_set():
         report.skipped_decisions = "stop requested before the decision step"
     else:
-        await _decide_and_execute(ctx, now, report)
+        await _decide_and_execute(ctx, now, stored, report)
         await _rollback_watch(ctx, ctx.clock.now(), report)
     await _daily_shadow_report(ctx, now)
     if ctx.notifier is not None:

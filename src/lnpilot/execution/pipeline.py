@@ -7,12 +7,15 @@ function, so they cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lnpilot.errors import InvalidInputError
 from lnpilot.execution.executor import Executor
 from lnpilot.execution.plan import Mode, channel_matches
 from lnpilot.settings import Settings
+
+if TYPE_CHECKING:
+    from lnpilot.views import StoredViews
 
 SOURCES = ("node", "store")
 
@@ -29,6 +32,7 @@ async def decide_and_apply(
     source: str = "node",
     record_as: str | None = None,
     cycle_id: str | None = None,
+    stored: StoredViews | None = None,
 ) -> dict[str, Any]:
     """Reconcile, decide every (selected) channel, validate against the stored history, execute.
 
@@ -55,7 +59,8 @@ async def decide_and_apply(
     if source == "store":
         from lnpilot.views import stored_views
 
-        stored = await stored_views(executor.txlog.store, now)
+        # A caller that already built this instant's views (the daemon scored them) passes them.
+        stored = stored or await stored_views(executor.txlog.store, now)
         views, context = stored.views, stored.context
     else:
         views, context = await live_views(executor.backend, now), None
