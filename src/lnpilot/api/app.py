@@ -26,6 +26,7 @@ from lnpilot.logctx import RequestIdMiddleware
 from lnpilot.metrics.asgi import PrometheusMiddleware
 from lnpilot.metrics.registry import Metrics
 from lnpilot.settings import Settings
+from lnpilot.web import mount_web
 
 DESCRIPTION = f"""
 Scores of every public Lightning node (eight measured heuristics and a composite), rankings, batch
@@ -71,12 +72,15 @@ def create_app(settings: Settings, services: ApiServices | None = None) -> FastA
         openapi_tags=TAGS,
         license_info={"name": "MIT"},
         lifespan=lifespan,
+        docs_url=None,  # served by lnpilot.web from vendored assets, not a CDN
+        redoc_url=None,
     )
     if services is not None:
         app.state.services = services
     install_problem_handlers(app)
     for module in (scores, channels, decisions, actions, health):
         app.include_router(module.router)
+    mount_web(app, settings)  # the dashboard at /ui and the local Swagger UI at /docs
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,
