@@ -147,6 +147,10 @@ class Settings(BaseSettings):
     lnd_tls_cert_path: Path | None = Field(
         None, validation_alias=AliasChoices("LND_TLS_CERT_PATH", "lnd_tls_cert_path")
     )
+    # One string for the node (lndconnect://HOST:PORT?cert=...&macaroon=...); it replaces the three above.
+    lnd_connect_uri: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("LND_CONNECT_URI", "lnd_connect_uri")
+    )
     lnbits_url: HttpUrl | None = Field(None, validation_alias=AliasChoices("LNBITS_URL", "lnbits_url"))
     lnbits_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("LNBITS_API_KEY", "lnbits_api_key")
@@ -277,7 +281,9 @@ def _redact_url(url: str) -> str:
 def semantic_problems(settings: Settings) -> list[str]:
     """Problems no single field validator can see: missing connection details for the backend."""
     problems: list[str] = []
-    if settings.backend == "lnd":
+    if settings.backend == "lnd" and settings.lnd_connect_uri is not None:
+        problems.extend(_lndconnect_problems(settings.lnd_connect_uri))
+    elif settings.backend == "lnd":
         if settings.lnd_rest_url is None:
             problems.append("LND_REST_URL: required when LNPILOT_BACKEND=lnd")
         if settings.lnd_macaroon_path is None and settings.lnd_macaroon_hex is None:
@@ -296,3 +302,13 @@ def semantic_problems(settings: Settings) -> list[str]:
     if settings.profile not in {"conservative", "balanced", "aggressive", *settings.profiles}:
         problems.append(f"LNPILOT_PROFILE: unknown profile {settings.profile!r}")
     return problems
+
+
+def _lndconnect_problems(uri: SecretStr) -> list[str]:
+    from lnpilot.backends.lndconnect import parse_lndconnect
+
+    try:
+        parse_lndconnect(uri.get_secret_value())
+    except ConfigError as exc:
+        return [str(exc)]
+    return []

@@ -23,6 +23,7 @@ def test_db_upgrade_current_prune(capsys: pytest.CaptureFixture[str]) -> None:
         "database": "sqlite",
         "from_revision": "0001",
         "revision": "0001",
+        "backup": None,  # nothing to migrate, so no backup was needed
     }
     assert main(["db", "current", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["head"] == "0001"
