@@ -130,6 +130,19 @@ class SyncSettings(_Section):
     initial_lookback_days: float | None = Field(None, gt=0)  # first sync: None reads all history
 
 
+class EconomicsSettings(_Section):
+    """On-chain costs and channel closes (``[economics]``)."""
+
+    # A mempool.space-compatible API (many nodes run their own mempool); None: costs unknown.
+    fee_api_url: HttpUrl | None = None
+    fee_api_timeout_s: float = Field(10.0, gt=0, le=120)
+    close_allow_list: tuple[str, ...] = ()  # channel ids or channel points lnpilot may close
+    close_target: Literal["fastest", "half_hour", "hour", "economy"] = "hour"
+    allow_force_close: bool = False
+    force_close_after_offline_hours: float = Field(336.0, gt=0)  # two weeks of the peer away
+    close_vbytes: int = Field(200, gt=0)  # a cooperative close of a two-output tx, for cost estimates
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -183,6 +196,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     store: StoreSettings = StoreSettings()
     sync: SyncSettings = SyncSettings()
+    economics: EconomicsSettings = EconomicsSettings()
 
     @classmethod
     def settings_customise_sources(
