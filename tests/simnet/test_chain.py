@@ -52,7 +52,9 @@ async def test_cooperative_close_pending_then_closed_with_fee(simnet: SimnetHand
         assert await lnd.pending_closes() == []
         closed = await lnd.closed_channels()
         txs = await lnd.chain_transactions()
-    assert [(c.channel_point, c.closing_tx_hash) for c in closed] == [(ch.channel_point, started.closing_txid)]
+    assert [(c.channel_point, c.closing_tx_hash) for c in closed] == [
+        (ch.channel_point, started.closing_txid)
+    ]
     fee = 7 * COOP_CLOSE_VBYTES
     assert closed[0].settled_balance_sat == local_before - fee
     closing = next(t for t in txs if t.tx_hash == started.closing_txid)
@@ -86,6 +88,7 @@ async def test_bad_closes_are_refused(simnet: SimnetHandle) -> None:
     context = ssl.create_default_context(cafile=str(simnet.tls_cert_path))
     async with httpx.AsyncClient(verify=context) as raw:
         point = simnet.sim.channels[1].channel_point.replace(":", "/")
-        bad = await raw.delete(f"{simnet.url}/v1/channels/{point}", params={"sat_per_vbyte": "x"}, headers=headers)
+        url = f"{simnet.url}/v1/channels/{point}"
+        bad = await raw.delete(url, params={"sat_per_vbyte": "x"}, headers=headers)
     assert bad.status_code == 400
     assert not simnet.sim.chain.closing
