@@ -29,6 +29,7 @@ from lnpilot.backends.http import (
     RetryPolicy,
     Secret,
     TlsVerificationFailed,
+    check_transport,
     classify,
     is_tls_failure,
     pinned_tls_context,
@@ -69,7 +70,9 @@ class LndRestBackend:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
+        check_transport(base_url, "LND_REST_URL", allow_insecure_http=allow_insecure_http)
         register_secret(macaroon_hex)
         self._macaroon = Secret(macaroon_hex)
         self._base_url = base_url.rstrip("/")
