@@ -68,7 +68,12 @@ def _lnd(settings: Settings) -> LndRestBackend:
     cert = settings.lnd_tls_cert_path
     if cert is not None and not cert.is_file():
         raise ConfigError(f"LND_TLS_CERT_PATH: no such file: {cert}")
-    return LndRestBackend(str(settings.lnd_rest_url), macaroon_hex(settings), cert)
+    return LndRestBackend(
+        str(settings.lnd_rest_url),
+        macaroon_hex(settings),
+        cert,
+        allow_insecure_http=settings.allow_insecure_http,
+    )
 
 
 def make_backend(settings: Settings) -> NodeBackend:
@@ -82,6 +87,7 @@ def make_backend(settings: Settings) -> NodeBackend:
             api_key=settings.lnbits_api_key.get_secret_value() if settings.lnbits_api_key else None,
             username=settings.lnbits_username,
             password=settings.lnbits_password.get_secret_value() if settings.lnbits_password else None,
+            allow_insecure_http=settings.allow_insecure_http,
         )
     if settings.lnd_rest_url is None and settings.lnd_connect_uri is None:
         raise ConfigError(

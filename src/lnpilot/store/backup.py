@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lnpilot.errors import LnpilotError
+from lnpilot.fsperms import ensure_private_dir, ensure_private_file
 from lnpilot.logs import redact_text
 from lnpilot.store.engine import normalise_url
 
@@ -72,7 +73,7 @@ def backup(url: str, dest: Path) -> BackupResult:
     if dest.exists():
         raise BackupError(f"{dest} exists; a backup never overwrites a file")
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(dest.parent)
     except OSError as exc:
         raise BackupError(f"cannot create the backup directory {dest.parent}: {exc.strerror}") from None
     tmp = dest.with_name(dest.name + ".partial")
@@ -148,7 +149,8 @@ def _check_sqlite_backup(source: Path) -> None:
 
 def _sqlite_restore(source: Path, db: Path) -> None:
     _check_sqlite_backup(source)
-    db.parent.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(db.parent)
+    ensure_private_file(db)  # a restored store is as private as one lnpilot created
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     dst = sqlite3.connect(db, timeout=30)
     try:

@@ -30,6 +30,10 @@ class Store:
 
     @classmethod
     async def open(cls, settings: Settings, run_migrations: bool = True) -> Store:
+        if settings.database_url is None:  # the default SQLite file lives in the data dir
+            from lnpilot.fsperms import ensure_private_dir
+
+            ensure_private_dir(settings.data_dir)
         return await cls.open_url(
             settings.database_url_effective, settings.store, run_migrations, settings.data_dir / "backups"
         )
