@@ -18,7 +18,15 @@ def _truth_check(result: RunResult, sim: object) -> None:
     truth = sim.truth()  # type: ignore[attr-defined]
     assert result.fees_earned_msat == truth["fees_earned_msat"] == sum(f.fee_msat for f in sim.forwards)  # type: ignore[attr-defined]
     assert result.rebalance_fees_msat == truth["rebalance_fees_paid_msat"]
-    assert result.net_profit_msat == truth["fees_earned_msat"] - truth["rebalance_fees_paid_msat"]
+    onchain_during_run_sat = sim.chain.onchain_fees_sat - sum(  # type: ignore[attr-defined]
+        t.total_fees_sat
+        for t in sim.chain.txs
+        if t.label == "0:openchannel"  # type: ignore[attr-defined]
+    )
+    assert result.onchain_fees_msat == onchain_during_run_sat * 1000
+    assert result.net_profit_msat == (
+        truth["fees_earned_msat"] - truth["rebalance_fees_paid_msat"] - result.onchain_fees_msat
+    )
     assert result.forwards == truth["forwards"]
     assert result.final_fee_ppm == tuple(c["policy"]["fee_rate_ppm"] for c in truth["channels"])
 

@@ -42,6 +42,12 @@ def set_start_fees(sim: Simulation, start_fees: str) -> None:
             sim.set_policy(ch, replace(ch.policy, base_fee_msat=base, fee_rate_ppm=ppm))
 
 
+def _onchain_fees_sat(sim: Simulation) -> int:
+    with sim.lock:
+        sim.chain.settle()
+        return sim.chain.onchain_fees_sat
+
+
 def run_one(spec: RunSpec) -> RunResult:
     """Run one strategy for one seed; blocking (its own event loop)."""
     validate_spec(spec)
@@ -54,6 +60,8 @@ async def run_spec(spec: RunSpec) -> tuple[RunResult, Simulation]:
     sim = build_simulation(spec)
     set_start_fees(sim, spec.start_fees)
     baseline_updates = sim.policy_updates
+    # The funding transactions predate the run: only on-chain fees paid during it count.
+    baseline_onchain_sat = _onchain_fees_sat(sim)
     recorder = FeeRecorder.start(sim)
     cycle_s = spec.cycle_hours * 3600
     with tempfile.TemporaryDirectory(prefix="lnpilot-arena-") as tmp:
@@ -85,7 +93,7 @@ async def run_spec(spec: RunSpec) -> tuple[RunResult, Simulation]:
             channels=len(sim.channels),
             fees_earned_msat=sim.fees_earned_msat(),
             rebalance_fees_msat=sim.book.rebalance_fees_msat,
-            onchain_fees_msat=0,
+            onchain_fees_msat=(_onchain_fees_sat(sim) - baseline_onchain_sat) * 1000,
             forwards=len(sim.forwards),
             policy_updates=sim.policy_updates - baseline_updates,
             fee_flips=recorder.flips(),

@@ -58,7 +58,7 @@ class RunResult:
     channels: int
     fees_earned_msat: int
     rebalance_fees_msat: int
-    onchain_fees_msat: int  # simnet has no on-chain actions (no opens/closes): exactly 0 today
+    onchain_fees_msat: int  # miner fees our wallet paid during the run (closes), from simnet's chain
     forwards: int
     policy_updates: int
     fee_flips: int
