@@ -160,6 +160,10 @@ class Settings(BaseSettings):
     lnd_tls_cert_path: Path | None = Field(
         None, validation_alias=AliasChoices("LND_TLS_CERT_PATH", "lnd_tls_cert_path")
     )
+    # One string for the node (lndconnect://HOST:PORT?cert=...&macaroon=...); it replaces the three above.
+    lnd_connect_uri: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("LND_CONNECT_URI", "lnd_connect_uri")
+    )
     lnbits_url: HttpUrl | None = Field(None, validation_alias=AliasChoices("LNBITS_URL", "lnbits_url"))
     lnbits_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("LNBITS_API_KEY", "lnbits_api_key")
@@ -377,7 +381,9 @@ def _transport_problems(settings: Settings) -> list[str]:
 def semantic_problems(settings: Settings) -> list[str]:
     """Problems no single field validator can see: everything a later command would refuse."""
     problems: list[str] = []
-    if settings.backend == "lnd":
+    if settings.backend == "lnd" and settings.lnd_connect_uri is not None:
+        problems.extend(_lndconnect_problems(settings.lnd_connect_uri))
+    elif settings.backend == "lnd":
         if settings.lnd_rest_url is None:
             problems.append("LND_REST_URL (TOML: lnd_rest_url): required when backend is lnd")
         if settings.lnd_macaroon_path is None and settings.lnd_macaroon_hex is None:
@@ -413,3 +419,13 @@ def semantic_problems(settings: Settings) -> list[str]:
         + _selector_problems(settings)
         + _notify_problems(settings.notify)
     )
+
+
+def _lndconnect_problems(uri: SecretStr) -> list[str]:
+    from lnpilot.backends.lndconnect import parse_lndconnect
+
+    try:
+        parse_lndconnect(uri.get_secret_value())
+    except ConfigError as exc:
+        return [str(exc)]
+    return []
