@@ -1,7 +1,8 @@
 """The overview page: node identity and health, mode, P&L over 1/7/30 days, cycles, alerts.
 
-P&L is what the store measured: routing revenue is the fees of settled forwards, rebalance cost
-the fees paid by executed rebalances (from the transaction log); nothing is estimated.
+P&L comes from the accounting package's ledger (``accounting.gather.books``): routing revenue
+from settled forwards, rebalance cost from executed rebalances, on-chain fees from the chain
+sync (unknown, not zero, when no chain sync ever ran); nothing is estimated.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
+from lnpilot.accounting.gather import Books, books
+from lnpilot.accounting.ledger import Category
+from lnpilot.accounting.pnl import PnlLine, compute
 from lnpilot.api.services import ApiServices
 from lnpilot.domain.node import NodeInfo
 from lnpilot.store.records import DecisionRecord, SyncMark, TransactionRecord, TxStatus
@@ -24,14 +28,8 @@ _NODE_INFO_TTL_S = 30.0
 @dataclass(frozen=True, slots=True)
 class PnL:
     days: int
-    forwards: int
-    revenue_msat: int
-    rebalance_cost_msat: int
+    line: PnlLine  # the node's line of the window
     rebalances: int
-
-    @property
-    def net_msat(self) -> int:
-        return self.revenue_msat - self.rebalance_cost_msat
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +53,7 @@ class Overview:
     mode: str
     profile: str
     pnl: list[PnL]
+    chain_synced: bool  # False: on-chain costs are unknown (no chain sync ran), not zero
     channels_open: int
     last_decision: DecisionRecord | None
     last_cycle_at: int | None
@@ -65,25 +64,15 @@ class Overview:
     graph_snapshot_at: int | None = None
 
 
-def rebalance_fee(record: TransactionRecord) -> tuple[int, int]:
-    """(fee msat, executed rebalances) of one transaction's rebalance items."""
-    fee = count = 0
-    for item in record.items:
-        result = item.result or {}
-        if result.get("kind") == "rebalance" and result.get("fee_msat") is not None:
-            fee += int(result["fee_msat"])
-            count += 1
-    return fee, count
-
-
-def pnl_windows(now: int, forwards: list[tuple[int, int]], txs: list[TransactionRecord]) -> list[PnL]:
-    """P&L per window from (timestamp s, fee msat) forwards and the transactions of the period."""
+def pnl_windows(ledger: Books, now: int) -> list[PnL]:
+    """The node's P&L over each window, from one read of the longest window's ledger."""
     rows = []
     for days in WINDOWS_DAYS:
         since = now - days * DAY_S
-        fees = [f for ts, f in forwards if ts >= since]
-        costs = [rebalance_fee(t) for t in txs if t.created_at >= since]
-        rows.append(PnL(days, len(fees), sum(fees), sum(c for c, _ in costs), sum(n for _, n in costs)))
+        events = [e for e in ledger.events if e.at_s >= since]
+        line = compute(events, since=since, until=now + 1, capacity_sat={}, peer_of={}).node
+        paid = sum(1 for e in events if e.category is Category.REBALANCE_FEE)
+        rows.append(PnL(days, line, paid))
     return rows
 
 
@@ -139,9 +128,10 @@ def _alerts(view: Overview, txs: list[TransactionRecord], inactive: int) -> list
 async def overview(svc: ApiServices, nodes: NodeInfoCache, now: int) -> Overview:
     since = now - max(WINDOWS_DAYS) * DAY_S
     node = await nodes.get(svc)
+    ledger = await books(svc.store, since, now + 1)
     async with svc.store.unit_of_work() as uow:
-        forwards = await uow.forwards.between(since * NS, (now + 1) * NS)
-        txs = await uow.transactions.search(since=since, limit=10_000)
+        txs = await uow.transactions.search(since=now - DAY_S, limit=1_000)
+        txs += await uow.transactions.search(status=TxStatus.IN_FLIGHT, limit=100)
         open_channels = await uow.channels.all()
         latest = await uow.decisions.search(limit=1)
         marks = await uow.sync_state.all()
@@ -157,7 +147,8 @@ async def overview(svc: ApiServices, nodes: NodeInfoCache, now: int) -> Overview
         node=node,
         mode=svc.settings.execution.mode,
         profile=svc.settings.profile,
-        pnl=pnl_windows(now, [(f.timestamp_ns // NS, f.fee_msat) for f in forwards], txs),
+        pnl=pnl_windows(ledger, now),
+        chain_synced=ledger.chain_synced,
         channels_open=len(open_channels),
         last_decision=latest[0] if latest else None,
         last_cycle_at=last_cycle,
