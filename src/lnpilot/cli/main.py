@@ -11,6 +11,7 @@ from typer._click import exceptions as typer_errors
 from lnpilot import __version__
 from lnpilot.cli import apikey as apikey_cli
 from lnpilot.cli import apply as apply_cli
+from lnpilot.cli import arena as arena_cli
 from lnpilot.cli import channels as channels_cli
 from lnpilot.cli import config as config_cli
 from lnpilot.cli import db as db_cli
@@ -56,6 +57,7 @@ app.command("channels")(channels_cli.channels)
 app.command("run")(run_cli.run)
 app.command("report")(report_cli.report)
 app.command("demo")(demo_cli.demo)
+app.command("arena")(arena_cli.arena)
 
 
 def _version(value: bool) -> None:
