@@ -128,6 +128,8 @@ def render(
             "mode": svc.settings.execution.mode,
             "path": request.url.path,
             "live_ms": int(svc.settings.web.live_poll_seconds * 1000),
+            # A page answering a post (a confirmation, an error) must never reload: it would post again.
+            "live": request.method == "GET",
             **context,
         },
         status_code=status_code,

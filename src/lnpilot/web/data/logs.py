@@ -8,7 +8,9 @@ from typing import Any
 from lnpilot.api.services import ApiServices
 from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.domain.scores import CompositeScore
-from lnpilot.store.records import DecisionRecord, ExpertReview, TransactionRecord, TxStatus
+from lnpilot.errors import NotFoundError
+from lnpilot.store.records import DecisionRecord, ExpertReview, TrackedChannel, TransactionRecord, TxStatus
+from lnpilot.suggest.peers import PeerSuggestion
 from lnpilot.web.graphinfo import GraphInfo
 
 DAY_S = 86_400
@@ -123,19 +125,37 @@ async def rebalance_page(svc: ApiServices, now: int, days: int = 7) -> Rebalance
 @dataclass
 class Suggestions:
     closes: list[DecisionRecord]
-    candidates: list[tuple[CompositeScore, str]]  # (node score, alias) of nodes we have no channel with
+    peers: list[PeerSuggestion]
+    peers_missing: str = ""  # why there are no peer suggestions, when there are none
+
+
+def our_key(graph: GraphInfo, channels: list[TrackedChannel]) -> str | None:
+    """Our node in the public graph: the other end of any of our announced channels."""
+    for chan in channels:
+        edge = graph.channels.get(chan.chan_id)
+        if edge is not None and chan.remote_pubkey in (edge.node1, edge.node2):
+            return edge.other(chan.remote_pubkey)
+    return None
 
 
 async def suggestions(svc: ApiServices, graph: GraphInfo, now: int, profile: str) -> Suggestions:
+    """Closes the engine proposed, and peers to open to (``suggest.gather``, as /v1/suggestions/peers)."""
+    from lnpilot.suggest.gather import peer_suggestions
+
     async with svc.store.unit_of_work() as uow:
         closes = await uow.decisions.search(type="close_channel", since=now - 7 * DAY_S, limit=200)
-        peers = {c.remote_pubkey for c in await uow.channels.all()}
-        ranking = await uow.scores.ranking(profile=profile, limit=60)
+        channels = await uow.channels.all()
     latest: dict[int | None, DecisionRecord] = {}
     for d in closes:
         latest.setdefault(d.chan_id, d)
-    candidates = [(s, graph.alias(s.subject)) for s in ranking if s.subject not in peers][:20]
-    return Suggestions(list(latest.values()), candidates)
+    us = our_key(graph, channels)
+    if us is None:
+        return Suggestions(list(latest.values()), [], "our node is not in the stored public graph yet")
+    try:
+        peers = await peer_suggestions(svc.store, us=us, profile=profile, limit=15)
+    except NotFoundError as exc:
+        return Suggestions(list(latest.values()), [], str(exc))
+    return Suggestions(list(latest.values()), peers, "" if peers else "no node qualifies")
 
 
 @dataclass

@@ -7,6 +7,8 @@
   var intervalMs = Number(document.body.getAttribute("data-live-ms") || 15000);
   var stamp = null;
   var note = document.getElementById("live-note");
+  var leaving = false;  // a form is being sent: never reload over it
+  document.addEventListener("submit", function () { leaving = true; });
   function busy() {
     var el = document.activeElement;
     return el && (el.tagName === "INPUT" || el.tagName === "SELECT" || el.tagName === "TEXTAREA") && el.value !== "";
@@ -15,7 +17,7 @@
     fetch(url, { credentials: "same-origin", cache: "no-store" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (body) {
-        if (!body) { return; }
+        if (!body || leaving) { return; }
         if (stamp !== null && body.stamp !== stamp) {
           note.hidden = false;
           if (busy()) {
