@@ -76,7 +76,7 @@ class SimChain:
             digest = hashlib.sha256(f"{self.sim.config.seed}:{ch.channel_point}".encode()).digest()
             rate = FUNDING_FEE_RATES[digest[0] % len(FUNDING_FEE_RATES)]
             fee = rate * FUNDING_VBYTES
-            height = self.sim.config.start_block_height - 1
+            height = self.sim.block_height - 1  # built at the start: opened before it
             txid = ch.channel_point.split(":", 1)[0]
             self.txs.append(
                 ChainTx(txid, -(ch.capacity_sat + fee), fee, height, ch.opened_at_s, "0:openchannel")
