@@ -33,7 +33,7 @@ class Limits(_Section):
     base_fee_max_msat: int = Field(10_000, ge=0)
     max_fee_change_pct: float = Field(50.0, gt=0, le=1000)
     # A move of up to this much is always allowed, so fees near zero can still move in steps.
-    fee_change_floor_ppm: int = Field(10, ge=0)
+    fee_change_floor_ppm: int = Field(20, ge=0)
     base_fee_change_floor_msat: int = Field(1_000, ge=0)
     time_lock_min: int = Field(18, ge=1)
     time_lock_max: int = Field(2016, ge=1)
@@ -41,7 +41,10 @@ class Limits(_Section):
     allow_positive_inbound_fees: bool = False
     cooldown_minutes: float = Field(60.0, ge=0)
     max_changes_per_channel_per_day: int = Field(3, ge=0)
-    max_changes_per_node_per_day: int = Field(5, ge=0)
+    # Node-wide fee changes per 24 h: the smaller of this hard ceiling and
+    # ceil(max_changes_per_node_per_day_per_channel x channels), so the cap scales with the node.
+    max_changes_per_node_per_day: int = Field(500, ge=0)
+    max_changes_per_node_per_day_per_channel: float = Field(2.0, ge=0)
     rebalance_max_capacity_fraction: float = Field(0.5, gt=0, le=1)
     rebalance_max_cost_ppm: int = Field(5_000, ge=0)
     rebalance_min_amount_sat: int = Field(10_000, ge=0)
@@ -141,6 +144,19 @@ class SyncSettings(_Section):
     initial_lookback_days: float | None = Field(None, gt=0)  # first sync: None reads all history
 
 
+class EconomicsSettings(_Section):
+    """On-chain costs and channel closes (``[economics]``)."""
+
+    # A mempool.space-compatible API (many nodes run their own mempool); None: costs unknown.
+    fee_api_url: HttpUrl | None = None
+    fee_api_timeout_s: float = Field(10.0, gt=0, le=120)
+    close_allow_list: tuple[str, ...] = ()  # channel ids or channel points lnpilot may close
+    close_target: Literal["fastest", "half_hour", "hour", "economy"] = "hour"
+    allow_force_close: bool = False
+    force_close_after_offline_hours: float = Field(336.0, gt=0)  # two weeks of the peer away
+    close_vbytes: int = Field(200, gt=0)  # a cooperative close of a two-output tx, for cost estimates
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -157,6 +173,10 @@ class Settings(BaseSettings):
     )
     lnd_tls_cert_path: Path | None = Field(
         None, validation_alias=AliasChoices("LND_TLS_CERT_PATH", "lnd_tls_cert_path")
+    )
+    # One string for the node (lndconnect://HOST:PORT?cert=...&macaroon=...); it replaces the three above.
+    lnd_connect_uri: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("LND_CONNECT_URI", "lnd_connect_uri")
     )
     lnbits_url: HttpUrl | None = Field(None, validation_alias=AliasChoices("LNBITS_URL", "lnbits_url"))
     lnbits_api_key: SecretStr | None = Field(
@@ -198,6 +218,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     store: StoreSettings = StoreSettings()
     sync: SyncSettings = SyncSettings()
+    economics: EconomicsSettings = EconomicsSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -374,7 +395,9 @@ def _transport_problems(settings: Settings) -> list[str]:
 def semantic_problems(settings: Settings) -> list[str]:
     """Problems no single field validator can see: everything a later command would refuse."""
     problems: list[str] = []
-    if settings.backend == "lnd":
+    if settings.backend == "lnd" and settings.lnd_connect_uri is not None:
+        problems.extend(_lndconnect_problems(settings.lnd_connect_uri))
+    elif settings.backend == "lnd":
         if settings.lnd_rest_url is None:
             problems.append("LND_REST_URL (TOML: lnd_rest_url): required when backend is lnd")
         if settings.lnd_macaroon_path is None and settings.lnd_macaroon_hex is None:
@@ -410,3 +433,13 @@ def semantic_problems(settings: Settings) -> list[str]:
         + _selector_problems(settings)
         + _notify_problems(settings.notify)
     )
+
+
+def _lndconnect_problems(uri: SecretStr) -> list[str]:
+    from lnpilot.backends.lndconnect import parse_lndconnect
+
+    try:
+        parse_lndconnect(uri.get_secret_value())
+    except ConfigError as exc:
+        return [str(exc)]
+    return []

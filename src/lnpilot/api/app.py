@@ -23,7 +23,7 @@ from lnpilot.api.problems import (
     install_problem_handlers,
     problem_responses,
 )
-from lnpilot.api.routes import actions, channels, decisions, health, scores
+from lnpilot.api.routes import actions, channels, decisions, economics, health, scores
 from lnpilot.api.services import BUILTIN_PROFILES, ApiServices
 from lnpilot.logctx import RequestIdMiddleware
 from lnpilot.metrics.asgi import PrometheusMiddleware
@@ -57,6 +57,7 @@ TAGS = [
     {"name": "channels", "description": "Our channels with their scores and latest decision."},
     {"name": "decisions", "description": "The shadow log of decisions and expert reviews."},
     {"name": "actions", "description": "Execution and rollback (admin key)."},
+    {"name": "economics", "description": "P&L, the accounting ledger and peer suggestions."},
     {"name": "health", "description": "Liveness, readiness and Prometheus metrics."},
 ]
 
@@ -86,7 +87,7 @@ def create_app(settings: Settings, services: ApiServices | None = None) -> FastA
     if services is not None:
         app.state.services = services
     install_problem_handlers(app)
-    for module in (scores, channels, decisions, actions, health):
+    for module in (scores, channels, decisions, actions, economics, health):
         app.include_router(module.router)
     # Outermost last: request ids > metrics > CORS > body limit > cached fast path > routes, so the
     # fast path's answers carry CORS headers and a huge body never reaches a route.
