@@ -7,13 +7,14 @@ import json
 import pytest
 
 from lnpilot.cli.main import main
-from lnpilot.store import migrate
 
 pytestmark = pytest.mark.usefixtures("cli_logging")
 
 
 def test_db_upgrade_current_prune(capsys: pytest.CaptureFixture[str]) -> None:
-    head = migrate.head_revision()  # every new migration moves it
+    from lnpilot.store.migrate import head_revision
+
+    head = head_revision()
     assert main(["db", "current"]) == 0
     assert "revision none" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
@@ -25,6 +26,7 @@ def test_db_upgrade_current_prune(capsys: pytest.CaptureFixture[str]) -> None:
         "database": "sqlite",
         "from_revision": head,
         "revision": head,
+        "backup": None,  # nothing to migrate, so no backup was needed
     }
     assert main(["db", "current", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["head"] == head

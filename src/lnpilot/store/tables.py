@@ -153,7 +153,7 @@ channel_snapshots = Table(
     Column("uptime_s", BigInteger, nullable=True),
     Column("lifetime_s", BigInteger, nullable=True),
     # The rest of the node's channel record (reserves, commit fee, totals, pending HTLCs): a view
-    # built from the store must equal one built live (issue 18). NULL on rows written before 0002.
+    # built from the store must equal one built live (issue 18). NULL on rows written before 0003_snapshot.
     Column("detail", Json, nullable=True),
     Index(None, "chan_id", "taken_at"),
     Index(None, "taken_at"),
@@ -305,4 +305,16 @@ sync_state = Table(
     Column("kind", String(32), primary_key=True),
     Column("synced_at", BigInteger, nullable=False),
     Column("high_water", BigInteger, nullable=True),
+)
+
+# On-chain wallet transactions (LND GetTransactions): the miner fees of opens, closes and sweeps.
+chain_transactions = Table(
+    "chain_transactions",
+    metadata,
+    Column("tx_hash", String(64), primary_key=True),
+    Column("amount_sat", BigInteger, nullable=False),
+    Column("total_fees_sat", BigInteger, nullable=False),
+    Column("block_height", Integer, nullable=False),
+    Column("time_stamp", BigInteger, nullable=False, index=True),
+    Column("label", Text, nullable=False),
 )

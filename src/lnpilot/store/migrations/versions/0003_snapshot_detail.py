@@ -1,7 +1,7 @@
 """Channel snapshots keep the whole channel record (reserves, commit fee, totals, pending HTLCs).
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003_snapshot
+Revises: 0002_chain
 Create Date: 2026-11-29
 """
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003_snapshot"
+down_revision = "0002_chain"
 branch_labels = None
 depends_on = None
 
