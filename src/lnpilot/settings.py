@@ -33,7 +33,7 @@ class Limits(_Section):
     base_fee_max_msat: int = Field(10_000, ge=0)
     max_fee_change_pct: float = Field(50.0, gt=0, le=1000)
     # A move of up to this much is always allowed, so fees near zero can still move in steps.
-    fee_change_floor_ppm: int = Field(10, ge=0)
+    fee_change_floor_ppm: int = Field(20, ge=0)
     base_fee_change_floor_msat: int = Field(1_000, ge=0)
     time_lock_min: int = Field(18, ge=1)
     time_lock_max: int = Field(2016, ge=1)
@@ -41,7 +41,10 @@ class Limits(_Section):
     allow_positive_inbound_fees: bool = False
     cooldown_minutes: float = Field(60.0, ge=0)
     max_changes_per_channel_per_day: int = Field(3, ge=0)
-    max_changes_per_node_per_day: int = Field(5, ge=0)
+    # Node-wide fee changes per 24 h: the smaller of this hard ceiling and
+    # ceil(max_changes_per_node_per_day_per_channel x channels), so the cap scales with the node.
+    max_changes_per_node_per_day: int = Field(500, ge=0)
+    max_changes_per_node_per_day_per_channel: float = Field(2.0, ge=0)
     rebalance_max_capacity_fraction: float = Field(0.5, gt=0, le=1)
     rebalance_max_cost_ppm: int = Field(5_000, ge=0)
     rebalance_min_amount_sat: int = Field(10_000, ge=0)

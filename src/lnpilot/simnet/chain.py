@@ -41,6 +41,7 @@ class Simulation(Protocol):
     def block_time_s(self, height: int) -> int: ...
     def invalidate_graph(self) -> None: ...
 
+
 FUNDING_VBYTES = 154  # one P2WPKH input, a P2WSH funding output and change
 COOP_CLOSE_VBYTES = 200  # a two-output cooperative close
 FORCE_SWEEP_VBYTES = 110  # sweeping our to_local output after the CSV delay
@@ -98,7 +99,7 @@ class SimChain:
             digest = hashlib.sha256(f"{self.sim.config.seed}:{ch.channel_point}".encode()).digest()
             rate = FUNDING_FEE_RATES[digest[0] % len(FUNDING_FEE_RATES)]
             fee = rate * FUNDING_VBYTES
-            height = self.sim.config.start_block_height - 1
+            height = self.sim.block_height - 1  # built at the start: opened before it
             txid = ch.channel_point.split(":", 1)[0]
             self.txs.append(
                 ChainTx(txid, -(ch.capacity_sat + fee), fee, height, ch.opened_at_s, "0:openchannel")

@@ -15,7 +15,7 @@ from lnpilot.views.builder import (
     our_pubkey,
 )
 from lnpilot.views.live_source import live_views
-from lnpilot.views.store_source import RECENCY_LOOKBACK_S, stored_views
+from lnpilot.views.store_source import RECENCY_LOOKBACK_S, REJECTED_LOOKBACK_S, rejected_changes, stored_views
 
 # The name callers used when only the store fed views.
 StoredViews = ViewSet
@@ -23,6 +23,7 @@ StoredViews = ViewSet
 __all__ = [
     "REACH_HOPS",
     "RECENCY_LOOKBACK_S",
+    "REJECTED_LOOKBACK_S",
     "ChannelInput",
     "StoredViews",
     "ViewInputs",
@@ -31,5 +32,6 @@ __all__ = [
     "live_views",
     "newest_funding_block",
     "our_pubkey",
+    "rejected_changes",
     "stored_views",
 ]

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from lnpilot.domain.channel_view import ChannelSnapshot, ChannelView, PolicyChange
+from lnpilot.domain.channel_view import ChannelSnapshot, ChannelView, PolicyChange, RejectedChange
 from lnpilot.domain.graph import Graph, RoutingPolicy
 from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.domain.node import ForwardingEvent, LocalChannel
@@ -47,6 +47,8 @@ class ViewInputs:
     failed_for_liquidity: Mapping[int, int] | None = None
     skipped: Mapping[int, str] = field(default_factory=dict)  # chan_id -> why it has no view
     graph_snapshot_at: int | None = None
+    # chan_id -> changes the automatic rollback judged harmful (the rollback memory).
+    rejected: Mapping[int, Sequence[RejectedChange]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,7 @@ def build_views(inputs: ViewInputs) -> ViewSet:
                 reach_lost_nodes=None if peer_reach is None else peer_reach.lost_nodes,
                 reach_total_nodes=None if peer_reach is None else peer_reach.total_nodes,
                 parallel_channels=parallel[peer] - 1,
+                rejected_changes=tuple(inputs.rejected.get(local.chan_id, ())),
             )
         )
     return ViewSet(views, context, dict(inputs.skipped), inputs.graph_snapshot_at, block_height, source)

@@ -10,14 +10,14 @@ live view and a stored view of the same node state are equal (tests/views).
 from __future__ import annotations
 
 from lnpilot.backends.base import BackendError, Capability, NodeBackend
-from lnpilot.domain.channel_view import ChannelSnapshot, PolicyChange
+from lnpilot.domain.channel_view import ChannelSnapshot, PolicyChange, RejectedChange
 from lnpilot.domain.graph import Graph, RoutingPolicy
 from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.domain.node import LocalChannel
 from lnpilot.errors import LnpilotError
 from lnpilot.store import Store
 from lnpilot.views.builder import ChannelInput, ViewInputs, ViewSet, build_views
-from lnpilot.views.store_source import RECENCY_LOOKBACK_S, stored_graph
+from lnpilot.views.store_source import RECENCY_LOOKBACK_S, rejected_since, stored_graph
 
 _DAY_S = 86_400
 
@@ -67,6 +67,7 @@ async def live_inputs(
     snapshots: dict[int, tuple[ChannelSnapshot, ...]] = {}
     changes: dict[int, tuple[PolicyChange, ...]] = {}
     metrics: dict[str, NodeMetrics] = {}
+    rejected: dict[int, list[RejectedChange]] = {}
     if history is not None:
         since = now - int(lookback_days * _DAY_S)
         async with history.unit_of_work() as uow:
@@ -75,6 +76,7 @@ async def live_inputs(
         snapshots = {local.chan_id: snaps for local, snaps in stored_channels.found}
         stored = await stored_graph(history)
         metrics = {} if stored is None else stored.metrics
+        rejected = await rejected_since(history, now)
     return ViewInputs(
         now=now,
         channels=[
@@ -87,6 +89,7 @@ async def live_inputs(
         block_height=height,
         block_height_source="the node" if height is not None else "",
         our_pubkey=us,
+        rejected=rejected,
     )
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections import defaultdict
 from dataclasses import dataclass
 
+from lnpilot.domain.channel_view import RejectedChange
 from lnpilot.domain.graph import Graph
 from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.errors import LnpilotError
 from lnpilot.store import Store
+from lnpilot.store.records import TransactionRecord
 from lnpilot.views.builder import ChannelInput, ViewInputs, ViewSet, build_views
 
 _DAY_S = 86_400
@@ -23,6 +26,34 @@ _NS = 1_000_000_000
 # Forwards older than the scoring window still date the last forward; past 180 days its
 # recency weight (halving weekly) is below 1e-7, so older history is not read.
 RECENCY_LOOKBACK_S = 180 * _DAY_S
+
+
+REJECTED_LOOKBACK_S = 60 * _DAY_S  # the rollback memory's repeat window (decisions.liquidity)
+
+
+def rejected_changes(records: list[TransactionRecord]) -> dict[int, list[RejectedChange]]:
+    """Changes the automatic rollback judged harmful, per channel, from transaction records."""
+    out: dict[int, list[RejectedChange]] = defaultdict(list)
+    for record in records:
+        for item in record.items:
+            verdict = (item.result or {}).get("auto_rollback") or {}
+            if verdict.get("verdict") != "rollback" or not item.backup_policy:
+                continue
+            try:
+                before = int(item.backup_policy["fee_rate_ppm"])
+                after = int(item.requested_policy["fee_rate_ppm"])
+                judged_at = int(verdict.get("judged_at", record.updated_at))
+            except (KeyError, TypeError, ValueError):
+                continue  # an item we cannot read teaches nothing
+            ratio = verdict.get("revenue_ratio_adjusted")
+            harm = None if not isinstance(ratio, int | float) else max(0.0, min(1.0, 1.0 - float(ratio)))
+            out[item.chan_id].append(RejectedChange(judged_at, before, after, harm))
+    return out
+
+
+async def rejected_since(store: Store, now: int) -> dict[int, list[RejectedChange]]:
+    async with store.unit_of_work() as uow:
+        return rejected_changes(await uow.transactions.search(since=now - REJECTED_LOOKBACK_S, limit=300))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +123,7 @@ async def store_inputs(
         block_height_source=source,
         skipped=skipped,
         graph_snapshot_at=None if stored is None else stored.taken_at,
+        rejected=await rejected_since(store, now),
     )
 
 
