@@ -180,7 +180,7 @@ async def rollback(request: Request, tx_id: int, csrf: str = Form(""), confirmed
     if svc.backend_factory is None:
         return _refuse(request, session, 503, "No node backend is configured: nothing can be rolled back.")
     from lnpilot.execution.executor import Executor
-    from lnpilot.store.repos_execution import SqlTransactionLog
+    from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
     async with svc.store.unit_of_work() as uow:
         await uow.audit.add(AuditEntry(svc.now(), session.subject, "rollback", f"tx:{tx_id}"))
