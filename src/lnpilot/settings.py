@@ -33,7 +33,7 @@ class Limits(_Section):
     base_fee_max_msat: int = Field(10_000, ge=0)
     max_fee_change_pct: float = Field(50.0, gt=0, le=1000)
     # A move of up to this much is always allowed, so fees near zero can still move in steps.
-    fee_change_floor_ppm: int = Field(10, ge=0)
+    fee_change_floor_ppm: int = Field(20, ge=0)
     base_fee_change_floor_msat: int = Field(1_000, ge=0)
     time_lock_min: int = Field(18, ge=1)
     time_lock_max: int = Field(2016, ge=1)
@@ -41,7 +41,10 @@ class Limits(_Section):
     allow_positive_inbound_fees: bool = False
     cooldown_minutes: float = Field(60.0, ge=0)
     max_changes_per_channel_per_day: int = Field(3, ge=0)
-    max_changes_per_node_per_day: int = Field(5, ge=0)
+    # Node-wide fee changes per 24 h: the smaller of this hard ceiling and
+    # ceil(max_changes_per_node_per_day_per_channel x channels), so the cap scales with the node.
+    max_changes_per_node_per_day: int = Field(500, ge=0)
+    max_changes_per_node_per_day_per_channel: float = Field(2.0, ge=0)
     rebalance_max_capacity_fraction: float = Field(0.5, gt=0, le=1)
     rebalance_max_cost_ppm: int = Field(5_000, ge=0)
     rebalance_min_amount_sat: int = Field(10_000, ge=0)
@@ -87,9 +90,20 @@ class ExecutionSettings(_Section):
 class ApiSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    public_reads: bool = True
+    # Our channels, decisions and transactions (balances, peers, the money log) need a key unless
+    # this is set; the public graph's scores and rankings are open unless public_scores is false.
+    public_reads: bool = False
+    public_scores: bool = True
     cors_origins: tuple[str, ...] = ()
     rate_limit_per_minute: int = Field(600, ge=1)
+    # Requests with an unknown key, per client address and minute, before every request from that
+    # address answers 429 for the rest of the window.
+    auth_failures_per_minute: int = Field(10, ge=1)
+    # X-Forwarded-For / X-Forwarded-Proto are believed only from these addresses (uvicorn's
+    # forwarded_allow_ips); empty: never, so a client cannot pick its own rate-limit identity.
+    trusted_proxies: tuple[str, ...] = ()
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    ready_cache_seconds: float = Field(5.0, ge=0)
 
 
 class DaemonSettings(_Section):

@@ -20,6 +20,7 @@ from lnpilot.store.records import TransactionRecord
 
 _NS = 1_000_000_000
 MAX_TRANSACTIONS = 1_000_000
+MAX_TIME_S = 9_000_000_000  # forwards are kept in ns in BIGINT: 2^63 ns is in 2262
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +52,10 @@ def paid_rebalances(records: list[TransactionRecord]) -> list[PaidRebalance]:
 
 
 def check_window(since: int, until: int) -> None:
-    if since < 0 or until <= since:
-        raise InvalidInputError(f"bad window: since {since} must be >= 0 and before until {until}")
+    if since < 0 or until <= since or until > MAX_TIME_S:
+        raise InvalidInputError(
+            f"bad window: since {since} must be >= 0 and before until {until} (at most {MAX_TIME_S})"
+        )
 
 
 async def books(store: Store, since: int, until: int) -> Books:

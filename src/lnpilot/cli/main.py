@@ -51,6 +51,7 @@ app.add_typer(apply_cli.app)  # apply, transactions, rollback
 app.add_typer(decide_cli.app)  # decide
 app.add_typer(vault_cli.app, name="vault")
 app.add_typer(economics_cli.app)  # pnl, ledger, close
+app.add_typer(economics_cli.suggest_app, name="suggest")
 app.add_typer(apikey_cli.app, name="apikey")
 app.command("serve")(serve_cli.serve)
 app.command("channels")(channels_cli.channels)

@@ -11,13 +11,36 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from lnpilot.simnet.policy import RpcError
 
 if TYPE_CHECKING:
-    from lnpilot.simnet.engine import Simulation
     from lnpilot.simnet.state import SimChannel
+
+
+class _ChainConfig(Protocol):
+    @property
+    def seed(self) -> int: ...
+    @property
+    def start_block_height(self) -> int: ...
+
+
+class Simulation(Protocol):
+    """What the chain reads of ``engine.Simulation`` (which imports this module: the arrow points
+    one way, so this module names the engine only through this protocol)."""
+
+    @property
+    def config(self) -> _ChainConfig: ...
+    @property
+    def channels(self) -> list[SimChannel]: ...
+    @property
+    def now_s(self) -> int: ...
+    @property
+    def block_height(self) -> int: ...
+    def block_time_s(self, height: int) -> int: ...
+    def invalidate_graph(self) -> None: ...
+
 
 FUNDING_VBYTES = 154  # one P2WPKH input, a P2WSH funding output and change
 COOP_CLOSE_VBYTES = 200  # a two-output cooperative close
@@ -76,7 +99,7 @@ class SimChain:
             digest = hashlib.sha256(f"{self.sim.config.seed}:{ch.channel_point}".encode()).digest()
             rate = FUNDING_FEE_RATES[digest[0] % len(FUNDING_FEE_RATES)]
             fee = rate * FUNDING_VBYTES
-            height = self.sim.config.start_block_height - 1
+            height = self.sim.block_height - 1  # built at the start: opened before it
             txid = ch.channel_point.split(":", 1)[0]
             self.txs.append(
                 ChainTx(txid, -(ch.capacity_sat + fee), fee, height, ch.opened_at_s, "0:openchannel")

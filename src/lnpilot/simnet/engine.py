@@ -109,7 +109,8 @@ class Simulation:
         return self.config.start_block_height + (self.now_s - self.start_s) // BLOCK_INTERVAL_S
 
     def block_time_s(self, height: int) -> int:
-        return self.start_s + (height - self.config.start_block_height) * BLOCK_INTERVAL_S
+        start_height = self.block_height - (self.now_s - self.start_s) // BLOCK_INTERVAL_S
+        return self.start_s + (height - start_height) * BLOCK_INTERVAL_S
 
     def invalidate_graph(self) -> None:
         self._graph_cache = None
