@@ -206,6 +206,10 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("DATABASE_URL", "database_url")
     )
     redis_url: SecretStr | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "redis_url"))
+    # RabbitMQ for background jobs (`lnpilot worker`, `lnpilot arena --workers`); results go to REDIS_URL.
+    broker_url: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("LNPILOT_BROKER_URL", "broker_url")
+    )
     log_format: Literal["console", "json"] = Field(
         "console", validation_alias=AliasChoices("LNPILOT_LOG_FORMAT", "log_format")
     )
@@ -317,6 +321,8 @@ def redacted_dump(settings: Settings) -> dict[str, Any]:
         data["database_url"] = _redact_url(settings.database_url.get_secret_value())
     if settings.redis_url is not None:
         data["redis_url"] = _redact_url(settings.redis_url.get_secret_value())
+    if settings.broker_url is not None:
+        data["broker_url"] = _redact_url(settings.broker_url.get_secret_value())
     return data
 
 

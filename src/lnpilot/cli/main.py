@@ -29,6 +29,7 @@ from lnpilot.cli import status as status_cli
 from lnpilot.cli import sync as sync_cli
 from lnpilot.cli import vault as vault_cli
 from lnpilot.cli import web as web_cli
+from lnpilot.cli import worker as worker_cli
 from lnpilot.cli.common import err_console
 from lnpilot.errors import LnpilotError
 from lnpilot.logs import redact_text
@@ -60,6 +61,7 @@ app.command("channels")(channels_cli.channels)
 app.command("run")(run_cli.run)
 app.command("report")(report_cli.report)
 app.command("demo")(demo_cli.demo)
+app.command("worker")(worker_cli.worker)
 app.command("arena")(arena_cli.arena)
 
 
