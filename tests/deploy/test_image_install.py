@@ -196,6 +196,16 @@ def test_wheel_version_and_licence(built: Built) -> None:
     assert f"\nVersion: {VERSION}\n" in metadata and "\nLicense-Expression: MIT\n" in metadata
     assert f"lnpilot-{VERSION}.dist-info/licenses/LICENSE" in names
     assert not [n for n in names if n.endswith((".nbi", ".nbc", ".pyc"))]  # no host caches shipped
+    # Every file of the package (templates, static assets, migrations) is in the wheel, or the image
+    # would start without it.
+    package = ROOT / "src" / "lnpilot"
+    skipped = {"__pycache__"}
+    wanted = {
+        f"lnpilot/{path.relative_to(package).as_posix()}"
+        for path in package.rglob("*")
+        if path.is_file() and not skipped & set(path.parts) and path.suffix not in {".pyc", ".nbi", ".nbc"}
+    }
+    assert sorted(wanted - set(names)) == []
 
 
 def test_build_prints_no_setuptools_deprecation(built: Built, tmp_path: Path) -> None:
