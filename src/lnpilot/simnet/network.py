@@ -142,8 +142,8 @@ def join(
     extra_rng = np.random.default_rng([seed, _STREAM_JOIN, 1])
     taken = {ch.peer_pubkey for ch in ours}
     for k, (pub_key, capacity_sat) in enumerate(extra_peers):
-        peer = net.index.get(pub_key)
-        if peer is None or pub_key in taken:
+        index = net.index.get(pub_key)
+        if index is None or pub_key in taken:
             raise InvalidInputError(f"extra peer {pub_key[:16]}... is not a new node of the graph")
         taken.add(pub_key)
         chan_id = ((block_height - 6) << 40) | ((channels + k + 1) << 16)
@@ -155,7 +155,7 @@ def join(
                 chan_id=chan_id,
                 channel_point=f"{txid_from(extra_rng)}:0",
                 peer_pubkey=pub_key,
-                peer_index=int(peer),
+                peer_index=index,
                 capacity_sat=capacity_sat,
                 local_msat=local_msat,
                 remote_msat=0,
