@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from lnpilot.backends.lnd import LndRestBackend
 from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.simnet.engine import SimConfig, Simulation
 from lnpilot.simnet.generator import generate_graph
@@ -12,14 +13,15 @@ from lnpilot.simnet.testing import running_simnet
 from lnpilot.store import Store
 from lnpilot.suggest.gather import peer_suggestions
 from lnpilot.suggest.peers import MAX_CAPACITY_SAT, suggest_peers
-from lnpilot.backends.lnd import LndRestBackend
 from lnpilot.sync.job import SyncJob
 
 US, P1, P2, P3, X = ("02" + c * 64 for c in "01234")
 
 
-def _m(key: str, rb: float, fee: float | None, disabled: float | None = 0.0, cap: int = 4_000_000) -> NodeMetrics:
-    return NodeMetrics(key, 4, 4, cap, 0.0, 0.0, rb, rb, 0.0, 0.0, 100.0, fee, disabled, 10.0)
+def _m(
+    key: str, pagerank: float, fee: float | None, disabled: float | None = 0.0, cap: int = 4_000_000
+) -> NodeMetrics:
+    return NodeMetrics(key, 4, 4, cap, 0.0, 0.0, 0.0, 0.0, 0.0, pagerank, 100.0, fee, disabled, 10.0)
 
 
 def test_ranking_by_hand() -> None:
@@ -34,22 +36,33 @@ def test_ranking_by_hand() -> None:
     found = suggest_peers(
         metrics, us=US, our_peers=frozenset({P1}), neighbours=neighbours, composite={}, aliases={P3: "three"}
     )
-    assert [s.pub_key for s in found] == [P3, P2]
-    # P3: 0.1 x 300 x (1 new of 3) x 1.0; P2: 0.1 x 100 x (1 of 2)
-    assert abs(found[0].index - 0.1 * 300 / 3) < 1e-12 and abs(found[1].index - 0.1 * 100 / 2) < 1e-12
-    assert found[0].alias == "three" and "no composite score yet" in " ".join(found[0].reasons)
+    assert [s.pub_key for s in found] == [P2, P3]  # more new reach beats a higher price here
+    # P3: 0.1 x (1 + 300/1000) x (1 new of 3) x 1.0 = 0.0433; P2: 0.1 x 1.1 x (1 of 2) = 0.055
+    assert abs(found[1].index - 0.1 * 1.3 / 3) < 1e-12 and abs(found[0].index - 0.1 * 1.1 / 2) < 1e-12
+    assert found[1].alias == "three" and "no composite score yet" in " ".join(found[1].reasons)
     assert found[0].suggested_capacity_sat == 1_000_000
     scored = suggest_peers(
-        metrics, us=US, our_peers=frozenset({P1}), neighbours=neighbours, composite={P3: 10.0, P2: 90.0},
+        metrics,
+        us=US,
+        our_peers=frozenset({P1}),
+        neighbours=neighbours,
+        composite={P3: 90.0, P2: 10.0},
         aliases={},
     )
-    assert [s.pub_key for s in scored] == [P2, P3]  # a poor score outweighs the price
-    big = suggest_peers([_m(P2, 0.1, 50.0, cap=10**10)], us=US, our_peers=frozenset(), neighbours={P2: frozenset({X})}, composite={}, aliases={})
+    assert [s.pub_key for s in scored] == [P3, P2]  # a poor score outweighs the reach
+    big = suggest_peers(
+        [_m(P2, 0.1, 50.0, cap=10**10)],
+        us=US,
+        our_peers=frozenset(),
+        neighbours={P2: frozenset({X})},
+        composite={},
+        aliases={},
+    )
     assert big[0].suggested_capacity_sat == MAX_CAPACITY_SAT
 
 
 async def test_top_suggestion_routes_more_than_a_random_peer(tmp_path: Path) -> None:
-    """Open the top suggestion in simnet, or a random node instead: over several seeds the top one earns more."""
+    """Open the top suggestion in simnet, or a random node: over several seeds the top one earns more."""
     wins, gains_top, gains_random = 0, [], []
     seeds = (1, 2, 3, 4)
     for seed in seeds:
