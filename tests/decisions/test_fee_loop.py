@@ -84,12 +84,13 @@ def test_reverted_probe_is_followed_by_a_probe_on_the_other_side() -> None:
     assert any("the other side was reverted" in r for r in d.reasons)
 
 
-def test_sold_out_channel_probes_up_and_idle_full_channel_probes_down() -> None:
+def test_sold_out_channel_explores_up_and_idle_full_channel_probes_down() -> None:
     # usable 30k < 5 % of capacity since the snapshot; prior 40 x 2.88 = 115 ppm: not far from 100.
     drained = view(local_sat=40_000, competitor_fee_ppm=40.0)
     d = engine().decide(drained, None, NOW)
     assert d.type is DecisionType.INCREASE_FEES
-    assert any("sold out most of the time: probe up" in r for r in d.reasons)
+    # Selling (sold out) with 125 ppm never measured: explored up after one dwell.
+    assert any("125 ppm not measured in the last 30 d: explore up" in r for r in d.reasons)
     idle = engine().decide(view(local_sat=700_000, competitor_fee_ppm=130.0), None, NOW)  # prior 82
     assert idle.type is DecisionType.DECREASE_FEES
     assert any("idle while holding most of the liquidity" in r for r in idle.reasons)
