@@ -90,9 +90,31 @@ class ExecutionSettings(_Section):
 class ApiSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    public_reads: bool = True
+    # Our channels, decisions and transactions (balances, peers, the money log) need a key unless
+    # this is set; the public graph's scores and rankings are open unless public_scores is false.
+    public_reads: bool = False
+    public_scores: bool = True
     cors_origins: tuple[str, ...] = ()
     rate_limit_per_minute: int = Field(600, ge=1)
+    # Requests with an unknown key, per client address and minute, before every request from that
+    # address answers 429 for the rest of the window.
+    auth_failures_per_minute: int = Field(10, ge=1)
+    # X-Forwarded-For / X-Forwarded-Proto are believed only from these addresses (uvicorn's
+    # forwarded_allow_ips); empty: never, so a client cannot pick its own rate-limit identity.
+    trusted_proxies: tuple[str, ...] = ()
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    ready_cache_seconds: float = Field(5.0, ge=0)
+
+
+class WebSettings(_Section):
+    """The dashboard at /ui (docs/web.md). Sign-in is by API key, or by this password when set."""
+
+    # ``lnpilot web hash-password`` prints one (scrypt); the password itself is never stored.
+    password_hash: SecretStr | None = None
+    # HMAC key of the session cookie; unset: a random key per process (sessions end on restart).
+    session_secret: SecretStr | None = None
+    session_hours: float = Field(12.0, gt=0, le=24 * 30)
+    live_poll_seconds: float = Field(15.0, ge=0.2, le=3600)  # pages check for a finished cycle
 
 
 class DaemonSettings(_Section):
@@ -184,6 +206,10 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("DATABASE_URL", "database_url")
     )
     redis_url: SecretStr | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "redis_url"))
+    # RabbitMQ for background jobs (`lnpilot worker`, `lnpilot arena --workers`); results go to REDIS_URL.
+    broker_url: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("LNPILOT_BROKER_URL", "broker_url")
+    )
     log_format: Literal["console", "json"] = Field(
         "console", validation_alias=AliasChoices("LNPILOT_LOG_FORMAT", "log_format")
     )
@@ -203,6 +229,7 @@ class Settings(BaseSettings):
     blacklist: Blacklist = Blacklist()
     execution: ExecutionSettings = ExecutionSettings()
     api: ApiSettings = ApiSettings()
+    web: WebSettings = WebSettings()
     daemon: DaemonSettings = DaemonSettings()
     notify: NotifySettings = NotifySettings()
     store: StoreSettings = StoreSettings()
@@ -294,6 +321,8 @@ def redacted_dump(settings: Settings) -> dict[str, Any]:
         data["database_url"] = _redact_url(settings.database_url.get_secret_value())
     if settings.redis_url is not None:
         data["redis_url"] = _redact_url(settings.redis_url.get_secret_value())
+    if settings.broker_url is not None:
+        data["broker_url"] = _redact_url(settings.broker_url.get_secret_value())
     return data
 
 

@@ -203,3 +203,54 @@ def close(
     )
     if result["status"] != "pending_close":
         raise typer.Exit(1)
+
+
+suggest_app = typer.Typer(help="Suggestions to act on by hand.")
+
+
+@suggest_app.command("peers")
+def suggest_peers(
+    limit: int = typer.Option(10, "--limit", min=1, max=100, help="How many suggestions."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Nodes worth opening a channel to, from the latest synced graph, with reasons."""
+    from rich.table import Table
+
+    from lnpilot.backends.factory import make_backend
+    from lnpilot.store import Store
+    from lnpilot.suggest.gather import peer_suggestions
+
+    settings = settings_from_env()
+
+    async def main() -> list[dict[str, object]]:
+        backend = make_backend(settings)
+        try:
+            us = (await backend.get_info()).pub_key
+        finally:
+            await backend.aclose()
+        store = await Store.open(settings)
+        try:
+            found = await peer_suggestions(store, us=us, profile=settings.profile, limit=limit)
+        finally:
+            await store.close()
+        return [s.to_dict() for s in found]
+
+    rows = asyncio.run(main())
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="peers worth opening to")
+    for header in ("#", "node", "index", "capacity sat"):
+        table.add_column(header, no_wrap=True, justify="left" if header == "node" else "right")
+    for rank, row in enumerate(rows, 1):
+        name = str(row["alias"] or "") or str(row["pub_key"])[:20] + "…"
+        table.add_row(
+            str(rank), name, f"{float(str(row['index'])):.3g}", f"{row['suggested_capacity_sat']:,}"
+        )
+    console.print(table)
+    for rank, row in enumerate(rows[:3], 1):
+        reasons = row["reasons"]
+        assert isinstance(reasons, list)
+        console.print(f"{rank}. {row['pub_key']}", markup=False, soft_wrap=True)
+        for reason in reasons:
+            console.print(f"   - {reason}", markup=False, soft_wrap=True)
