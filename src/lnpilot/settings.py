@@ -33,7 +33,7 @@ class Limits(_Section):
     base_fee_max_msat: int = Field(10_000, ge=0)
     max_fee_change_pct: float = Field(50.0, gt=0, le=1000)
     # A move of up to this much is always allowed, so fees near zero can still move in steps.
-    fee_change_floor_ppm: int = Field(20, ge=0)
+    fee_change_floor_ppm: int = Field(50, ge=0)
     base_fee_change_floor_msat: int = Field(1_000, ge=0)
     time_lock_min: int = Field(18, ge=1)
     time_lock_max: int = Field(2016, ge=1)
