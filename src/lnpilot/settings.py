@@ -130,6 +130,17 @@ class SyncSettings(_Section):
     initial_lookback_days: float | None = Field(None, gt=0)  # first sync: None reads all history
 
 
+class LnbitsSettings(_Section):
+    """What LNbits cannot tell lnpilot, and what lnpilot may do through it (docs/backends.md)."""
+
+    # A describegraph/listchannels snapshot (path or http(s) URL): the public graph, and our
+    # channels' time locks and HTLC limits, which LNbits does not report.
+    graph_source: str | None = None
+    graph_refresh_seconds: float = Field(3600.0, gt=0)
+    # LNbits sets time_lock_delta 80 on every fee change: allow that on channels whose time lock differs.
+    allow_time_lock_reset: bool = False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -183,6 +194,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     store: StoreSettings = StoreSettings()
     sync: SyncSettings = SyncSettings()
+    lnbits: LnbitsSettings = LnbitsSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -31,7 +31,11 @@ async def live_views(backend: NodeBackend, now: int, lookback_days: float = 30.0
     from lnpilot.scoring.channel_inputs import competitor_fee
 
     channels = await backend.list_channels()
-    forwards = await backend.forwarding_history(now - int(lookback_days * _DAY_S), now + 1)
+    forwards = (
+        await backend.forwarding_history(now - int(lookback_days * _DAY_S), now + 1)
+        if Capability.FORWARDING_HISTORY in backend.capabilities
+        else []  # LNbits: no per-channel forwards; the views say so through their empty history
+    )
     graph = await _graph(backend)
     ours = {c.chan_id for c in channels}
     edges = {c.chan_id: c for c in graph.channels} if graph is not None else {}
