@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from lnpilot.backends.base import BackendNotFound, Capability, CapabilityMissing, PolicyUpdateFailed
+from lnpilot.backends.graph_source import GraphSource
+from lnpilot.backends.http import Secret
 from lnpilot.backends.lnbits import LnbitsBackend
 from lnpilot.backends.lnd import LndRestBackend
 from lnpilot.cli.main import main
@@ -177,8 +180,6 @@ def test_commands_and_daemon_through_lnbits_match_simnet(
 
 
 def _set_time_lock(simnet: SimnetHandle, chan_id: int, time_lock: int) -> None:
-    from dataclasses import replace
-
     channel = next(c for c in simnet.sim.channels if c.chan_id == chan_id)
     simnet.sim.set_policy(channel, replace(channel.policy, time_lock_delta=time_lock))
 
@@ -211,3 +212,104 @@ def test_a_time_lock_other_than_80_is_not_reset_without_the_opt_in(
     # What lnpilot recorded is what simnet holds, the forced time lock included.
     recorded = [p for c, p in asyncio.run(_recorded_changes()) if c == chan_id][-1]
     assert (recorded.base_fee_msat, recorded.fee_rate_ppm, recorded.time_lock_delta) == after
+
+
+async def test_graph_and_policy_through_lnbits_with_and_without_a_snapshot(stack: Stack) -> None:
+
+    simnet = stack.simnet
+    await write_snapshot(simnet, stack.snapshot)
+    with simnet.sim.lock:
+        channel = simnet.sim.channels[0]
+        chan_id, point, peer = channel.chan_id, channel.channel_point, channel.peer_pubkey
+    async with LnbitsBackend(stack.lnbits_url, username=USER, password=PASSWORD) as bare:
+        assert Capability.DESCRIBE_GRAPH not in bare.capabilities
+        for call in (bare.get_policy(point), bare.describe_graph(), bare.get_edge(chan_id)):
+            with pytest.raises(CapabilityMissing, match="graph_source"):
+                await call
+    source = GraphSource(str(stack.snapshot))
+    async with LnbitsBackend(
+        stack.lnbits_url, username=USER, password=PASSWORD, graph_source=source
+    ) as lnbits:
+        assert Capability.DESCRIBE_GRAPH in lnbits.capabilities
+        assert (await lnbits.get_edge(chan_id)).capacity_sat == channel.capacity_sat
+        assert (await lnbits.get_node(peer)).pub_key == peer
+        assert json.loads(await lnbits.describe_graph())["edges"]
+        policy = await lnbits.get_policy(point)
+        with simnet.sim.lock:
+            truth = channel.policy
+        assert (policy.base_fee_msat, policy.fee_rate_ppm, policy.time_lock_delta) == (
+            truth.base_fee_msat,
+            truth.fee_rate_ppm,
+            truth.time_lock_delta,
+        )
+        # An expired (here: forged) token is renewed by logging in again, once.
+        lnbits._token = Secret("expired-token")
+        assert len(await lnbits.list_channels()) == 8
+        # A request to change what LNbits cannot send is refused before anything is sent.
+        with pytest.raises(PolicyUpdateFailed, match="cannot set max_htlc_msat"):
+            await lnbits.update_channel_policy(point, replace(policy, max_htlc_msat=policy.max_htlc_msat + 1))
+        with pytest.raises(BackendNotFound):
+            await lnbits.get_policy("cd" * 32 + ":7")
+
+
+def test_sync_without_a_snapshot_names_what_is_missing(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(monkeypatch, stack, tmp_path)
+    (tmp_path / "lnpilot.toml").write_text("[daemon]\ncycle_seconds = 0.05\n")
+    report = run_json(capsys, "sync")
+    assert report["channels"] == 8 and report["policy_changes"] == 0
+    assert "graph_source" in report["skipped"]["fee_report"]
+    assert "describe_graph" in report["skipped"]["graph"]
+
+
+def test_node_ui_disabled_is_one_clear_line(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    simnet = stack.simnet
+    env = {
+        "LNBITS_BACKEND_WALLET_CLASS": "LndRestWallet",
+        "LNBITS_NODE_UI": "false",
+        "LND_REST_ENDPOINT": simnet.url,
+        "LND_REST_CERT": str(simnet.tls_cert_path),
+        "LND_REST_MACAROON": str(simnet.admin_macaroon_path),
+    }
+    with running_lnbits(tmp_path / "lnbits-no-node-ui", env) as url:
+        asyncio.run(_prepare(url, simnet, tmp_path / "unused.json"))
+        configure(monkeypatch, Stack(simnet, url, stack.snapshot), tmp_path)
+        capsys.readouterr()
+        assert main(["sync"]) == 1
+        err = capsys.readouterr().err
+    assert "node API is disabled" in err and "LNBITS_NODE_UI=true" in err
+    assert len([line for line in err.splitlines() if line.startswith("error:")]) == 1
+
+
+async def test_a_rebalance_through_lnbits_is_recommended_never_executed(stack: Stack, tmp_path: Path) -> None:
+    from lnpilot.execution.actions import RebalanceOrder
+    from lnpilot.execution.executor import Executor
+    from lnpilot.execution.plan import Mode
+    from lnpilot.store.repos_execution import SqlTransactionLog
+
+    simnet = stack.simnet
+    with simnet.sim.lock:
+        target, source = simnet.sim.channels[0], simnet.sim.channels[1]
+    order = RebalanceOrder(
+        target_chan_id=target.chan_id,
+        target_channel_point=target.channel_point,
+        source_chan_id=source.chan_id,
+        amount_sat=50_000,
+        max_fee_msat=10_000,
+        min_amount_sat=10_000,
+        reasons=("test",),
+    )
+    settings = load_settings(data_dir=tmp_path)
+    store = await Store.open(settings)
+    try:
+        async with LnbitsBackend(stack.lnbits_url, username=USER, password=PASSWORD) as lnbits:
+            executor = Executor(lnbits, SqlTransactionLog(store))
+            batch = await executor.apply([order], Mode.LIVE)
+    finally:
+        await store.close()
+    (result,) = batch.results
+    assert result.status.value == "refused" and not result.changed
+    assert "outgoing channel and last hop" in result.detail and "recommendation" in result.detail

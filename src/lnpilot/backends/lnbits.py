@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from lnpilot.backends import lnbits_wire as lw
 from lnpilot.backends import lnd_wire as wire
 from lnpilot.backends.base import (
     AuthenticationError,
@@ -217,10 +218,10 @@ class LnbitsBackend:
 
     async def wallet_balance_msat(self) -> int:
         data = await self._wallet("GET", "/api/v1/wallet")
-        return wire.as_int(_obj(data, "wallet"), "balance")
+        return wire.as_int(lw.obj(data, "wallet"), "balance")
 
     async def get_info(self) -> NodeInfo:
-        data = _obj(await self._node("GET", "/info"), "node info")
+        data = lw.obj(await self._node("GET", "/info"), "node info")
         self._pub_key = wire.as_str(data, "id")
         stats = wire.as_obj(data, "channel_stats") or {}
         counts = wire.as_obj(stats, "counts") or {}
@@ -245,18 +246,20 @@ class LnbitsBackend:
 
     async def list_channels(self) -> list[LocalChannel]:
         return [
-            _local_channel(c) for c in await self._raw_channels() if c.get("state") in ("active", "inactive")
+            lw.local_channel(c)
+            for c in await self._raw_channels()
+            if c.get("state") in ("active", "inactive")
         ]
 
     async def closed_channels(self) -> list[ClosedChannel]:
         # LNbits lists closed channels without close height or settled balance.
-        raise _missing(Capability.CLOSED_CHANNELS)
+        raise lw.missing(Capability.CLOSED_CHANNELS)
 
     async def _channel_fees(self, chan_id: int) -> tuple[int, int]:
         data = await self._node("GET", f"/channels/{chan_id}")
         if data is None:
             raise BackendNotFound(f"LNbits knows no channel {chan_id}")
-        obj = _obj(data, "channel")
+        obj = lw.obj(data, "channel")
         return wire.as_int(obj, "fee_base_msat"), wire.as_int(obj, "fee_ppm")
 
     async def fee_report(self) -> FeeReport:
@@ -269,14 +272,14 @@ class LnbitsBackend:
         for channel in await self.list_channels():
             base, ppm = await self._channel_fees(channel.chan_id)
             fees.append(ChannelFee(channel.chan_id, channel.channel_point, base, ppm))
-        info = _obj(await self._node("GET", "/info"), "node info")
+        info = lw.obj(await self._node("GET", "/info"), "node info")
         sums = wire.as_obj(info, "fees") or {}
         divisor = 1 if wire.as_str(info, "backend_name") == "LND" else 1000
         return FeeReport(
             channels=tuple(fees),
-            day_fee_sum_sat=_fee_sum(sums, "daily_msat", divisor),
-            week_fee_sum_sat=_fee_sum(sums, "weekly_msat", divisor),
-            month_fee_sum_sat=_fee_sum(sums, "monthly_msat", divisor),
+            day_fee_sum_sat=lw.fee_sum(sums, "daily_msat", divisor),
+            week_fee_sum_sat=lw.fee_sum(sums, "weekly_msat", divisor),
+            month_fee_sum_sat=lw.fee_sum(sums, "monthly_msat", divisor),
         )
 
     async def list_peers(self) -> list[str]:
@@ -294,8 +297,8 @@ class LnbitsBackend:
         field as unverified; their ``read_back`` values are what the node holds as far as known
         (80 for the time lock, the snapshot's HTLC limits), not observations.
         """
+        current = await self.get_policy(channel_point)  # says why when the policy is not known
         chan_id = await self._chan_id_of(channel_point)
-        current = await self.get_policy(channel_point)
         unsendable = [f for f in _UNSENDABLE if getattr(policy, f) != getattr(current, f)]
         if unsendable:
             message = f"LNbits cannot set {', '.join(unsendable)} (it sends only the base fee and fee rate)"
@@ -340,7 +343,7 @@ class LnbitsBackend:
         if value_msat <= 0 or value_msat % 1000:
             raise InvalidInputError(f"LNbits invoices are in whole sat; got {value_msat} msat")
         body = {"out": False, "amount": value_msat // 1000, "memo": memo, "expiry": expiry_s}
-        data = _obj(await self._wallet("POST", "/api/v1/payments", body=body, idempotent=False), "invoice")
+        data = lw.obj(await self._wallet("POST", "/api/v1/payments", body=body, idempotent=False), "invoice")
         return Invoice(
             r_hash_hex=wire.as_str(data, "payment_hash"),
             payment_request=wire.as_str(data, "bolt11") or wire.as_str(data, "payment_request"),
@@ -350,7 +353,7 @@ class LnbitsBackend:
         )
 
     async def forwarding_history(self, start_s: int, end_s: int) -> list[ForwardingEvent]:
-        raise _missing(Capability.FORWARDING_HISTORY)
+        raise lw.missing(Capability.FORWARDING_HISTORY)
 
     def _graph(self) -> GraphSource:
         if self.graph_source is None:
@@ -375,12 +378,12 @@ class LnbitsBackend:
         LNbits reports no time lock or HTLC limits, so without a snapshot that lists the channel
         the policy is not known and this says why (``CapabilityMissing``).
         """
-        chan_id = await self._chan_id_of(channel_point)
         if self.graph_source is None:
             raise CapabilityMissing(
-                f"LNbits reports only the fees of channel {chan_id}, not its time lock or HTLC limits; "
-                "configure lnbits.graph_source (a describegraph snapshot) to complete the policy"
+                f"LNbits reports only the fees of channel {channel_point}, not its time lock or HTLC "
+                "limits; configure lnbits.graph_source (a describegraph snapshot) to complete the policy"
             )
+        chan_id = await self._chan_id_of(channel_point)
         if self._pub_key is None:
             await self.get_info()
         assert self._pub_key is not None
@@ -405,46 +408,4 @@ class LnbitsBackend:
         fee_limit_msat: int,
         timeout_s: int,
     ) -> PaymentResult:
-        raise _missing(Capability.PAY_SELF)
-
-
-def _missing(capability: Capability) -> CapabilityMissing:
-    return CapabilityMissing(f"LNbits backend lacks capability {capability.value!r}")
-
-
-def _obj(data: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise wire.MalformedResponse(f"LNbits {what}: expected a JSON object")
-    return data
-
-
-def _chan_id(channel: Mapping[str, Any]) -> int:
-    raw = channel.get("id")
-    return int(raw) if isinstance(raw, str) and raw.isdigit() else 0
-
-
-def _point(channel: Mapping[str, Any]) -> str:
-    point = wire.as_obj(channel, "point")
-    if point is None:
-        return ""
-    return f"{wire.as_str(point, 'funding_txid')}:{wire.as_int(point, 'output_index')}"
-
-
-def _local_channel(channel: Mapping[str, Any]) -> LocalChannel:
-    balance = wire.as_obj(channel, "balance") or {}
-    return LocalChannel(
-        chan_id=_chan_id(channel),
-        channel_point=_point(channel),
-        remote_pubkey=wire.as_str(channel, "peer_id"),
-        capacity_sat=wire.as_int(balance, "total_msat") // 1000,
-        local_balance_sat=wire.as_int(balance, "local_msat") // 1000,
-        remote_balance_sat=wire.as_int(balance, "remote_msat") // 1000,
-        active=channel.get("state") == "active",
-    )
-
-
-def _fee_sum(sums: Mapping[str, Any], key: str, divisor: int) -> int | None:
-    """A fee sum LNbits reports, in sat; None when its funding source leaves it out."""
-    if sums.get(key) is None:
-        return None
-    return wire.as_int(sums, key) // divisor
+        raise lw.missing(Capability.PAY_SELF)
