@@ -32,7 +32,14 @@ from lnpilot.backends.base import (
     PolicyUpdateFailed,
 )
 from lnpilot.backends.graph_source import GraphSource
-from lnpilot.backends.http import DEFAULT_TIMEOUT, RetryPolicy, Secret, pinned_tls_context, send_with_retries
+from lnpilot.backends.http import (
+    DEFAULT_TIMEOUT,
+    RetryPolicy,
+    Secret,
+    check_transport,
+    pinned_tls_context,
+    send_with_retries,
+)
 from lnpilot.backends.lnbits_errors import lnbits_state_error
 from lnpilot.domain.graph import GraphChannel, GraphNode, RoutingPolicy
 from lnpilot.domain.ids import parse_channel_point
@@ -83,10 +90,12 @@ class LnbitsBackend:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
+        allow_insecure_http: bool = False,
         graph_source: GraphSource | None = None,
         allow_time_lock_reset: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        check_transport(base_url, "LNBITS_URL", allow_insecure_http=allow_insecure_http)
         for secret in (api_key, password):
             register_secret(secret)
         self._api_key = Secret(api_key) if api_key else None
