@@ -125,6 +125,7 @@ class StoreSettings(_Section):
     channel_snapshot_retention_days: float = Field(90.0, ge=0)
     graph_snapshot_retention_days: float = Field(30.0, ge=0)
     score_history_retention_days: float = Field(180.0, ge=0)
+    htlc_failure_retention_days: float = Field(90.0, ge=0)  # failed HTLCs from LND's event stream
 
 
 class SyncSettings(_Section):

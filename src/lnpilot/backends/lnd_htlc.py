@@ -112,43 +112,54 @@ class HtlcSubscriber:
         self._rng = rng or random.Random()
         self.connections = 0
         self.events_seen = 0
+        self.is_open = False
 
     def delay_s(self, failures: int) -> float:
         """Capped exponential backoff with jitter in [50 %, 100 %] of the step."""
         step = min(self.backoff_max_s, self.backoff_initial_s * 2 ** max(0, failures - 1))
         return float(step * (0.5 + 0.5 * self._rng.random()))
 
+    async def _consume(self) -> str:
+        """Read one subscription until it ends; returns why it ended."""
+        try:
+            async for event in self._connect():
+                if not self.is_open:
+                    # LND's first message is subscribed_event; a gateway that skips it opens here.
+                    await self._sink.opened(int(self._clock()))
+                    self.is_open = True
+                    self.connections += 1
+                    log.info("htlc_subscription_open", connections=self.connections)
+                if event.kind == "subscribed":
+                    continue
+                self.events_seen += 1
+                await self._sink.events([event])
+        except BackendError as exc:
+            return str(exc)
+        return "stream ended"
+
     async def run(self, stop: asyncio.Event) -> None:
+        """Stay subscribed until ``stop`` is set; every break closes the window and backs off."""
         failures = 0
         while not stop.is_set():
-            reason = "stream ended"
-            opened = False
+            self.is_open = False
+            consume = asyncio.create_task(self._consume())
+            stopper = asyncio.create_task(stop.wait())
             try:
-                async for event in self._connect():
-                    if event.kind == "subscribed":
-                        if not opened:
-                            await self._sink.opened(int(self._clock()))
-                            opened, failures = True, 0
-                            self.connections += 1
-                            log.info("htlc_subscription_open", connections=self.connections)
-                        continue
-                    if not opened:  # a gateway that skips subscribed_event: the first event opens
-                        await self._sink.opened(int(self._clock()))
-                        opened, failures = True, 0
-                        self.connections += 1
-                    self.events_seen += 1
-                    await self._sink.events([event])
-                    if stop.is_set():
-                        reason = "stopped"
-                        break
-            except BackendError as exc:
-                reason = str(exc)
+                done, _ = await asyncio.wait({consume, stopper}, return_when=asyncio.FIRST_COMPLETED)
             except asyncio.CancelledError:
-                if opened:
+                await _cancel(consume, stopper)
+                if self.is_open:
                     await self._sink.closed(int(self._clock()), "stopped")
                 raise
-            if opened:
+            if consume in done:
+                stopper.cancel()
+                reason = consume.result()
+            else:
+                await _cancel(consume)
+                reason = "stopped"
+            if self.is_open:
                 await self._sink.closed(int(self._clock()), reason)
+                failures = 0
             if stop.is_set():
                 return
             failures += 1
@@ -156,3 +167,11 @@ class HtlcSubscriber:
             log.warning("htlc_subscription_lost", reason=reason, retry_in_s=round(delay, 2))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
+
+
+async def _cancel(*tasks: asyncio.Task[Any]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
