@@ -102,6 +102,8 @@ class DaemonSettings(_Section):
     # After a failed cycle the daemon waits initial * 2^(failures-1) seconds, at most max.
     backoff_initial_seconds: float = Field(30.0, gt=0)
     backoff_max_seconds: float = Field(1800.0, gt=0)
+    # Stay subscribed to LND's HTLC events between cycles (failed forwards; LND never stores them).
+    htlc_events: bool = True
 
 
 class NotifySettings(_Section):

@@ -47,3 +47,16 @@ def test_lnbits_states(what: str, response: httpx.Response, kind: type[Exception
 )
 def test_other_answers_fall_through_to_the_generic_mapping(what: str, response: httpx.Response) -> None:
     assert lnbits_state_error(response, what, URL) is None
+
+
+def test_lnbits_wire_shapes() -> None:
+    from lnpilot.backends import lnbits_wire as lw
+    from lnpilot.backends.lnd_wire import MalformedResponse
+
+    with pytest.raises(MalformedResponse, match="expected a JSON object"):
+        lw.obj([1], "node info")
+    # A pending channel has neither a short channel id nor a funding outpoint yet.
+    pending = lw.local_channel({"id": None, "state": "pending", "peer_id": "02" + "11" * 32})
+    assert (pending.chan_id, pending.channel_point, pending.active, pending.capacity_sat) == (0, "", False, 0)
+    assert lw.fee_sum({"daily_msat": None}, "daily_msat", 1) is None
+    assert lw.fee_sum({"daily_msat": 5000}, "daily_msat", 1000) == 5
