@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
+import pytest
+
+from lnpilot.cli.main import main
 from lnpilot.execution.plan import Mode
 from lnpilot.simnet.testing import running_simnet
 from lnpilot.store import Store
@@ -13,7 +17,9 @@ from tests.daemon.daemon_env import control, daemon_settings, make_daemon
 _NS = 1_000_000_000
 
 
-async def test_a_daemon_run_stores_simnet_s_liquidity_failures_per_channel(tmp_path: Path) -> None:
+async def test_a_daemon_run_stores_simnet_s_liquidity_failures_per_channel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with running_simnet(tmp_path / "lnd") as handle:
         settings = daemon_settings(handle, tmp_path / "data")
         daemon = make_daemon(handle, settings, Mode.SHADOW)
@@ -45,5 +51,17 @@ async def test_a_daemon_run_stores_simnet_s_liquidity_failures_per_channel(tmp_p
                 await store.close()
             assert stored == expected
             assert len(windows) == 1 and windows[0].end_reason == "stopped"
+            # The CLI shows the same counts per channel, with what they cost at our fees.
+            monkeypatch.setenv("LNPILOT_DATA_DIR", str(settings.data_dir))
+            monkeypatch.setenv("DATABASE_URL", settings.database_url_effective)
+            capsys.readouterr()
+            assert await asyncio.to_thread(main, ["failures", "--json", "--days", "36500"]) == 0
+            shown = json.loads(capsys.readouterr().out)
+            assert shown["known"] is True
+            assert {
+                int(r["chan_id"]): r["failed_for_liquidity"]
+                for r in shown["channels"]
+                if r["failed_for_liquidity"]
+            } == expected
         finally:
             await daemon.close()

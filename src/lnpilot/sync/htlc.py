@@ -91,3 +91,40 @@ async def channel_failures(
     for chan in policies:
         result.setdefault(chan, ChannelFailures(chan, 0, 0, 0, covered, window_s))
     return result
+
+
+async def failures_report(store: Store, since_s: int, until_s: int) -> dict[str, object]:
+    """What the API, the CLI and the report show: per channel failures and the fees they cost.
+
+    ``known`` is False (and ``channels`` empty) when no subscription covered any of the window.
+    """
+    from lnpilot.errors import InvalidInputError
+
+    if until_s <= since_s:
+        raise InvalidInputError(f"until ({until_s}) must be after since ({since_s})")
+    async with store.unit_of_work() as uow:
+        chan_ids = [c.chan_id for c in await uow.channels.all()]
+        policies = {c: p for c in chan_ids if (p := await uow.policies.current(c)) is not None}
+    result = await channel_failures(store, since_s, until_s, policies)
+    window_s = until_s - since_s
+    if result is None:
+        return {"since": since_s, "until": until_s, "known": False, "covered_s": 0, "gap_s": window_s,
+                "channels": []}  # fmt: skip
+    covered = next(iter(result.values())).covered_s if result else 0
+    rows = sorted(result.values(), key=lambda f: (-f.missed_fees_msat, -f.liquidity, f.chan_id))
+    return {
+        "since": since_s,
+        "until": until_s,
+        "known": True,
+        "covered_s": covered,
+        "gap_s": window_s - covered,
+        "channels": [
+            {
+                "chan_id": str(f.chan_id),
+                "failed_for_liquidity": f.liquidity,
+                "failed_other": f.other,
+                "missed_fees_msat": f.missed_fees_msat,
+            }
+            for f in rows
+        ],
+    }
