@@ -118,6 +118,9 @@ class LnbitsBackend:
     def __repr__(self) -> str:
         return f"LnbitsBackend({self._base_url!r})"
 
+    # The graph comes from a snapshot that may lag our own fee changes: views read our fees live.
+    graph_is_live = False
+
     @property
     def capabilities(self) -> frozenset[Capability]:
         if self.graph_source is not None:
