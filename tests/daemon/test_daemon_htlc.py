@@ -65,3 +65,51 @@ async def test_a_daemon_run_stores_simnet_s_liquidity_failures_per_channel(
             } == expected
         finally:
             await daemon.close()
+
+
+async def test_stored_views_carry_failed_for_liquidity_and_it_changes_a_decision(tmp_path: Path) -> None:
+    """The real-LND-shaped path: the daemon's stored views (LND REST + HTLC stream), then the engine."""
+    from dataclasses import replace
+
+    from lnpilot.decisions.engine import DecisionEngine
+    from lnpilot.views import stored_views
+
+    with running_simnet(tmp_path / "lnd") as handle:
+        settings = daemon_settings(handle, tmp_path / "data")
+        daemon = make_daemon(handle, settings, Mode.SHADOW)
+        await daemon.start()
+        try:
+            sub = daemon.htlc_subscriber
+            assert sub is not None
+            while sub.connections == 0:
+                await asyncio.sleep(0.05)
+            for _ in range(2):
+                assert await daemon.cycle() is not None
+                await daemon.clock.wait(settings.daemon.cycle_seconds, daemon.stop)
+            for _ in range(1200):
+                if sub.events_seen >= handle.sim.htlc_events.last_seq:
+                    break
+                await asyncio.sleep(0.05)
+            assert await daemon.cycle() is not None  # syncs what the last advance did
+            now = daemon.clock.now()
+            views = (await stored_views(daemon.ctx.store, now)).views
+        finally:
+            await daemon.close()
+    assert views and all(v.failed_for_liquidity is not None for v in views)
+    failing = [v for v in views if v.failed_for_liquidity]
+    assert failing, [v.failed_for_liquidity for v in views]
+    engine = DecisionEngine.from_settings(settings)
+    for view in failing:
+        with_failures = engine.decide(view, None, now)
+        without = engine.decide(replace(view, failed_for_liquidity=0), None, now)
+        unknown = engine.decide(replace(view, failed_for_liquidity=None), None, now)
+        # The failed-forward factor raises the fee the engine aims for: the decision moves with it.
+        assert _prior_ppm(with_failures.reasons) > _prior_ppm(without.reasons), with_failures.reasons
+        assert with_failures.reasons != without.reasons
+        # Unknown is not zero: the engine says what it could not judge and trusts itself less.
+        assert "failed for liquidity" in unknown.reasons[0] and unknown.confidence < with_failures.confidence
+
+
+def _prior_ppm(reasons: tuple[str, ...]) -> int:
+    line = next(r for r in reasons if r.startswith("prior "))
+    return int(line.split()[1])

@@ -1,15 +1,15 @@
 """HTLC failures from LND's HTLC event stream, and the windows the subscription covered.
 
-Revision ID: 0003_htlc
-Revises: 0002_chain
+Revision ID: 0004_htlc
+Revises: 0003_snapshot
 Create Date: 2026-11-29
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_htlc"
-down_revision = "0002_chain"
+revision = "0004_htlc"
+down_revision = "0003_snapshot"
 branch_labels = None
 depends_on = None
 
