@@ -288,7 +288,7 @@ async def test_a_rebalance_through_lnbits_is_recommended_never_executed(stack: S
     from lnpilot.execution.actions import RebalanceOrder
     from lnpilot.execution.executor import Executor
     from lnpilot.execution.plan import Mode
-    from lnpilot.store.repos_execution import SqlTransactionLog
+    from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
     simnet = stack.simnet
     with simnet.sim.lock:
