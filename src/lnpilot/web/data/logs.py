@@ -47,7 +47,7 @@ class DecisionLog:
 
 
 async def decision_log(
-    svc: ApiServices, *, type: str | None, chan_id: int | None, verdict: str | None, limit: int = 100
+    svc: ApiServices, *, type: str | None, chan_id: int | None, verdict: str | None, limit: int = 50
 ) -> DecisionLog:
     async with svc.store.unit_of_work() as uow:
         # The verdict is inside the row's JSON: read a wider page and filter here.
@@ -56,7 +56,7 @@ async def decision_log(
             rows = [d for d in rows if verdict_of(d) == verdict]
         truncated = len(rows) >= limit
         rows = rows[:limit]
-        reviews = {d.id: await uow.decisions.reviews(d.id) for d in rows if d.id is not None}
+        reviews = await uow.decisions.reviews_for([d.id for d in rows if d.id is not None])
         agreement = await uow.decisions.agreement()
     return DecisionLog(rows, reviews, agreement, truncated)
 
@@ -92,15 +92,19 @@ def _why_not(d: DecisionRecord) -> str:
     return f"the decision was {d.type}, not a rebalance"
 
 
-async def rebalance_page(svc: ApiServices, now: int, days: int = 7) -> RebalancePage:
+async def rebalance_page(svc: ApiServices, now: int, days: int = 30) -> RebalancePage:
+    """Rebalance decisions of the window, and each channel's latest decision that weighed one."""
     since = now - days * DAY_S
     async with svc.store.unit_of_work() as uow:
-        decided = await uow.decisions.search(since=since, limit=5_000)
-        txs = await uow.transactions.search(since=now - 30 * DAY_S, limit=2_000)
-    rows = []
-    for d in decided:
+        decided = await uow.decisions.search(type="rebalance", since=since, limit=200)
+        for chan in await uow.channels.all():  # indexed per channel: cheap however long the log
+            decided += await uow.decisions.search(chan_id=chan.chan_id, limit=1)
+        txs = await uow.transactions.search(since=since, limit=2_000)
+    rows, seen = [], set()
+    for d in sorted(decided, key=lambda d: (-d.created_at, -(d.id or 0))):
         lines = [str(r) for r in d.reasons if any(w in str(r).lower() for w in _REBALANCE_WORDS)]
-        if d.type == "rebalance" or lines:
+        if d.id not in seen and (d.type == "rebalance" or lines):
+            seen.add(d.id)
             rows.append(RebalanceRow(d, lines, _why_not(d)))
     executed = [
         (t, item.result)

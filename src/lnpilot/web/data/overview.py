@@ -136,11 +136,9 @@ async def overview(svc: ApiServices, nodes: NodeInfoCache, now: int) -> Overview
         latest = await uow.decisions.search(limit=1)
         marks = await uow.sync_state.all()
         snapshot = await uow.graph.latest_snapshot()
-        inactive = 0
-        for chan in open_channels:
-            snaps = await uow.channels.snapshots(chan.chan_id, since=now - DAY_S)
-            inactive += bool(snaps) and not snaps[-1].active
-    cycle_s = svc.settings.daemon.cycle_seconds
+        cycle_s = svc.settings.daemon.cycle_seconds
+        recent = await uow.channels.open_with_snapshots(int(now - max(3 * cycle_s, 3_600)))
+        inactive = sum(1 for local, _ in recent.found if not local.active)
     last_cycle = _last_cycle(marks)
     view = Overview(
         now=now,
