@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -127,7 +128,14 @@ def test_jobs_command_shows_waiting_jobs_and_workers(
     }
     procs = start_local_workers(1, job_config)
     try:
-        assert main(["jobs", "--namespace", job_config.namespace]) == 0
-        assert "1 workers" in capsys.readouterr().out
+        # The worker's consumer registers with RabbitMQ shortly after the worker says it is ready.
+        deadline = time.monotonic() + 120
+        while True:
+            assert main(["jobs", "--namespace", job_config.namespace]) == 0
+            out = capsys.readouterr().out
+            if "1 workers" in out or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert "1 workers" in out
     finally:
         stop_workers(procs)
