@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install lint format test demo bench clean
+.PHONY: install lint format test demo bench clean arena
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "lnpilot needs Python 3.11 or newer")'
@@ -43,6 +43,11 @@ test: lint $(LNBITS_STAMP)
 
 demo: install
 	$(BIN)/lnpilot demo
+
+# A small fee-strategy comparison on simnet (docs/arena.md): every reference and lnpilot profile,
+# generated 300-node graph, 8 channels, 7 simulated days, 2 seeds, 2 worker processes.
+arena: install
+	$(BIN)/lnpilot arena --days 7 --seeds 2 --jobs 2 --out arena-results
 
 bench: install
 	@for script in $(wildcard benchmarks/*_bench.py); do echo "== $$script"; $(BIN)/python $$script --small || exit 1; done

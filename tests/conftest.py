@@ -18,9 +18,38 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+# Where `make test` looks when the env vars are unset: the services' default local ports.
+DEFAULT_SERVICE_URLS = {
+    "LNPILOT_TEST_POSTGRES_URL": ("127.0.0.1", 5432, "postgresql+asyncpg://postgres@127.0.0.1:5432/test"),
+    "LNPILOT_TEST_REDIS_URL": ("127.0.0.1", 6379, "redis://127.0.0.1:6379/0"),
+}
+_detected: dict[str, str | None] = {}
+
+
+def _listening(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=0.3):
+            return True
+    except OSError:
+        return False
+
+
+def detect_service(env_var: str) -> str | None:
+    """The env var's URL, else the default local URL when something listens on its port (cached)."""
+    url = os.environ.get(env_var)
+    if url:
+        return url
+    if env_var not in _detected:
+        default = DEFAULT_SERVICE_URLS.get(env_var)
+        _detected[env_var] = default[2] if default and _listening(default[0], default[1]) else None
+    return _detected[env_var]
+
+
 def require_service(env_var: str, what: str) -> str:
     """The URL of a real service for this test; skip when absent (fail under CI=true)."""
-    url = os.environ.get(env_var)
+    url = detect_service(env_var)
     if not url:
         message = f"{what} not configured: set {env_var}"
         if _in_ci():
@@ -57,11 +86,16 @@ def _restore_logging() -> Iterator[None]:
 
     import structlog
 
+    from lnpilot.logs import CHATTY_LOGGERS
+
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    chatty = {name: logging.getLogger(name).level for name in CHATTY_LOGGERS}
     config = structlog.get_config()
     yield
     root.handlers, root.level = handlers, level
+    for name, chatty_level in chatty.items():
+        logging.getLogger(name).setLevel(chatty_level)
     structlog.configure(**config)
 
 

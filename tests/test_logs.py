@@ -36,7 +36,7 @@ def test_stdlib_loggers_are_redacted_too() -> None:
     stream = io.StringIO()
     configure_logging("json", "INFO", stream=stream)
     register_secret(b"\x02\x01binary-macaroon-bytes")
-    logging.getLogger("httpx").info("header %s", (b"\x02\x01binary-macaroon-bytes").hex())
+    logging.getLogger("lnpilot.thirdparty").info("header %s", (b"\x02\x01binary-macaroon-bytes").hex())
     assert (b"\x02\x01binary-macaroon-bytes").hex() not in stream.getvalue()
     assert REDACTED in stream.getvalue()
 
@@ -49,3 +49,86 @@ def test_level_filter_and_console_format() -> None:
     log.warning("shown", password="pw-should-hide")
     out = stream.getvalue()
     assert "hidden" not in out and "shown" in out and "pw-should-hide" not in out
+
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiIsImV4cCI6OTk5fQ.c2lnbmF0dXJlLXZhbHVlLXNlY3JldA"
+BEARER = "tok-9f8e7d6c5b4a39281706"
+
+
+def _cookie_server() -> tuple[object, str]:
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from lnpilot.simnet.server import BackgroundServer, free_port
+
+    async def login(_request: object) -> JSONResponse:
+        response = JSONResponse({"access_token": JWT, "token_type": "bearer"})
+        response.set_cookie("cookie_access_token", JWT)
+        return response
+
+    port = free_port()
+    server = BackgroundServer(
+        uvicorn.Config(
+            Starlette(routes=[Route("/login", login, methods=["POST"])]),
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+        )
+    )
+    server.start()
+    return server, f"http://127.0.0.1:{port}"
+
+
+def _talk(level: str) -> str:
+    """A real httpx/httpcore exchange over loopback that carries a bearer token and sets a cookie."""
+    import httpx
+
+    stream = io.StringIO()
+    configure_logging("console", level, stream=stream)
+    server, url = _cookie_server()
+    try:
+        with httpx.Client(headers={"Authorization": f"Bearer {BEARER}", "Cookie": f"session={BEARER}"}) as c:
+            assert c.post(f"{url}/login?api-key={BEARER}").status_code == 200
+            assert c.get(f"{url}/login?usr={BEARER}").status_code == 405
+    finally:
+        server.stop()  # type: ignore[attr-defined]
+    return stream.getvalue()
+
+
+def test_no_cookie_token_or_authorization_even_at_debug() -> None:
+    out = _talk("DEBUG")
+    assert "receive_response_headers" in out  # httpcore really logged the headers at DEBUG
+    assert "HTTP Request" in out
+    assert JWT not in out and JWT.split(".")[1] not in out
+    assert BEARER not in out
+    assert REDACTED in out
+
+
+def test_library_chatter_hidden_at_default_level() -> None:
+    out = _talk("INFO")
+    assert "HTTP Request" not in out and "httpx" not in out and "httpcore" not in out
+    log = get_logger("lnpilot.test")
+    stream = io.StringIO()
+    configure_logging("console", "INFO", stream=stream)
+    log.info("own_event_shown")
+    logging.getLogger("httpx").warning("library warning shown")
+    assert "own_event_shown" in stream.getvalue() and "library warning shown" in stream.getvalue()
+
+
+def test_redact_text_patterns() -> None:
+    from lnpilot.logs import redact_text
+
+    samples = [
+        f"[(b'set-cookie', b'cookie_access_token={JWT}; Path=/')]",
+        f"(b'authorization', b'Bearer {BEARER}')",
+        f"Authorization: Bearer {BEARER}",
+        f"GET /api/v1/wallet?api-key={BEARER}&x=1",
+        f"Cookie: session={BEARER}",
+        f"token {JWT}",
+    ]
+    for sample in samples:
+        out = redact_text(sample)
+        assert BEARER not in out and JWT not in out, out

@@ -22,6 +22,27 @@ _SECRET_KEY_RE = re.compile(
 # A macaroon in hex starts with 0201 (v2 binary) and is long; other long hex/base64 blobs that
 # are not pubkeys (66 hex) or txids/hashes (64 hex) are treated as secrets too.
 _HEX_BLOB_RE = re.compile(r"\b0201[0-9a-fA-F]{60,}\b|\b[0-9a-fA-F]{100,}\b")
+# Credentials inside free text (httpcore's DEBUG lines print raw header tuples, URLs carry query
+# tokens): header values of credential headers, bearer tokens, JWTs, and key=value pairs.
+_HEADER_TUPLE_RE = re.compile(
+    r"(\(b?['\"](?:set-cookie|cookie|authorization|proxy-authorization|x-api-key|grpc-metadata-macaroon)"
+    r"['\"],\s*b?)(['\"])(?:(?!\2).)*\2",
+    re.IGNORECASE,
+)
+_HEADER_LINE_RE = re.compile(
+    r"\b(set-cookie|cookie|authorization|proxy-authorization|x-api-key|grpc-metadata-macaroon)"
+    r"(\s*[:=]\s*)[^\r\n]+",
+    re.IGNORECASE,
+)
+_BEARER_RE = re.compile(r"\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}", re.IGNORECASE)
+_JWT_RE = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_PAIR_RE = re.compile(
+    r"\b([A-Za-z0-9_-]*(?:token|api[_-]?key|password|passwd|secret|macaroon|usr)[A-Za-z0-9_-]*)=([^&;\s'\",)]+)",
+    re.IGNORECASE,
+)
+# Libraries whose INFO lines are chatter for an operator ("HTTP Request: GET ..."): WARNING and up
+# unless the whole process runs at DEBUG.
+CHATTY_LOGGERS = ("httpx", "httpcore", "hpack", "asyncio", "aiosqlite", "urllib3", "multipart", "numba")
 _known_secrets: set[str] = set()
 
 
@@ -38,6 +59,11 @@ def redact_text(text: str) -> str:
     for secret in _known_secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    text = _HEADER_TUPLE_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(2)}", text)
+    text = _HEADER_LINE_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    text = _BEARER_RE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    text = _JWT_RE.sub(REDACTED, text)
+    text = _PAIR_RE.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
     return _HEX_BLOB_RE.sub(REDACTED, text)
 
 
@@ -104,6 +130,9 @@ def configure_logging(fmt: str = "console", level: str = "INFO", stream: TextIO 
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
+    chatter = logging.NOTSET if level == "DEBUG" else logging.WARNING
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(chatter)
 
 
 def get_logger(name: str | None = None, **context: Any) -> Any:

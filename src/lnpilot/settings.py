@@ -33,7 +33,7 @@ class Limits(_Section):
     base_fee_max_msat: int = Field(10_000, ge=0)
     max_fee_change_pct: float = Field(50.0, gt=0, le=1000)
     # A move of up to this much is always allowed, so fees near zero can still move in steps.
-    fee_change_floor_ppm: int = Field(10, ge=0)
+    fee_change_floor_ppm: int = Field(20, ge=0)
     base_fee_change_floor_msat: int = Field(1_000, ge=0)
     time_lock_min: int = Field(18, ge=1)
     time_lock_max: int = Field(2016, ge=1)
@@ -41,7 +41,10 @@ class Limits(_Section):
     allow_positive_inbound_fees: bool = False
     cooldown_minutes: float = Field(60.0, ge=0)
     max_changes_per_channel_per_day: int = Field(3, ge=0)
-    max_changes_per_node_per_day: int = Field(5, ge=0)
+    # Node-wide fee changes per 24 h: the smaller of this hard ceiling and
+    # ceil(max_changes_per_node_per_day_per_channel x channels), so the cap scales with the node.
+    max_changes_per_node_per_day: int = Field(500, ge=0)
+    max_changes_per_node_per_day_per_channel: float = Field(2.0, ge=0)
     rebalance_max_capacity_fraction: float = Field(0.5, gt=0, le=1)
     rebalance_max_cost_ppm: int = Field(5_000, ge=0)
     rebalance_min_amount_sat: int = Field(10_000, ge=0)
@@ -130,6 +133,19 @@ class SyncSettings(_Section):
     initial_lookback_days: float | None = Field(None, gt=0)  # first sync: None reads all history
 
 
+class EconomicsSettings(_Section):
+    """On-chain costs and channel closes (``[economics]``)."""
+
+    # A mempool.space-compatible API (many nodes run their own mempool); None: costs unknown.
+    fee_api_url: HttpUrl | None = None
+    fee_api_timeout_s: float = Field(10.0, gt=0, le=120)
+    close_allow_list: tuple[str, ...] = ()  # channel ids or channel points lnpilot may close
+    close_target: Literal["fastest", "half_hour", "hour", "economy"] = "hour"
+    allow_force_close: bool = False
+    force_close_after_offline_hours: float = Field(336.0, gt=0)  # two weeks of the peer away
+    close_vbytes: int = Field(200, gt=0)  # a cooperative close of a two-output tx, for cost estimates
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -146,6 +162,10 @@ class Settings(BaseSettings):
     )
     lnd_tls_cert_path: Path | None = Field(
         None, validation_alias=AliasChoices("LND_TLS_CERT_PATH", "lnd_tls_cert_path")
+    )
+    # One string for the node (lndconnect://HOST:PORT?cert=...&macaroon=...); it replaces the three above.
+    lnd_connect_uri: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("LND_CONNECT_URI", "lnd_connect_uri")
     )
     lnbits_url: HttpUrl | None = Field(None, validation_alias=AliasChoices("LNBITS_URL", "lnbits_url"))
     lnbits_api_key: SecretStr | None = Field(
@@ -171,6 +191,10 @@ class Settings(BaseSettings):
         "INFO", validation_alias=AliasChoices("LNPILOT_LOG_LEVEL", "log_level")
     )
     profile: str = Field("balanced", validation_alias=AliasChoices("LNPILOT_PROFILE", "profile"))
+    # Credentials over plain http:// to a host other than loopback: refused unless this is set.
+    allow_insecure_http: bool = Field(
+        False, validation_alias=AliasChoices("LNPILOT_ALLOW_INSECURE_HTTP", "allow_insecure_http")
+    )
 
     # Sections that live in the TOML file.
     limits: Limits = Limits()
@@ -183,6 +207,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     store: StoreSettings = StoreSettings()
     sync: SyncSettings = SyncSettings()
+    economics: EconomicsSettings = EconomicsSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -245,9 +270,20 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "settings"
+            where = ".".join(str(p) for p in (_toml_name(err["loc"][0]), *err["loc"][1:])) or "settings"
             problems.append(f"{where}: {err['msg']}")
         raise ConfigError("invalid setting " + "; ".join(problems)) from None
+
+
+def _toml_name(first: object) -> object:
+    """A field's error location says its env var; name the TOML key when the env var is unset."""
+    if not isinstance(first, str) or first in os.environ:
+        return first
+    for name, field in Settings.model_fields.items():
+        choices = getattr(field.validation_alias, "choices", None)
+        if choices and first == choices[0]:
+            return name
+    return first
 
 
 def redacted_dump(settings: Settings) -> dict[str, Any]:
@@ -274,25 +310,125 @@ def _redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
-def semantic_problems(settings: Settings) -> list[str]:
-    """Problems no single field validator can see: missing connection details for the backend."""
+def _named(env: str, toml: str) -> str:
+    """How the operator wrote a setting: its env var when set there, else its TOML key."""
+    return env if os.environ.get(env) is not None else toml
+
+
+def _channel_selector_problem(value: str) -> str | None:
+    """A channel selector is a chan_id, a short channel id or a channel point (``txid:index``)."""
+    from lnpilot.domain.ids import ShortChannelId, parse_channel_point
+    from lnpilot.errors import InvalidInputError
+
+    try:
+        if ":" in value:
+            parse_channel_point(value)
+        elif ShortChannelId.parse(value).block == 0:
+            return f"{value!r} is not a channel id (block 0)"
+    except InvalidInputError:
+        return f"{value!r} is not a chan_id, short channel id (BLOCKxTXxOUT) or channel point"
+    return None
+
+
+def _selector_problems(settings: Settings) -> list[str]:
+    from lnpilot.domain.ids import is_pubkey
+
     problems: list[str] = []
-    if settings.backend == "lnd":
+    named = [("channels", key) for key in settings.channels]
+    named += [("blacklist.channels", value) for value in settings.blacklist.channels]
+    named += [("execution.pilot_channels", value) for value in settings.execution.pilot_channels]
+    for where, value in named:
+        problem = _channel_selector_problem(value)
+        if problem:
+            problems.append(f"{where}: {problem}")
+    for peer in settings.blacklist.peers:
+        if not is_pubkey(peer):
+            problems.append(f"blacklist.peers: {peer!r} is not a node public key (66 lowercase hex, 02/03)")
+    return problems
+
+
+def _notify_problems(n: NotifySettings) -> list[str]:
+    """The same rules ``notify.channels_from_settings`` enforces at start-up, found ahead of time."""
+    problems: list[str] = []
+    if bool(n.telegram_bot_token) != bool(n.telegram_chat_id):
+        problems.append("notify.telegram_bot_token and notify.telegram_chat_id: set both or neither")
+    if n.webhook_url and not n.webhook_secret:
+        problems.append("notify.webhook_url: needs notify.webhook_secret (receivers verify the signature)")
+    if n.webhook_secret and not n.webhook_url:
+        problems.append("notify.webhook_secret: set without notify.webhook_url")
+    if (n.smtp_host or n.email_to or n.email_from) and not (n.smtp_host and n.email_from and n.email_to):
+        problems.append("notify.smtp_host, notify.email_from and notify.email_to: set all three or none")
+    if n.smtp_password and not n.smtp_username:
+        problems.append("notify.smtp_password: needs notify.smtp_username")
+    return problems
+
+
+def _transport_problems(settings: Settings) -> list[str]:
+    from lnpilot.backends.http import check_transport
+
+    problems: list[str] = []
+    urls = {"lnd": ("LND_REST_URL", "lnd_rest_url"), "lnbits": ("LNBITS_URL", "lnbits_url")}
+    for backend, (env, toml) in urls.items():
+        url = getattr(settings, toml)
+        if url is None or settings.allow_insecure_http:
+            continue
+        if settings.backend != backend and not (backend == "lnd" and settings.backend == "simnet"):
+            continue
+        try:
+            check_transport(str(url), _named(env, toml))
+        except ConfigError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def semantic_problems(settings: Settings) -> list[str]:
+    """Problems no single field validator can see: everything a later command would refuse."""
+    problems: list[str] = []
+    if settings.backend == "lnd" and settings.lnd_connect_uri is not None:
+        problems.extend(_lndconnect_problems(settings.lnd_connect_uri))
+    elif settings.backend == "lnd":
         if settings.lnd_rest_url is None:
-            problems.append("LND_REST_URL: required when LNPILOT_BACKEND=lnd")
+            problems.append("LND_REST_URL (TOML: lnd_rest_url): required when backend is lnd")
         if settings.lnd_macaroon_path is None and settings.lnd_macaroon_hex is None:
-            problems.append("LND_MACAROON_PATH or LND_MACAROON_HEX: required when LNPILOT_BACKEND=lnd")
+            problems.append(
+                "LND_MACAROON_PATH or LND_MACAROON_HEX (TOML: lnd_macaroon_path / lnd_macaroon_hex): "
+                "required when backend is lnd"
+            )
         if settings.lnd_tls_cert_path is not None and not settings.lnd_tls_cert_path.is_file():
-            problems.append(f"LND_TLS_CERT_PATH: no such file: {settings.lnd_tls_cert_path}")
+            where = _named("LND_TLS_CERT_PATH", "lnd_tls_cert_path")
+            problems.append(f"{where}: no such file: {settings.lnd_tls_cert_path}")
         macaroon_path = settings.lnd_macaroon_path
         if (
             macaroon_path is not None
             and not str(macaroon_path).startswith("vault:")
             and not macaroon_path.is_file()
         ):
-            problems.append(f"LND_MACAROON_PATH: no such file: {macaroon_path}")
+            problems.append(
+                f"{_named('LND_MACAROON_PATH', 'lnd_macaroon_path')}: no such file: {macaroon_path}"
+            )
     if settings.backend == "lnbits" and settings.lnbits_url is None:
-        problems.append("LNBITS_URL: required when LNPILOT_BACKEND=lnbits")
+        problems.append("LNBITS_URL (TOML: lnbits_url): required when backend is lnbits")
     if settings.profile not in {"conservative", "balanced", "aggressive", *settings.profiles}:
-        problems.append(f"LNPILOT_PROFILE: unknown profile {settings.profile!r}")
-    return problems
+        problems.append(f"{_named('LNPILOT_PROFILE', 'profile')}: unknown profile {settings.profile!r}")
+    if settings.macaroon_encryption_key is not None:
+        from lnpilot.backends.vault import key_problem
+
+        weak = key_problem(settings.macaroon_encryption_key.get_secret_value())
+        if weak:
+            problems.append(f"{_named('MACAROON_ENCRYPTION_KEY', 'macaroon_encryption_key')}: {weak}")
+    return (
+        problems
+        + _transport_problems(settings)
+        + _selector_problems(settings)
+        + _notify_problems(settings.notify)
+    )
+
+
+def _lndconnect_problems(uri: SecretStr) -> list[str]:
+    from lnpilot.backends.lndconnect import parse_lndconnect
+
+    try:
+        parse_lndconnect(uri.get_secret_value())
+    except ConfigError as exc:
+        return [str(exc)]
+    return []

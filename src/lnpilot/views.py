@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from lnpilot.domain.channel_view import ChannelView
+from lnpilot.domain.channel_view import ChannelView, RejectedChange
 from lnpilot.domain.graph import Graph
 from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.domain.node import ForwardingEvent, LocalChannel
@@ -20,6 +20,7 @@ from lnpilot.errors import LnpilotError
 from lnpilot.scoring.channel_inputs import adjacency, channels_by_node, competitor_fee, reach_lost
 from lnpilot.scoring.context import ScoringContext, build_context
 from lnpilot.store import Store
+from lnpilot.store.records import TransactionRecord
 
 _DAY_S = 86_400
 _NS = 1_000_000_000
@@ -73,6 +74,29 @@ async def _load_graph(store: Store) -> tuple[Graph | None, list[NodeMetrics], in
     return graph, list(metrics), record.taken_at
 
 
+REJECTED_LOOKBACK_S = 60 * _DAY_S  # the rollback memory's repeat window (decisions.liquidity)
+
+
+def rejected_changes(records: list[TransactionRecord]) -> dict[int, list[RejectedChange]]:
+    """Changes the automatic rollback judged harmful, per channel, from transaction records."""
+    out: dict[int, list[RejectedChange]] = defaultdict(list)
+    for record in records:
+        for item in record.items:
+            verdict = (item.result or {}).get("auto_rollback") or {}
+            if verdict.get("verdict") != "rollback" or not item.backup_policy:
+                continue
+            try:
+                before = int(item.backup_policy["fee_rate_ppm"])
+                after = int(item.requested_policy["fee_rate_ppm"])
+                judged_at = int(verdict.get("judged_at", record.updated_at))
+            except (KeyError, TypeError, ValueError):
+                continue  # an item we cannot read teaches nothing
+            ratio = verdict.get("revenue_ratio_adjusted")
+            harm = None if not isinstance(ratio, int | float) else max(0.0, min(1.0, 1.0 - float(ratio)))
+            out[item.chan_id].append(RejectedChange(judged_at, before, after, harm))
+    return out
+
+
 async def stored_views(
     store: Store, now: int, lookback_days: float = 30.0, block_height: int | None = None
 ) -> StoredViews:
@@ -110,6 +134,7 @@ async def stored_views(
             policy = await uow.policies.current(chan.chan_id)
             changes = await uow.policies.history(chan.chan_id, since=since)
             rows.append((local, policy, changes, snapshots))
+        rejected = rejected_changes(await uow.transactions.search(since=now - REJECTED_LOOKBACK_S, limit=300))
     metrics = {m.pub_key: m for m in metric_rows}
     context = build_context(metrics, graph) if metrics else None
     source = "given" if block_height is not None else ""
@@ -149,6 +174,7 @@ async def stored_views(
                 reach_lost_nodes=None if reach is None else reach.lost_nodes,
                 reach_total_nodes=None if reach is None else reach.total_nodes,
                 parallel_channels=parallel[peer] - 1,
+                rejected_changes=tuple(rejected.get(local.chan_id, ())),
             )
         )
     return StoredViews(views, context, skipped, graph_at, block_height, source)

@@ -12,7 +12,10 @@ from lnpilot.backends.lnd import LndRestBackend
 from lnpilot.backends.vault import MacaroonVault, VaultError
 from lnpilot.errors import ConfigError, NotFoundError
 from lnpilot.settings import load_settings
+from tests.backends.test_vault import strong
 from tests.backends.tls_helpers import write_self_signed
+
+VK = strong("vault-key")
 
 MAC = bytes.fromhex("0201036c6e64") + b"\x00" * 40
 
@@ -34,18 +37,16 @@ async def test_lnd_from_file_hex_and_vault(tmp_path: Path, cert: Path) -> None:
     with pytest.raises(ConfigError, match="not hexadecimal"):
         macaroon_hex(load_settings(**common, lnd_macaroon_hex="zz"))
     data_dir = tmp_path / "data"
-    MacaroonVault.open(MacaroonVault.path_in(data_dir), "vault-key", create=True).add("main", MAC)
+    MacaroonVault.open(MacaroonVault.path_in(data_dir), VK, create=True).add("main", MAC)
     vaulted = {**common, "lnd_macaroon_path": Path("vault:main"), "data_dir": data_dir}
-    assert macaroon_hex(load_settings(**vaulted, macaroon_encryption_key="vault-key")) == MAC.hex()
+    assert macaroon_hex(load_settings(**vaulted, macaroon_encryption_key=VK)) == MAC.hex()
     with pytest.raises(VaultError, match="not set"):
         macaroon_hex(load_settings(**vaulted))
     with pytest.raises(VaultError, match="does not open"):
-        macaroon_hex(load_settings(**vaulted, macaroon_encryption_key="wrong"))
+        macaroon_hex(load_settings(**vaulted, macaroon_encryption_key=strong("wrong")))
     with pytest.raises(NotFoundError, match="holds no 'other'"):
         macaroon_hex(
-            load_settings(
-                **{**vaulted, "lnd_macaroon_path": Path("vault:other")}, macaroon_encryption_key="vault-key"
-            )
+            load_settings(**{**vaulted, "lnd_macaroon_path": Path("vault:other")}, macaroon_encryption_key=VK)
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import stat
 from datetime import UTC, datetime
@@ -15,7 +17,14 @@ from lnpilot.backends.vault import MacaroonVault, VaultError
 from lnpilot.errors import InvalidInputError, NotFoundError
 from tests.backends.macaroon_factory import ADMIN_OPS, READONLY_OPS, lnd_macaroon
 
-KEY = "correct horse battery staple"
+
+def strong(label: str) -> str:
+    """A fixed key of 32 random-looking bytes (hex of a SHA-256), strong enough for the vault."""
+    return hashlib.sha256(label.encode()).hexdigest()
+
+
+KEY = strong("correct horse battery staple")
+KEY2 = strong("new key 2")
 
 
 @pytest.fixture
@@ -59,7 +68,7 @@ def test_no_key_is_one_clear_error_and_nothing_is_generated(vault_path: Path) ->
 def test_wrong_key_fails_at_open(vault_path: Path) -> None:
     MacaroonVault.open(vault_path, KEY, create=True).add("x", b"secret-bytes")
     with pytest.raises(VaultError, match="does not open the macaroon vault"):
-        MacaroonVault.open(vault_path, "another key")
+        MacaroonVault.open(vault_path, strong("another key"))
 
 
 def test_swapped_records_do_not_decrypt(vault_path: Path) -> None:
@@ -99,16 +108,16 @@ def test_rotate_key_re_encrypts_everything(vault_path: Path) -> None:
     vault.add("a", b"alpha-mac")
     vault.add("b", b"beta-mac")
     before = json.loads(vault_path.read_text())
-    assert vault.rotate_key("new key 2") == 2
+    assert vault.rotate_key(KEY2) == 2
     after = json.loads(vault_path.read_text())
     assert before["records"]["a"]["ciphertext"] != after["records"]["a"]["ciphertext"]
     assert after["records"]["a"]["added_at"] == before["records"]["a"]["added_at"]
     with pytest.raises(VaultError):
         MacaroonVault.open(vault_path, KEY)
-    reopened = MacaroonVault.open(vault_path, "new key 2")
+    reopened = MacaroonVault.open(vault_path, KEY2)
     assert reopened.get("a") == b"alpha-mac" and reopened.get("b") == b"beta-mac"
     with pytest.raises(VaultError, match="equals"):
-        reopened.rotate_key("new key 2")
+        reopened.rotate_key(KEY2)
     with pytest.raises(VaultError, match="empty"):
         reopened.rotate_key("")
     assert stat.S_IMODE(vault_path.stat().st_mode) == 0o600
@@ -151,3 +160,36 @@ def test_any_macaroon_round_trips(tmp_path: Path, secret: bytes, name: str) -> N
     path.unlink(missing_ok=True)
     MacaroonVault.open(path, KEY, create=True).add(name, secret)
     assert MacaroonVault.open(path, KEY).get(name) == secret
+
+
+@pytest.mark.parametrize(
+    "weak",
+    ["short", "x", "correct horse battery staple", "ab" * 31, "A" * 44, "00" * 32, "0123456789abcdef" * 4],
+)
+def test_weak_keys_are_refused(vault_path: Path, weak: str) -> None:
+    with pytest.raises(VaultError, match="too weak"):
+        MacaroonVault.open(vault_path, weak, create=True)
+    vault = MacaroonVault.open(vault_path, KEY, create=True)
+    with pytest.raises(VaultError, match="too weak"):
+        vault.rotate_key(weak)
+
+
+def test_generated_keys_are_strong_and_distinct(vault_path: Path) -> None:
+    from lnpilot.backends.vault import generate_key, key_problem
+
+    keys = {generate_key() for _ in range(50)}
+    assert len(keys) == 50
+    for key in keys:
+        assert key_problem(key) is None and len(key) == 43
+    MacaroonVault.open(vault_path, keys.pop(), create=True).add("a", b"mac")
+    standard_b64 = base64.b64encode(hashlib.sha256(b"b64").digest()).decode()
+    assert key_problem(standard_b64) is None
+
+
+def test_weak_legacy_vault_can_be_rotated_to_a_strong_key(vault_path: Path) -> None:
+    legacy = MacaroonVault.open(vault_path, "old passphrase", create=True, allow_weak=True)
+    legacy.add("a", b"alpha-mac")
+    with pytest.raises(VaultError, match="too weak"):
+        MacaroonVault.open(vault_path, "old passphrase")
+    assert MacaroonVault.open(vault_path, "old passphrase", allow_weak=True).rotate_key(KEY) == 1
+    assert MacaroonVault.open(vault_path, KEY).get("a") == b"alpha-mac"

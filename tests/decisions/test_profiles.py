@@ -12,10 +12,14 @@ from tests.decisions.view_builders import NOW, view
 
 
 def test_builtin_profiles_really_differ() -> None:
-    # Ordered by appetite: wider spread, faster steps, narrower band, lower bar to act.
+    # Ordered by appetite: wider spread, bigger probes, shorter memory and dwell, lower bar to act.
     assert CONSERVATIVE.liquidity_spread < BALANCED.liquidity_spread < AGGRESSIVE.liquidity_spread
-    assert CONSERVATIVE.step_fraction < BALANCED.step_fraction < AGGRESSIVE.step_fraction
-    assert CONSERVATIVE.hysteresis_pct > BALANCED.hysteresis_pct > AGGRESSIVE.hysteresis_pct
+    assert CONSERVATIVE.level_ratio < BALANCED.level_ratio < AGGRESSIVE.level_ratio
+    assert CONSERVATIVE.dwell_hours > BALANCED.dwell_hours > AGGRESSIVE.dwell_hours
+    assert CONSERVATIVE.probe_every_days > BALANCED.probe_every_days > AGGRESSIVE.probe_every_days
+    assert (
+        CONSERVATIVE.forget_half_life_days > BALANCED.forget_half_life_days > AGGRESSIVE.forget_half_life_days
+    )
     assert CONSERVATIVE.min_confidence > BALANCED.min_confidence > AGGRESSIVE.min_confidence
     assert (
         CONSERVATIVE.rebalance_budget_share
@@ -29,21 +33,21 @@ def test_custom_profile_inherits_and_ignores_foreign_keys() -> None:
     custom = {
         "mine": {
             "base": "aggressive",
-            "step_fraction": 0.3,
-            "min_delta_ppm": 7,
+            "level_ratio": 1.3,
+            "dwell_hours": 7,
             "weights": {"liquidity": 0.5},
         },
         "tame": {"base": "mine", "close_enabled": False},
     }
     mine = resolve_profile("mine", custom)
     assert mine.name == "mine"
-    assert (mine.step_fraction, mine.min_delta_ppm, mine.liquidity_spread) == (
-        0.3,
-        7,
+    assert (mine.level_ratio, mine.dwell_hours, mine.liquidity_spread) == (
+        1.3,
+        7.0,
         AGGRESSIVE.liquidity_spread,
     )
     tame = resolve_profile("tame", custom)
-    assert tame.step_fraction == 0.3 and not tame.close_enabled
+    assert tame.level_ratio == 1.3 and not tame.close_enabled
     assert resolve_profile("balanced", custom) is BALANCED
     assert resolve_profile("default_base", {"default_base": {}}).liquidity_spread == BALANCED.liquidity_spread
 
@@ -53,9 +57,9 @@ def test_custom_profile_inherits_and_ignores_foreign_keys() -> None:
     [
         ({"base": "wild"}, "unknown profile 'wild'"),
         ({"base": 3}, "must be a profile name"),
-        ({"step_fraction": "fast"}, "profiles.p.step_fraction: must be a number"),
-        ({"step_fraction": 2.0}, "outside [0.01, 1]"),
-        ({"min_delta_ppm": 2.5}, "must be a whole number"),
+        ({"level_ratio": "fast"}, "profiles.p.level_ratio: must be a number"),
+        ({"level_ratio": 3.0}, "outside [1.01, 2]"),
+        ({"failed_htlc_saturation": 2.5}, "must be a whole number"),
         ({"close_enabled": 1}, "must be true or false"),
         ({"min_confidence": True}, "must be a number"),
     ],
@@ -89,6 +93,6 @@ def test_decision_serialises_to_json() -> None:
     decision = DecisionEngine(BALANCED, Settings().limits).decide(view(local_sat=50_000), None, NOW)
     data = json.loads(json.dumps(decision.to_dict()))
     assert data["type"] == "increase_fees"
-    assert data["new_policy"]["fee_rate_ppm"] == 150
+    assert data["new_policy"]["fee_rate_ppm"] == 125  # a probe up one balanced level (x1.25)
     assert data["old_policy"]["fee_rate_ppm"] == 100
     assert data["rebalance"] is None and data["close"] is None

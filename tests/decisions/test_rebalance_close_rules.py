@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from lnpilot.decisions import BUILTIN, DecisionEngine, DecisionType
@@ -51,24 +53,34 @@ def test_rebalance_when_expected_earnings_beat_its_cost() -> None:
 
 
 def test_profiles_differ_in_willingness_to_rebalance() -> None:
-    # conservative: ratio 0.1 is not below its 0.1 trigger. aggressive: budget 300,000, 30 d horizon:
-    # earnings 400,000 - forgone 40,000 - fee 300,000 = 60,000.
+    # conservative: ratio 0.1 is not below its 0.1 trigger. aggressive: budget 300,000, 30 d horizon,
+    # offer half the 900 ppm margin: 400M msat x 450 ppm = 180,000;
+    # earnings 400,000 - forgone 40,000 - fee 180,000 = 180,000.
     cons = {d.chan_id: d for d in engine("conservative").decide_batch(rebalance_state(), None, NOW)}
     assert cons[TARGET].type is not DecisionType.REBALANCE
     aggr = {d.chan_id: d for d in engine("aggressive").decide_batch(rebalance_state(), None, NOW)}
     params = aggr[TARGET].rebalance
     assert params is not None
-    assert params.max_fee_msat == 300_000
-    assert aggr[TARGET].expected_gain_msat == 60_000
+    assert params.max_fee_msat == 180_000
+    assert aggr[TARGET].expected_gain_msat == 180_000
 
 
 def test_rebalance_refused_when_it_does_not_pay() -> None:
-    # Realised 200 ppm: budget 0.25 x 120,000 = 30,000 msat; cost min(30,000, 400M x 100 ppm);
-    # earnings 280M x 200 ppm = 56,000 - forgone 28,000 - 30,000 < 0.
+    # Realised 200 ppm against the source's 100: half the margin is 50 ppm, below the market's
+    # replacement cost (70 ppm toward us + one 70 ppm hop): a refill at market would not pay.
     decisions = {d.chan_id: d for d in engine().decide_batch(rebalance_state(20_000), None, NOW)}
     d = decisions[TARGET]
     assert d.type is not DecisionType.REBALANCE
-    assert any("earnings 56000 msat" in r and "does not pay" in r for r in d.reasons)
+    assert any("replacement cost 140 ppm" in r and "above the 50 ppm half" in r for r in d.reasons)
+    # One 100k-sat forward in 30 d at 1000 ppm, a source earning 800 ppm, a cheap market (2 x 10 ppm):
+    # offer min(budget 25,000, 400M x 100 ppm) = 25,000; volume 100M x 14/30 = 46.7M msat earns 46,666
+    # and forgoes 37,333 on the source: 46,666 - 37,333 - 25,000 < 0.
+    target, _ = rebalance_state()
+    one = dataclasses.replace(target, forwards=target.forwards[:1], network_median_fee_ppm=10.0)
+    dear_source = view(2, local_sat=950_000, fee_rate_ppm=800, competitor_fee_ppm=800.0)
+    d2 = {x.chan_id: x for x in engine().decide_batch([one, dear_source], None, NOW)}[TARGET]
+    assert d2.type is not DecisionType.REBALANCE
+    assert any("does not pay" in r for r in d2.reasons)
 
 
 def test_rebalance_counts_what_the_channel_really_earned() -> None:

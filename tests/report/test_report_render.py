@@ -143,6 +143,7 @@ async def test_gather_reads_the_window(filled: Path) -> None:
     assert s["would_execute"] == 1
     assert s["rollbacks"] == 1 and s["rebalance_cost_msat"] == 1234
     assert s["executed"] == {"applied": 2}
+    assert data.onchain_cost_msat is None and data.net_msat is None  # no chain sync: unknown, not 0
     assert data.agreement_rate == pytest.approx(2 / 3)
     by_chan = {r.chan_id: r for r in data.routing}
     assert by_chan[A].forwards_out == 2 and by_chan[A].fees_msat == 700_000 and by_chan[A].forwards_in == 1
@@ -166,6 +167,8 @@ async def test_markdown_has_png_files_beside_it_and_html_embeds_them(filled: Pat
         assert png.read_bytes().startswith(PNG) and png.stat().st_size > 5_000
         assert f"]({png.name})" in md
     assert "| routing fees earned | 740.000 sat |" in md
+    assert "| on-chain costs | unknown (no chain sync) |" in md
+    assert "| net profit | unknown (on-chain costs unknown) |" in md
     assert "2 of 3 reviews" not in md and "66.7 %" in md
     assert "demand is high" in md and "2 x balanced \\| nothing to do" not in md  # reasons list, not a table
     assert "- 2 x balanced | nothing to do" in md

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from lnpilot.decisions.operator import blacklist_reason, override_for
 from lnpilot.decisions.types import Decision, DecisionType
 from lnpilot.domain.channel_view import ChannelView
@@ -79,7 +81,8 @@ def outside_bounds(
             >= limits.max_changes_per_channel_per_day
         ):
             broken.append("channel rate")
-        if history.node_count_since(now - 86_400) >= limits.max_changes_per_node_per_day:
+        per_channel = math.ceil(limits.max_changes_per_node_per_day_per_channel * max(len(views), 1))
+        if history.node_count_since(now - 86_400) >= min(limits.max_changes_per_node_per_day, per_channel):
             broken.append("node rate")
     if decision.type is DecisionType.REBALANCE:
         params = decision.rebalance

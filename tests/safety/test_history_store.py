@@ -21,7 +21,7 @@ VIEWS = [view(i, local_sat=50_000) for i in range(1, 9)]  # eight drained channe
 
 async def _cycle(url: str, now: int) -> list[tuple[int, tuple[str, ...]]]:
     """One process lifetime: open the store, rebuild history, decide, record what passed, close."""
-    limits = Limits()
+    limits = Limits(max_changes_per_node_per_day=5)  # the hard ceiling under the proportional cap
     store = await Store.open_url(url)
     try:
         history = ValidationHistory.from_events(await applied_changes_since(store, now - 86_400))

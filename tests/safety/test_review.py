@@ -12,9 +12,9 @@ from tests.decisions.view_builders import NOW, chan_id_of, forward_out, policy, 
 
 
 def test_node_limit_holds_within_one_run() -> None:
-    # Eight drained channels all want a raise; only five changes per node per day may pass.
+    # Eight drained channels all want a raise; half a change per channel per day: four may pass.
     views = [view(i, local_sat=50_000) for i in range(1, 9)]
-    limits = Limits()
+    limits = Limits(max_changes_per_node_per_day_per_channel=0.5)
     reviews, history = decide_and_validate(
         views,
         None,
@@ -25,11 +25,11 @@ def test_node_limit_holds_within_one_run() -> None:
     )
     assert all(r.decision.type is DecisionType.INCREASE_FEES for r in reviews)
     approved = [r for r in reviews if r.verdict.approved]
-    assert len(approved) == 5
+    assert len(approved) == 4
     assert {c for r in reviews if not r.verdict.approved for c in r.verdict.codes} == {
         "node_daily_limit_reached"
     }
-    assert history.node_count_since(NOW - 1) == 5
+    assert history.node_count_since(NOW - 1) == 4
 
 
 def test_engine_rebalance_passes_the_validator_and_scores_ride_along() -> None:

@@ -125,10 +125,18 @@ def test_rate_limits() -> None:
     assert codes(decision, view(), recent) == {"cooldown_active"}
     external = view(policy_changes=[PolicyChange(NOW - 5 * 60, None, policy(100), "external")])
     assert codes(decision, external) == {"cooldown_active"}
+    roomy = Limits(max_changes_per_node_per_day=5, max_changes_per_node_per_day_per_channel=5.0)
     three = ValidationHistory.from_events([(cid, NOW - h * 3600) for h in (2, 5, 9)])
-    assert codes(decision, view(), three) == {"channel_daily_limit_reached"}
+    assert codes(decision, view(), three, limits=roomy) == {"channel_daily_limit_reached"}
     node = ValidationHistory.from_events([(chan_id_of(i), NOW - i * 3600) for i in range(2, 7)])
-    assert codes(decision, view(), node) == {"node_daily_limit_reached"}
+    assert codes(decision, view(), node, limits=roomy) == {"node_daily_limit_reached"}
+    # The default node cap is proportional: 2 changes per channel per day, so 5 changes are within
+    # the cap of a 3-channel node and at the cap of a 2-channel one.
+    three_views = {chan_id_of(i): view(i) for i in (1, 2, 3)}
+    assert codes(decision, view(), node, views=three_views) == set()
+    assert codes(decision, view(), node, views={k: three_views[k] for k in list(three_views)[:2]}) == {
+        "node_daily_limit_reached"
+    }
     old = ValidationHistory.from_events([(cid, NOW - DAY - h) for h in range(1, 10)])
     assert codes(decision, view(), old) == set()
 

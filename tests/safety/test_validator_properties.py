@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import math
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -41,6 +42,7 @@ def limits_st(draw: st.DrawFn) -> Limits:
         cooldown_minutes=draw(st.sampled_from([0.0, 30.0, 60.0])),
         max_changes_per_channel_per_day=draw(st.integers(0, 4)),
         max_changes_per_node_per_day=draw(st.integers(0, 6)),
+        max_changes_per_node_per_day_per_channel=draw(st.sampled_from([0.0, 0.5, 1.0, 2.0, 10.0])),
         rebalance_max_capacity_fraction=draw(st.sampled_from([0.1, 0.5, 1.0])),
         rebalance_max_cost_ppm=draw(st.integers(0, 3000)),
         rebalance_min_amount_sat=draw(st.integers(0, 50_000)),
@@ -276,6 +278,7 @@ def test_fee_verdict_agrees_with_the_bounds_both_ways(data: st.DataObject, limit
         broken == []
         and limits.max_changes_per_channel_per_day > 0
         and limits.max_changes_per_node_per_day > 0
+        and limits.max_changes_per_node_per_day_per_channel > 0
     ), (verdict.codes, broken)
 
 
@@ -351,6 +354,7 @@ def test_limits_hold_across_restarts(attempts: list[tuple[int, int]], limits: Li
     for chan_id, t in approved:
         window = [(c, s) for c, s in approved if t - 86_400 < s <= t]
         assert len(window) <= limits.max_changes_per_node_per_day
+        assert len(window) <= math.ceil(limits.max_changes_per_node_per_day_per_channel)
         assert sum(1 for c, _ in window if c == chan_id) <= limits.max_changes_per_channel_per_day
         same = sorted(s for c, s in approved if c == chan_id)
         assert all(b - a >= limits.cooldown_minutes * 60 for a, b in itertools.pairwise(same))

@@ -12,20 +12,24 @@ pytestmark = pytest.mark.usefixtures("cli_logging")
 
 
 def test_db_upgrade_current_prune(capsys: pytest.CaptureFixture[str]) -> None:
+    from lnpilot.store.migrate import head_revision
+
+    head = head_revision()
     assert main(["db", "current"]) == 0
     assert "revision none" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
-    assert "upgraded from empty to revision 0001" in capsys.readouterr().out
+    assert f"upgraded from empty to revision {head}" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
-    assert "already at revision 0001" in capsys.readouterr().out
+    assert f"already at revision {head}" in capsys.readouterr().out
     assert main(["db", "upgrade", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {
         "database": "sqlite",
-        "from_revision": "0001",
-        "revision": "0001",
+        "from_revision": head,
+        "revision": head,
+        "backup": None,  # nothing to migrate, so no backup was needed
     }
     assert main(["db", "current", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["head"] == "0001"
+    assert json.loads(capsys.readouterr().out)["head"] == head
     assert main(["db", "prune"]) == 0
     assert "0 channel snapshots removed" in capsys.readouterr().out
     assert main(["db", "prune", "--json"]) == 0

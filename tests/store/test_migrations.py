@@ -97,18 +97,22 @@ def test_migrations_through_a_plain_connection(tmp_path: Path) -> None:
 
 
 def test_each_revision_script_builds_and_drops_its_tables(tmp_path: Path) -> None:
-    """Run every revision's operations directly, up and back down."""
+    """Run every revision's operations directly, in order up and in reverse back down."""
     from alembic.operations import Operations
+    from alembic.script import ScriptDirectory
     from sqlalchemy import create_engine
 
-    from lnpilot.store.migrations import schema_0001
-
+    scripts = ScriptDirectory.from_config(migrate.alembic_config(None))
+    revisions = list(reversed(list(scripts.walk_revisions())))  # base first
+    assert len(scripts.get_heads()) == 1, f"migrations must form one line, heads: {scripts.get_heads()}"
     engine = create_engine(f"sqlite:///{tmp_path / 'direct.db'}")
     try:
         with engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
-            schema_0001.upgrade()
+            for rev in revisions:
+                rev.module.upgrade()
             assert {t.name for t in metadata.sorted_tables} <= set(inspect(conn).get_table_names())
-            schema_0001.downgrade()
+            for rev in reversed(revisions):
+                rev.module.downgrade()
             assert not {t.name for t in metadata.sorted_tables} & set(inspect(conn).get_table_names())
     finally:
         engine.dispose()

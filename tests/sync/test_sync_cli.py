@@ -52,7 +52,8 @@ def test_sync_then_status(simnet_cli: SimnetHandle, capsys: pytest.CaptureFixtur
     assert status["backend"]["pubkey"] == info.pub_key and status["backend"]["alias"] == info.alias
     assert status["backend"]["channels"] == len(simnet_cli.sim.channels) == status["counts"]["channels"]
     assert status["counts"]["forwarding_events"] == len(truth)
-    assert set(status["last_sync"]) == {"channels", "fee_report", "forwards", "closed_channels", "graph"}
+    kinds = {"channels", "fee_report", "forwards", "closed_channels", "chain", "graph"}
+    assert set(status["last_sync"]) == kinds
     assert main(["status"]) == 0
     out = capsys.readouterr().out
     assert "last sync: forwards" in out and info.alias in out
@@ -94,6 +95,7 @@ async def test_missing_capabilities_are_skipped_with_a_reason(simnet: SimnetHand
         "fee_report": "backend lacks fee_report",
         "forwards": "backend lacks forwarding_history",
         "closed_channels": "backend lacks closed_channels",
+        "chain": "backend lacks chain_transactions",
         "graph": "backend lacks describe_graph",
     }
 

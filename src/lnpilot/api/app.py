@@ -20,7 +20,7 @@ from lnpilot.api.problems import (
     install_problem_handlers,
     problem_responses,
 )
-from lnpilot.api.routes import actions, channels, decisions, health, scores
+from lnpilot.api.routes import actions, channels, decisions, economics, health, scores
 from lnpilot.api.services import ApiServices
 from lnpilot.logctx import RequestIdMiddleware
 from lnpilot.metrics.asgi import PrometheusMiddleware
@@ -47,6 +47,7 @@ TAGS = [
     {"name": "channels", "description": "Our channels with their scores and latest decision."},
     {"name": "decisions", "description": "The shadow log of decisions and expert reviews."},
     {"name": "actions", "description": "Execution and rollback (admin key)."},
+    {"name": "economics", "description": "P&L, the accounting ledger and peer suggestions."},
     {"name": "health", "description": "Liveness, readiness and Prometheus metrics."},
 ]
 
@@ -75,7 +76,7 @@ def create_app(settings: Settings, services: ApiServices | None = None) -> FastA
     if services is not None:
         app.state.services = services
     install_problem_handlers(app)
-    for module in (scores, channels, decisions, actions, health):
+    for module in (scores, channels, decisions, actions, economics, health):
         app.include_router(module.router)
     if settings.api.cors_origins:
         app.add_middleware(

@@ -35,6 +35,7 @@ class Capability(StrEnum):
     ADD_INVOICE = "add_invoice"
     PAY_SELF = "pay_self"  # circular rebalancing
     CLOSE_CHANNEL = "close_channel"
+    CHAIN_TRANSACTIONS = "chain_transactions"  # on-chain wallet history (fees of opens/closes)
 
 
 class BackendError(LnpilotError):

@@ -1,7 +1,8 @@
 """The composition root's one way to get a ``NodeBackend`` from ``Settings``.
 
 ``LNPILOT_BACKEND``:
-- ``lnd``: LND REST at ``LND_REST_URL``, TLS pinned to ``LND_TLS_CERT_PATH``, macaroon from
+- ``lnd``: ``LND_CONNECT_URI`` (an lndconnect URI: host, REST port, cert, macaroon), or LND REST at
+  ``LND_REST_URL``, TLS pinned to ``LND_TLS_CERT_PATH``, macaroon from
   ``LND_MACAROON_HEX``, or ``LND_MACAROON_PATH`` (a file, or ``vault:NAME`` for a macaroon kept in
   the encrypted vault, opened with ``MACAROON_ENCRYPTION_KEY``).
 - ``lnbits``: LNbits at ``LNBITS_URL`` (``LNBITS_API_KEY`` for the wallet API,
@@ -19,6 +20,7 @@ from pathlib import Path
 from lnpilot.backends.base import NodeBackend
 from lnpilot.backends.lnbits import LnbitsBackend
 from lnpilot.backends.lnd import LndRestBackend
+from lnpilot.backends.lndconnect import parse_lndconnect
 from lnpilot.backends.vault import MacaroonVault
 from lnpilot.errors import ConfigError
 from lnpilot.settings import Settings
@@ -58,12 +60,20 @@ def read_macaroon(path: Path, settings: Settings) -> bytes:
 
 
 def _lnd(settings: Settings) -> LndRestBackend:
+    if settings.lnd_connect_uri is not None:
+        node = parse_lndconnect(settings.lnd_connect_uri.get_secret_value())
+        return LndRestBackend(node.rest_url, node.macaroon_hex, node.write_cert(settings.data_dir))
     if settings.lnd_rest_url is None:
         raise ConfigError(f"LND_REST_URL: required when LNPILOT_BACKEND={settings.backend}")
     cert = settings.lnd_tls_cert_path
     if cert is not None and not cert.is_file():
         raise ConfigError(f"LND_TLS_CERT_PATH: no such file: {cert}")
-    return LndRestBackend(str(settings.lnd_rest_url), macaroon_hex(settings), cert)
+    return LndRestBackend(
+        str(settings.lnd_rest_url),
+        macaroon_hex(settings),
+        cert,
+        allow_insecure_http=settings.allow_insecure_http,
+    )
 
 
 def make_backend(settings: Settings) -> NodeBackend:
@@ -77,8 +87,9 @@ def make_backend(settings: Settings) -> NodeBackend:
             api_key=settings.lnbits_api_key.get_secret_value() if settings.lnbits_api_key else None,
             username=settings.lnbits_username,
             password=settings.lnbits_password.get_secret_value() if settings.lnbits_password else None,
+            allow_insecure_http=settings.allow_insecure_http,
         )
-    if settings.lnd_rest_url is None:
+    if settings.lnd_rest_url is None and settings.lnd_connect_uri is None:
         raise ConfigError(
             "LNPILOT_BACKEND=simnet needs a running simnet: start `lnpilot simnet serve --lnddir DIR`, set "
             "LND_REST_URL, LND_TLS_CERT_PATH=DIR/tls.cert and LND_MACAROON_PATH=DIR/admin.macaroon"

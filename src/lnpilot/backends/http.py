@@ -83,6 +83,47 @@ def pinned_tls_context(cert_path: Path | None) -> ssl.SSLContext:
         raise ConfigError(f"TLS certificate {cert_path} cannot be loaded: {exc.__class__.__name__}") from None
 
 
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: traffic that never leaves this machine."""
+    import ipaddress
+
+    host = host.strip("[]").lower()
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(url: str, what: str, *, allow_insecure_http: bool = False) -> None:
+    """Refuse to send credentials over plain HTTP to anything but loopback, unless opted in.
+
+    A macaroon or API key sent over ``http://`` is readable by anyone on the path, and every retry
+    sends it again; the opt-in (``LNPILOT_ALLOW_INSECURE_HTTP=true``) is logged each time it is used.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "https":
+        return
+    if scheme != "http":
+        raise ConfigError(f"{what}: unsupported URL scheme {scheme or '(none)'!r} (use https://)")
+    host = parts.hostname or ""
+    if is_loopback_host(host):
+        return
+    if not allow_insecure_http:
+        raise ConfigError(
+            f"{what}: refusing to send credentials over plain http:// to {host} "
+            "(use https://, or set LNPILOT_ALLOW_INSECURE_HTTP=true to accept the risk)"
+        )
+    log.warning("insecure_http_opt_in", target=what, host=host)
+
+
 def is_tls_failure(exc: BaseException) -> bool:
     seen: BaseException | None = exc
     while seen is not None:

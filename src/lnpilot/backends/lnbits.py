@@ -27,7 +27,14 @@ from lnpilot.backends.base import (
     CapabilityMissing,
     PolicyUpdateFailed,
 )
-from lnpilot.backends.http import DEFAULT_TIMEOUT, RetryPolicy, Secret, pinned_tls_context, send_with_retries
+from lnpilot.backends.http import (
+    DEFAULT_TIMEOUT,
+    RetryPolicy,
+    Secret,
+    check_transport,
+    pinned_tls_context,
+    send_with_retries,
+)
 from lnpilot.domain.graph import GraphChannel, GraphNode, RoutingPolicy
 from lnpilot.domain.ids import parse_channel_point
 from lnpilot.domain.node import (
@@ -74,7 +81,9 @@ class LnbitsBackend:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
+        check_transport(base_url, "LNBITS_URL", allow_insecure_http=allow_insecure_http)
         for secret in (api_key, password):
             register_secret(secret)
         self._api_key = Secret(api_key) if api_key else None

@@ -14,13 +14,22 @@ from typing import Any
 
 import httpx
 
+from lnpilot.backends import lnd_chain
 from lnpilot.backends import lnd_wire as wire
-from lnpilot.backends.base import BackendNotFound, BackendUnavailable, Capability, PolicyUpdateFailed
+from lnpilot.backends.base import (
+    BackendError,
+    BackendNotFound,
+    BackendUnavailable,
+    Capability,
+    PolicyUpdateFailed,
+)
+from lnpilot.backends.chain import CloseStarted, PendingClose
 from lnpilot.backends.http import (
     DEFAULT_TIMEOUT,
     RetryPolicy,
     Secret,
     TlsVerificationFailed,
+    check_transport,
     classify,
     is_tls_failure,
     pinned_tls_context,
@@ -29,6 +38,7 @@ from lnpilot.backends.http import (
 from lnpilot.domain.graph import GraphChannel, GraphNode, RoutingPolicy
 from lnpilot.domain.ids import is_pubkey, parse_channel_point
 from lnpilot.domain.node import (
+    ChainTransaction,
     ClosedChannel,
     FeeReport,
     ForwardingEvent,
@@ -44,7 +54,7 @@ from lnpilot.logs import get_logger, register_secret
 
 log = get_logger("lnpilot.backends.lnd")
 
-LND_CAPABILITIES = frozenset(Capability) - {Capability.CLOSE_CHANNEL}
+LND_CAPABILITIES = frozenset(Capability)
 SWITCH_PAGE_SIZE = 1000
 
 
@@ -60,7 +70,9 @@ class LndRestBackend:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
+        check_transport(base_url, "LND_REST_URL", allow_insecure_http=allow_insecure_http)
         register_secret(macaroon_hex)
         self._macaroon = Secret(macaroon_hex)
         self._base_url = base_url.rstrip("/")
@@ -116,6 +128,40 @@ class LndRestBackend:
 
     async def closed_channels(self) -> list[ClosedChannel]:
         return wire.parse_closed_channels(await self._get_json("/v1/channels/closed"))
+
+    async def chain_transactions(self) -> list[ChainTransaction]:
+        return lnd_chain.parse_transactions(await self._get_json("/v1/transactions"))
+
+    async def pending_closes(self) -> list[PendingClose]:
+        return lnd_chain.parse_pending_closes(await self._get_json("/v1/channels/pending"))
+
+    async def close_channel(
+        self, channel_point: str, *, sat_per_vbyte: int | None, force: bool
+    ) -> CloseStarted:
+        """Ask LND to close; returns at the first ``close_pending`` update. Never retried: the
+        caller reads pending closes back to learn what happened after a broken stream."""
+        txid, index = parse_channel_point(channel_point)
+        if not force and not sat_per_vbyte:
+            raise InvalidInputError("a cooperative close needs a fee rate (sat/vB)")
+        params: dict[str, str] = {"force": "true" if force else "false"}
+        if sat_per_vbyte and not force:
+            params["sat_per_vbyte"] = str(sat_per_vbyte)
+        path = f"/v1/channels/{txid}/{index}"
+        log.info("close_channel_send", channel_point=channel_point, force=force, sat_per_vbyte=sat_per_vbyte)
+        try:
+            async with self._client.stream("DELETE", path, params=params) as response:
+                if not response.is_success:
+                    await response.aread()
+                    raise classify(response, "DELETE /v1/channels")
+                async for line in response.aiter_lines():
+                    started = lnd_chain.parse_close_update(line, channel_point)
+                    if started is not None:
+                        return started
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            raise BackendUnavailable(
+                f"DELETE /v1/channels: outcome unknown ({exc.__class__.__name__}); read pending closes"
+            ) from None
+        raise BackendError(f"LND ended the close stream of {channel_point} without a pending close")
 
     async def fee_report(self) -> FeeReport:
         return wire.parse_fee_report(await self._get_json("/v1/fees"))

@@ -36,9 +36,12 @@ _SCRYPT_N = 2**14
 _SCRYPT_R = 8
 _SCRYPT_P = 1
 NO_KEY_MESSAGE = (
-    "MACAROON_ENCRYPTION_KEY is not set: the macaroon vault needs it (lnpilot never generates one; "
-    "create a long random value, e.g. `openssl rand -base64 32`)"
+    "MACAROON_ENCRYPTION_KEY is not set: the macaroon vault needs it (lnpilot never generates one "
+    "silently; make one with `lnpilot vault keygen` or `openssl rand -base64 32`)"
 )
+MIN_KEY_BYTES = 32
+# 32 random bytes hold ~30 distinct values; fewer than this means a pattern, not randomness.
+_MIN_DISTINCT_BYTES = 16
 
 
 class VaultError(ConfigError):
@@ -88,6 +91,46 @@ def _open(key: str, record: dict[str, Any], aad: bytes) -> bytes:
     return sealed
 
 
+def _decode_key(key: str) -> bytes | None:
+    """The raw bytes of a hex or base64 (standard or URL-safe) key; None when it is neither."""
+    import binascii
+
+    text = key.strip()
+    if len(text) % 2 == 0 and re.fullmatch(r"[0-9a-fA-F]+", text):
+        return bytes.fromhex(text)
+    if not re.fullmatch(r"[A-Za-z0-9+/_-]+={0,2}", text):
+        return None
+    padded = text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4)
+    try:
+        return base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def key_problem(key: str) -> str | None:
+    """Why ``key`` is too weak for the vault, or None: it must encode >= 32 random bytes."""
+    raw = _decode_key(key)
+    if raw is None or len(raw) < MIN_KEY_BYTES:
+        return (
+            f"too weak: the key must be at least {MIN_KEY_BYTES} random bytes written as hex or base64 "
+            "(make one with `lnpilot vault keygen`)"
+        )
+    if len(set(raw)) < _MIN_DISTINCT_BYTES:
+        return "too weak: the key's bytes repeat a pattern (make one with `lnpilot vault keygen`)"
+    return None
+
+
+def generate_key() -> str:
+    """A new vault key: 32 bytes from the OS's CSPRNG, URL-safe base64 (43 characters)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(MIN_KEY_BYTES)).decode().rstrip("=")
+
+
+def _require_strong(key: str, what: str) -> None:
+    problem = key_problem(key)
+    if problem:
+        raise VaultError(f"{what} is {problem}")
+
+
 def _check_name(name: str) -> str:
     if not _NAME_RE.match(name):
         raise InvalidInputError(f"vault name must be 1-64 of [A-Za-z0-9_.-], starting alphanumeric: {name!r}")
@@ -110,10 +153,17 @@ class MacaroonVault:
         return data_dir / VAULT_FILE
 
     @classmethod
-    def open(cls, path: Path, key: str | None, *, create: bool = False) -> MacaroonVault:
-        """Open (or with ``create`` start) the vault; no key or a wrong key is one clear error."""
+    def open(
+        cls, path: Path, key: str | None, *, create: bool = False, allow_weak: bool = False
+    ) -> MacaroonVault:
+        """Open (or with ``create`` start) the vault; no key, a weak or a wrong key is one clear error.
+
+        ``allow_weak`` exists only so ``rotate-key`` can move a vault made before keys were checked
+        onto a strong key."""
         if not key:
             raise VaultError(NO_KEY_MESSAGE)
+        if not allow_weak:
+            _require_strong(key, "MACAROON_ENCRYPTION_KEY")
         if not path.exists():
             if not create:
                 raise NotFoundError(f"no macaroon vault at {path} (add one with `lnpilot vault add`)")
@@ -183,6 +233,7 @@ class MacaroonVault:
         """Re-encrypt every record under ``new_key`` in one atomic write; returns the record count."""
         if not new_key:
             raise VaultError("the new encryption key is empty")
+        _require_strong(new_key, "the new encryption key")
         if new_key == self._key:
             raise VaultError("the new encryption key equals the current one")
         plain = {name: self.get(name) for name in self._records}

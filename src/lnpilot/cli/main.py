@@ -11,11 +11,13 @@ from typer._click import exceptions as typer_errors
 from lnpilot import __version__
 from lnpilot.cli import apikey as apikey_cli
 from lnpilot.cli import apply as apply_cli
+from lnpilot.cli import arena as arena_cli
 from lnpilot.cli import channels as channels_cli
 from lnpilot.cli import config as config_cli
 from lnpilot.cli import db as db_cli
 from lnpilot.cli import decide as decide_cli
 from lnpilot.cli import demo as demo_cli
+from lnpilot.cli import economics as economics_cli
 from lnpilot.cli import graph as graph_cli
 from lnpilot.cli import graph_score as graph_score_cli
 from lnpilot.cli import notify as notify_cli
@@ -48,12 +50,15 @@ app.add_typer(simnet_cli.app, name="simnet")
 app.add_typer(apply_cli.app)  # apply, transactions, rollback
 app.add_typer(decide_cli.app)  # decide
 app.add_typer(vault_cli.app, name="vault")
+app.add_typer(economics_cli.app)  # pnl, ledger, close
+app.add_typer(economics_cli.suggest_app, name="suggest")
 app.add_typer(apikey_cli.app, name="apikey")
 app.command("serve")(serve_cli.serve)
 app.command("channels")(channels_cli.channels)
 app.command("run")(run_cli.run)
 app.command("report")(report_cli.report)
 app.command("demo")(demo_cli.demo)
+app.command("arena")(arena_cli.arena)
 
 
 def _version(value: bool) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from lnpilot.backends.vault import MacaroonVault
+from lnpilot.backends.vault import MacaroonVault, generate_key
 from lnpilot.cli.common import console, print_json, settings_from_env
 from lnpilot.errors import ConfigError, InvalidInputError
 from lnpilot.logs import register_secret
@@ -21,9 +21,19 @@ def _key(settings: Settings) -> str | None:
     return settings.macaroon_encryption_key.get_secret_value() if settings.macaroon_encryption_key else None
 
 
-def _open(create: bool = False) -> MacaroonVault:
+def _open(create: bool = False, allow_weak: bool = False) -> MacaroonVault:
     settings = settings_from_env()
-    return MacaroonVault.open(MacaroonVault.path_in(settings.data_dir), _key(settings), create=create)
+    path = MacaroonVault.path_in(settings.data_dir)
+    return MacaroonVault.open(path, _key(settings), create=create, allow_weak=allow_weak)
+
+
+@app.command("keygen")
+def keygen() -> None:
+    """Print a new random vault key (32 bytes, base64) for MACAROON_ENCRYPTION_KEY.
+
+    The key is printed once and stored nowhere: keep it where you keep other secrets.
+    """
+    print(generate_key())
 
 
 @app.command("add")
@@ -76,7 +86,7 @@ def rotate_key(
     if not new_key:
         raise ConfigError(f"{new_key_env} is not set or empty: it must hold the new vault key")
     register_secret(new_key)
-    count = _open().rotate_key(new_key)
+    count = _open(allow_weak=True).rotate_key(new_key)
     console.print(
         f"re-encrypted {count} macaroon(s); now set MACAROON_ENCRYPTION_KEY to the value of {new_key_env}",
         markup=False,

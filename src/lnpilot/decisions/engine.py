@@ -25,14 +25,15 @@ from lnpilot.domain.scores import CompositeScore
 from lnpilot.errors import InvalidInputError
 from lnpilot.settings import Blacklist, ChannelOverride, Limits, Settings
 
-# Share of confidence each kind of input carries when present (sums to 1).
+# Share of confidence each kind of input carries when present (sums to 1). The composite score is
+# not an input: measured in the arena it changed no fee or rebalance decision (docs/decisions.md,
+# "Scores"); it only vetoes closes.
 COVERAGE_WEIGHTS: Mapping[str, float] = {
-    "competitor_fee": 0.30,  # network median alone counts half
-    "history": 0.25,  # scaled by how much of the flow window we have seen
+    "competitor_fee": 0.35,  # network median alone counts half
+    "history": 0.30,  # scaled by how much of the flow window we have seen
     "failed_for_liquidity": 0.10,
-    "snapshots": 0.10,
+    "snapshots": 0.15,
     "peer_metrics": 0.10,
-    "score": 0.15,  # scaled by the score's own coverage
 }
 
 
@@ -53,6 +54,7 @@ class _Candidate:
     policy: RoutingPolicy | None = None
     rebalance: RebalanceParams | None = None
     close: CloseParams | None = None
+    correction: bool = False  # back inside the operator's bounds: never dropped for low confidence
 
 
 def scores_by_chan_id(scores: Iterable[CompositeScore]) -> dict[int, CompositeScore]:
@@ -95,7 +97,11 @@ class DecisionEngine:
             keep = int(self.profile.rebalance_target_ratio * view.channel.capacity_sat)
             spare = usable_local_sat(view) - keep
             if spare > 0:
-                sources.append(RebalanceSource(view.channel.chan_id, spare, view.policy.fee_rate_ppm))
+                sources.append(
+                    RebalanceSource(
+                        view.channel.chan_id, spare, view.policy.fee_rate_ppm, view.channel.capacity_sat
+                    )
+                )
         sources.sort(key=lambda s: (-s.spare_sat, s.chan_id))
         median = node_median_rate(
             ((v, measured[v.channel.chan_id]) for v in views), self.profile.close_window_days
@@ -144,7 +150,9 @@ class DecisionEngine:
             if decision.rebalance is not None:
                 used = spare[decision.rebalance.source_chan_id]
                 left = used.spare_sat - decision.rebalance.amount_sat
-                spare[used.chan_id] = RebalanceSource(used.chan_id, left, used.fee_rate_ppm)
+                spare[used.chan_id] = RebalanceSource(
+                    used.chan_id, left, used.fee_rate_ppm, used.capacity_sat
+                )
                 if left <= 0:
                     del spare[used.chan_id]
         decisions = list(first.values())
@@ -182,8 +190,6 @@ class DecisionEngine:
             )
         coverage, missing = self._coverage(view, score, m.span_s)
         reasons = [f"data coverage {coverage:.2f}" + (f" (missing: {', '.join(missing)})" if missing else "")]
-        if score is not None and score.composite is not None:
-            reasons.append(f"score {score.composite:.0f}/100 ({score.profile})")
         candidates: list[_Candidate] = []
         fee_candidate = self._fee(view, policy, coverage, now, reasons, m)
         if fee_candidate is not None:
@@ -246,10 +252,6 @@ class DecisionEngine:
                 got += COVERAGE_WEIGHTS[key]
             else:
                 missing.append(key.replace("_", " "))
-        if score is not None:
-            got += COVERAGE_WEIGHTS["score"] * max(0.0, min(1.0, score.coverage))
-        else:
-            missing.append("score")
         return min(1.0, got), missing
 
     # -- helpers -------------------------------------------------------------------------------
@@ -293,14 +295,20 @@ class DecisionEngine:
             if proposal.policy.fee_rate_ppm > policy.fee_rate_ppm
             else DecisionType.DECREASE_FEES
         )
-        confidence = coverage * (0.5 + 0.5 * proposal.strength)
-        return _Candidate(kind, proposal.gain_msat, confidence, (), policy=proposal.policy)
+        confidence = 1.0 if proposal.correction else coverage * (0.5 + 0.5 * proposal.strength)
+        return _Candidate(
+            kind, proposal.gain_msat, confidence, (), policy=proposal.policy, correction=proposal.correction
+        )
 
     def _choose(
         self, view: ChannelView, candidates: list[_Candidate], coverage: float, reasons: list[str]
     ) -> Decision:
         sure = []
         for candidate in candidates:
+            if candidate.correction:
+                reasons.append("a correction into the operator's bounds does not wait for confidence")
+                sure = [candidate]
+                break
             if candidate.confidence < self.profile.min_confidence:
                 reasons.append(
                     f"low confidence: {candidate.type.value} at {candidate.confidence:.2f} "

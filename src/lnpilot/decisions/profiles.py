@@ -17,18 +17,23 @@ from lnpilot.errors import ConfigError
 @dataclass(frozen=True, slots=True)
 class Profile:
     name: str
-    # Fee target: anchor x exp(ln(liquidity_spread) x (0.5 - local_ratio)) x flow modifiers.
+    # Fee prior: anchor x exp(ln(liquidity_spread) x (0.5 - local_ratio)) x flow modifiers.
     liquidity_spread: float
     flow_window_days: float
     flow_gain: float  # fee multiplier per unit of net outflow as a share of capacity
     failed_htlc_gain: float  # extra multiplier when forwards failed for our liquidity (saturates)
     failed_htlc_saturation: int  # failures at which failed_htlc_gain is fully applied
-    idle_discount: float  # cut when nothing went out in the flow window and we hold > half
-    # Damping: move step_fraction of the way; act only past the hysteresis band and min delta.
-    step_fraction: float
-    hysteresis_pct: float
-    reversal_factor: float  # the band is this much wider when reversing the last move
-    min_delta_ppm: int
+    # The fee loop (decisions/learn.py): evidence discounted at a half-life, moves judged by a z-test.
+    forget_half_life_days: float  # evidence this old weighs half (non-stationary demand)
+    learn_window_days: float  # how far back segments are read
+    dwell_hours: float  # available (not drained) hours a fee must hold before it is judged
+    probe_every_days: float  # a fee held this long is probed one level up or down
+    level_ratio: float  # one probe step, multiplicative
+    max_step_ratio: float  # largest step after repeated paying moves (log-step doubles)
+    approach_ratio: float  # farther than this from the prior: approach it at the largest step
+    z_better: float  # a move paid when revenue rose by this many standard errors
+    z_worse: float  # a move is reverted when revenue fell by this many standard errors
+    rollback_ban_days: float  # base ban after a harmful rollback (grows with harm and repeats)
     # Inbound discount on channels whose local side is scarce, to pull liquidity back in.
     inbound_discount_share: float
     inbound_trigger_ratio: float
@@ -57,11 +62,16 @@ CONSERVATIVE = Profile(
     flow_gain=0.10,
     failed_htlc_gain=0.10,
     failed_htlc_saturation=20,
-    idle_discount=0.05,
-    step_fraction=0.25,
-    hysteresis_pct=20.0,
-    reversal_factor=3.0,
-    min_delta_ppm=10,
+    forget_half_life_days=14.0,
+    learn_window_days=30.0,
+    dwell_hours=48.0,
+    probe_every_days=14.0,
+    level_ratio=1.15,
+    max_step_ratio=1.3,
+    approach_ratio=4.0,
+    z_better=1.5,
+    z_worse=1.5,
+    rollback_ban_days=4.0,
     inbound_discount_share=0.0,
     inbound_trigger_ratio=0.2,
     tie_max_htlc_to_balance=False,
@@ -87,11 +97,16 @@ BALANCED = Profile(
     flow_gain=0.25,
     failed_htlc_gain=0.25,
     failed_htlc_saturation=10,
-    idle_discount=0.10,
-    step_fraction=0.5,
-    hysteresis_pct=10.0,
-    reversal_factor=2.0,
-    min_delta_ppm=5,
+    forget_half_life_days=7.0,
+    learn_window_days=30.0,
+    dwell_hours=24.0,
+    probe_every_days=7.0,
+    level_ratio=1.25,
+    max_step_ratio=1.5,
+    approach_ratio=3.0,
+    z_better=1.0,
+    z_worse=1.5,
+    rollback_ban_days=2.0,
     inbound_discount_share=0.25,
     inbound_trigger_ratio=0.3,
     tie_max_htlc_to_balance=True,
@@ -117,11 +132,16 @@ AGGRESSIVE = Profile(
     flow_gain=0.5,
     failed_htlc_gain=0.5,
     failed_htlc_saturation=5,
-    idle_discount=0.20,
-    step_fraction=0.8,
-    hysteresis_pct=5.0,
-    reversal_factor=1.5,
-    min_delta_ppm=2,
+    forget_half_life_days=4.0,
+    learn_window_days=21.0,
+    dwell_hours=12.0,
+    probe_every_days=3.5,
+    level_ratio=1.35,
+    max_step_ratio=1.5,
+    approach_ratio=2.0,
+    z_better=0.75,
+    z_worse=1.0,
+    rollback_ban_days=1.0,
     inbound_discount_share=0.5,
     inbound_trigger_ratio=0.4,
     tie_max_htlc_to_balance=True,
@@ -150,11 +170,16 @@ _RANGES: Mapping[str, tuple[float, float]] = {
     "flow_gain": (0.0, 5.0),
     "failed_htlc_gain": (0.0, 5.0),
     "failed_htlc_saturation": (1, 1_000_000),
-    "idle_discount": (0.0, 0.9),
-    "step_fraction": (0.01, 1.0),
-    "hysteresis_pct": (0.0, 1000.0),
-    "reversal_factor": (1.0, 100.0),
-    "min_delta_ppm": (0, 1_000_000),
+    "forget_half_life_days": (0.25, 365.0),
+    "learn_window_days": (1.0, 180.0),
+    "dwell_hours": (1.0, 720.0),
+    "probe_every_days": (0.25, 365.0),
+    "level_ratio": (1.01, 2.0),
+    "max_step_ratio": (1.01, 2.0),
+    "approach_ratio": (1.1, 100.0),
+    "z_better": (0.0, 10.0),
+    "z_worse": (0.1, 10.0),
+    "rollback_ban_days": (0.0, 365.0),
     "inbound_discount_share": (0.0, 1.0),
     "inbound_trigger_ratio": (0.0, 1.0),
     "min_confidence": (0.0, 1.0),

@@ -4,7 +4,10 @@ Expected earnings count the refilled amount only up to the volume the channel ac
 the budget window (scaled to the horizon), at the rate it really earned (capped by our fee); the
 cost is the payment's fee budget plus what the same liquidity would have earned on the source
 channel. The fee budget is bounded by a
-share of what the target channel earned: a channel never spends more than it brings in.
+share of what the target channel earned: a channel never spends more than it brings in. The
+offer is at most half the margin (earned ppm minus the source's ppm), and a refill is not
+proposed at all when the market's replacement cost (``liquidity.replacement_cost``) exceeds that
+offer: it would fail for want of a route or not pay.
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from lnpilot.decisions.liquidity import replacement_cost
 from lnpilot.decisions.profiles import Profile
 from lnpilot.decisions.signals import Flow
 from lnpilot.decisions.types import RebalanceParams
 from lnpilot.domain.channel_view import ChannelView
 from lnpilot.settings import Limits
+
+MARGIN_SHARE = 0.5  # share of (earned ppm - source ppm) a rebalance may spend
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +32,7 @@ class RebalanceSource:
     chan_id: int
     spare_sat: int
     fee_rate_ppm: int  # what the liquidity earns while it stays on the source
+    capacity_sat: int = 0  # the source's capacity (0: unknown, the amount cap uses the target only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +79,9 @@ def propose_rebalance(
         return _none("no channel with spare local liquidity to rebalance from")
     source = max(usable, key=lambda s: (s.spare_sat, -s.chan_id))
     amount = min(want, source.spare_sat)
+    if source.capacity_sat > 0:
+        # The validator caps the amount on the source too: never propose what it will refuse.
+        amount = min(amount, int(limits.rebalance_max_capacity_fraction * source.capacity_sat))
     if amount < limits.rebalance_min_amount_sat or amount <= 0:
         return _none(f"rebalance of {amount} sat below the minimum {limits.rebalance_min_amount_sat} sat")
     # What a sat sent through this channel really earned (base fees included), capped by our fee:
@@ -85,7 +95,14 @@ def propose_rebalance(
             "moving liquidity loses money"
         )
     amount_msat = amount * 1000
-    cost_ppm = min(limits.rebalance_max_cost_ppm, margin_ppm)
+    # Offer at most half the margin: the other half is the expected profit over the horizon.
+    cost_ppm = min(limits.rebalance_max_cost_ppm, int(margin_ppm * MARGIN_SHARE))
+    market = replacement_cost(view)
+    if market.ppm is not None and market.ppm > cost_ppm:
+        return _none(
+            f"{market.reason} above the {cost_ppm} ppm half of the margin "
+            f"({rate_ppm} - {source.fee_rate_ppm} ppm): a refill at market would not pay"
+        )
     max_fee = min(budget, amount_msat * cost_ppm // 1_000_000)
     expected_volume = budget_flow.out_msat * profile.rebalance_horizon_days / max(window_days, 1e-9)
     routed = min(amount_msat, int(expected_volume))

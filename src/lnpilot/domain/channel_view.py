@@ -36,6 +36,18 @@ class PolicyChange:
 
 
 @dataclass(frozen=True, slots=True)
+class RejectedChange:
+    """A fee change the automatic rollback judged harmful and undid (from the transaction log)."""
+
+    judged_at: int  # unix seconds
+    from_fee_ppm: int
+    to_fee_ppm: int
+    # 0..1: one minus the channel's revenue ratio after/before, adjusted by the untouched channels;
+    # None when the verdict did not measure it.
+    harm: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelView:
     channel: LocalChannel
     now: int  # unix seconds; the core never reads the clock
@@ -58,3 +70,5 @@ class ChannelView:
     reach_total_nodes: int | None = None
     # Other channels we have with the same peer.
     parallel_channels: int = 0
+    # Changes on this channel the automatic rollback undid as harmful (empty: none known).
+    rejected_changes: tuple[RejectedChange, ...] = ()

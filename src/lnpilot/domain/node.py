@@ -125,6 +125,20 @@ class ClosedChannel:
 
 
 @dataclass(frozen=True, slots=True)
+class ChainTransaction:
+    """One on-chain wallet transaction (LND ``GetTransactions``). ``amount_sat`` is signed:
+    negative when the wallet paid out (a channel funding), positive when it received (a close).
+    ``total_fees_sat`` is the miner fee our wallet paid (0 when it paid none)."""
+
+    tx_hash: str
+    amount_sat: int
+    total_fees_sat: int
+    block_height: int
+    time_stamp_s: int
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Invoice:
     r_hash_hex: str
     payment_request: str

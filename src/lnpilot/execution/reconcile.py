@@ -90,7 +90,12 @@ async def _settle(
     backup = policy_from(item.backup_policy)
     base: dict[str, Any] = {"kind": (item.result or {}).get("kind", "policy"), "reconciled": True}
     if requested is None:
-        detail = "interrupted rebalance: check the node's payments; not retried"
+        what = (
+            "close: check the node's pending and closed channels"
+            if base["kind"] == "close"
+            else ("rebalance: check the node's payments")
+        )
+        detail = f"interrupted {what}; not retried"
         await txlog.set_item_result(
             item.id, {**base, "status": ItemStatus.UNKNOWN.value, "detail": detail}, now()
         )

@@ -53,6 +53,9 @@ class ReportData:
     balance_history: dict[int, list[tuple[int, float]]]  # chan_id -> (unix s, local share 0..1)
     agreement: list[tuple[str, int, int]]  # decision type, reviews, agreeing
     channel_points: dict[int, str] = field(default_factory=dict)
+    # The window's P&L from lnpilot.accounting; on-chain costs None until a chain sync has run.
+    net_msat: int | None = None
+    onchain_cost_msat: int | None = None
 
     @property
     def forwards(self) -> int:
@@ -173,6 +176,9 @@ async def gather(store: Store, since: int, until: int, *, max_transactions: int 
         routing[f.chan_id_in]["forwards_in"] += 1
         daily[_day(f.timestamp_ns // _NS)] += f.fee_msat
     executions, rollbacks, verdicts = _executions(txs)
+    from lnpilot.accounting.gather import books
+
+    ledger_books = await books(store, since, until)
     return ReportData(
         since=since,
         until=until,
@@ -190,4 +196,6 @@ async def gather(store: Store, since: int, until: int, *, max_transactions: int 
         balance_history={k: v for k, v in balance_history.items() if v},
         agreement=agreement,
         channel_points={c.chan_id: c.channel_point for c in channels},
+        net_msat=ledger_books.pnl.node.net_msat if ledger_books.chain_synced else None,
+        onchain_cost_msat=ledger_books.pnl.node.onchain_cost_msat if ledger_books.chain_synced else None,
     )

@@ -6,6 +6,7 @@ A decision with no violation is the only kind the executor may run.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from lnpilot.decisions.operator import blacklist_reason, override_for
@@ -55,7 +56,7 @@ class PolicyValidator:
         found.extend(self._operator(view))
         if decision.type in FEE_DECISIONS:
             found.extend(self._policy(decision, view))
-            found.extend(self._rate(view, history, now))
+            found.extend(self._rate(view, history, now, len(views) if views else 1))
         elif decision.type is DecisionType.REBALANCE:
             if decision.rebalance is None:
                 add(Violation("missing_rebalance_params", "rebalance decision without parameters"))
@@ -190,7 +191,9 @@ class PolicyValidator:
             add(Violation("inbound_base_fee_below_min", f"inbound base fee {new.inbound_base_fee_msat} msat"))
         return found
 
-    def _rate(self, view: ChannelView, history: ValidationHistory, now: int) -> list[Violation]:
+    def _rate(
+        self, view: ChannelView, history: ValidationHistory, now: int, channels: int
+    ) -> list[Violation]:
         lim = self.limits
         found: list[Violation] = []
         chan_id = view.channel.chan_id
@@ -211,10 +214,11 @@ class PolicyValidator:
                     "channel_daily_limit_reached", f"{lim.max_changes_per_channel_per_day} changes in 24 h"
                 )
             )
-        if history.node_count_since(day_ago) >= lim.max_changes_per_node_per_day:
+        node_cap = node_daily_cap(lim, channels)
+        if history.node_count_since(day_ago) >= node_cap:
             found.append(
                 Violation(
-                    "node_daily_limit_reached", f"{lim.max_changes_per_node_per_day} node changes in 24 h"
+                    "node_daily_limit_reached", f"{node_cap} node changes in 24 h ({channels} channels)"
                 )
             )
         return found
@@ -286,6 +290,12 @@ class PolicyValidator:
         if params.amount_sat > lim.rebalance_max_capacity_fraction * source.channel.capacity_sat:
             add(Violation("rebalance_amount_above_capacity_fraction", f"{params.amount_sat} sat on source"))
         return found
+
+
+def node_daily_cap(limits: Limits, channels: int) -> int:
+    """Fee changes the whole node may make per 24 h: proportional to its channels, under a ceiling."""
+    proportional = math.ceil(limits.max_changes_per_node_per_day_per_channel * max(channels, 1))
+    return min(limits.max_changes_per_node_per_day, proportional)
 
 
 def _protected(override: ChannelOverride | None) -> bool:

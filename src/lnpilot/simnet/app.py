@@ -20,6 +20,7 @@ from lnpilot.simnet.auth import MacaroonChecker, MacaroonError
 from lnpilot.simnet.control import build_control_router
 from lnpilot.simnet.engine import Simulation
 from lnpilot.simnet.faults import Faults, grpc_code_for
+from lnpilot.simnet.lnd_chain_routes import build_chain_router
 from lnpilot.simnet.lnd_payment_routes import build_payment_router
 from lnpilot.simnet.lnd_routes import build_lnd_router
 from lnpilot.simnet.policy import RpcError
@@ -107,6 +108,7 @@ def build_app(
 
     app.include_router(build_lnd_router(sim, faults, require))
     app.include_router(build_payment_router(sim, require))
+    app.include_router(build_chain_router(sim, require))
     app.include_router(build_control_router(sim, faults, require))
     return app
 

@@ -80,6 +80,11 @@ def build_control_router(
         require(request, "simnet:control")
         return await run_locked(sim, sim.truth)
 
+    @router.get("/truth/chain")
+    async def truth_chain(request: Request) -> Any:
+        require(request, "simnet:control")
+        return await run_locked(sim, sim.chain.truth)
+
     @router.get("/truth/channels")
     async def truth_channels(request: Request) -> Any:
         require(request, "simnet:control")

@@ -16,12 +16,14 @@ import numpy as np
 
 from lnpilot.domain.graph import Graph, RoutingPolicy
 from lnpilot.errors import InvalidInputError, NotFoundError
+from lnpilot.simnet.chain import SimChain
 from lnpilot.simnet.generator import generate_graph
 from lnpilot.simnet.market.config import MarketConfig
 from lnpilot.simnet.market.gossip import Gossip
 from lnpilot.simnet.market.model import MarketModel, StepPayments
 from lnpilot.simnet.network import Network, graph_with_us, join, network_from
 from lnpilot.simnet.payments import PaymentBook
+from lnpilot.simnet.policy import RpcError
 from lnpilot.simnet.state import Forward, SimChannel
 from lnpilot.simnet.uptime import UptimeModel
 
@@ -116,6 +118,7 @@ class Simulation:
         self._by_point = {c.channel_point: c for c in self.channels}
         self._by_id = {c.chan_id: c for c in self.channels}
         self.book = PaymentBook(self)
+        self.chain = SimChain(self)
 
     # --- construction helpers -------------------------------------------------------------
     @classmethod
@@ -174,6 +177,17 @@ class Simulation:
     def block_height(self) -> int:
         return self.config.block_height_at_start + (self.now_s - self.start_s) // BLOCK_INTERVAL_S
 
+    def block_time_s(self, height: int) -> int:
+        start_height = self.block_height - (self.now_s - self.start_s) // BLOCK_INTERVAL_S
+        return self.start_s + (height - start_height) * BLOCK_INTERVAL_S
+
+    def invalidate_graph(self) -> None:
+        self._graph_cache = None
+
+    def open_channels(self) -> list[SimChannel]:
+        """The channels LND would list: not closing, not closed."""
+        return [c for c in self.channels if not c.closing]
+
     def advance(self, seconds: float) -> int:
         """Run traffic and flaps for ``seconds`` of simulated time; returns the forwards settled."""
         if seconds < 0:
@@ -200,6 +214,8 @@ class Simulation:
         self._online = self.uptime.next_state(self._online, self._step)
         changed = False
         for ch, online in zip(self.channels, self._online, strict=True):
+            if ch.closing:
+                continue  # a closing channel never comes back (simnet.chain)
             if ch.active != bool(online):
                 ch.active = bool(online)
                 changed = True
@@ -261,6 +277,13 @@ class Simulation:
         except KeyError:
             raise NotFoundError(f"no channel with chan_id {chan_id}") from None
 
+    def channel_by_point_or_rpc(self, channel_point: str) -> SimChannel:
+        """For LND routes: an unknown or closing channel is LND's 'channel not found'."""
+        channel = self._by_point.get(channel_point)
+        if channel is None or channel.closing:
+            raise RpcError(5, "channel not found")
+        return channel
+
     def set_policy(self, channel: SimChannel, policy: RoutingPolicy) -> None:
         with self.lock:
             channel.policy = replace(policy, last_update=self.now_s)
@@ -271,7 +294,7 @@ class Simulation:
     def public_graph(self) -> Graph:
         with self.lock:
             if self._graph_cache is None:
-                self._graph_cache = graph_with_us(self.network, self.node, self.channels)
+                self._graph_cache = graph_with_us(self.network, self.node, self.open_channels())
             return self._graph_cache
 
     # --- ground truth ---------------------------------------------------------------------

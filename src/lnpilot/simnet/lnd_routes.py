@@ -77,7 +77,7 @@ def build_lnd_router(sim: Simulation, faults: Faults, require: Callable[[Request
         peer = b64_bytes(q["peer"], "peer").hex() if q.get("peer") else None
 
         def listing() -> dict[str, Any]:
-            chans = [c for c in sim.channels if peer is None or c.peer_pubkey == peer]
+            chans = [c for c in sim.open_channels() if peer is None or c.peer_pubkey == peer]
             if truthy(q.get("active_only")):
                 chans = [c for c in chans if c.active]
             if truthy(q.get("inactive_only")):
@@ -87,22 +87,6 @@ def build_lnd_router(sim: Simulation, faults: Faults, require: Callable[[Request
             return {"channels": [wire.channel(c, sim) for c in chans]}
 
         return await locked(listing)
-
-    @router.get("/v1/channels/closed")
-    async def closed(request: Request) -> Any:
-        require(request, "offchain:read")
-        return {"channels": []}  # simnet never closes channels
-
-    @router.get("/v1/channels/pending")
-    async def pending(request: Request) -> Any:
-        require(request, "offchain:read")
-        return {
-            "total_limbo_balance": "0",
-            "pending_open_channels": [],
-            "pending_closing_channels": [],
-            "pending_force_closing_channels": [],
-            "waiting_close_channels": [],
-        }
 
     @router.get("/v1/balance/channels")
     async def channel_balance(request: Request) -> Any:
@@ -223,7 +207,7 @@ def build_lnd_router(sim: Simulation, faults: Faults, require: Callable[[Request
         body = await read_body(request)
 
         def apply() -> dict[str, Any]:
-            plan = plan_policy_update(body, sim.channels, forced_failure=faults.take_policy_failure())
+            plan = plan_policy_update(body, sim.open_channels(), forced_failure=faults.take_policy_failure())
             for ch, pol in plan.updates:
                 sim.set_policy(ch, pol)
             return {

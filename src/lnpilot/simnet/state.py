@@ -39,6 +39,7 @@ class SimChannel:
     last_flap_ns: int = 0
     succeeded_in_s: float = float("-inf")  # last HTLC in / out that settled (payers' mission control)
     succeeded_out_s: float = float("-inf")
+    closing: bool = False  # a close was requested: out of routing for good (simnet.chain)
 
     @property
     def local_sat(self) -> int:

@@ -30,7 +30,7 @@ def error_body(code: int, message: str) -> JsonDict:
 
 
 def getinfo(sim: Simulation) -> JsonDict:
-    active = sum(1 for c in sim.channels if c.active)
+    active = sum(1 for c in sim.open_channels() if c.active)
     return {
         "version": LND_VERSION,
         "commit_hash": "",
@@ -39,7 +39,7 @@ def getinfo(sim: Simulation) -> JsonDict:
         "color": sim.node.color,
         "num_pending_channels": 0,
         "num_active_channels": active,
-        "num_inactive_channels": len(sim.channels) - active,
+        "num_inactive_channels": len(sim.open_channels()) - active,
         "num_peers": active,
         "block_height": sim.block_height,
         "block_hash": block_hash(sim.block_height),

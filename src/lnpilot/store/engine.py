@@ -71,7 +71,11 @@ def make_engine(url: str) -> AsyncEngine:
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            from lnpilot.fsperms import DIR_MODE, ensure_private_file
+
+            # New directories are private (0700); the database file and its WAL are 0600.
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+            ensure_private_file(Path(parsed.database))
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lnpilot.settings import Settings, StoreSettings
 from lnpilot.store import migrate
+from lnpilot.store.backup import backup_before_upgrade
 from lnpilot.store.engine import database_errors, database_kind, make_engine
 from lnpilot.store.uow import UnitOfWork
 
@@ -28,16 +30,28 @@ class Store:
 
     @classmethod
     async def open(cls, settings: Settings, run_migrations: bool = True) -> Store:
-        return await cls.open_url(settings.database_url_effective, settings.store, run_migrations)
+        if settings.database_url is None:  # the default SQLite file lives in the data dir
+            from lnpilot.fsperms import ensure_private_dir
+
+            ensure_private_dir(settings.data_dir)
+        return await cls.open_url(
+            settings.database_url_effective, settings.store, run_migrations, settings.data_dir / "backups"
+        )
 
     @classmethod
     async def open_url(
-        cls, url: str, retention: StoreSettings | None = None, run_migrations: bool = True
+        cls,
+        url: str,
+        retention: StoreSettings | None = None,
+        run_migrations: bool = True,
+        backup_dir: Path | None = None,
     ) -> Store:
         engine = make_engine(url)
         try:
             async with database_errors(url):
                 if run_migrations:
+                    if backup_dir is not None:  # existing data gets a copy before any migration
+                        await backup_before_upgrade(engine, url, backup_dir)
                     await migrate.upgrade(engine)
                 else:  # still fail here, with a clear message, rather than at first use
                     async with engine.connect():

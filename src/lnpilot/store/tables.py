@@ -303,3 +303,15 @@ sync_state = Table(
     Column("synced_at", BigInteger, nullable=False),
     Column("high_water", BigInteger, nullable=True),
 )
+
+# On-chain wallet transactions (LND GetTransactions): the miner fees of opens, closes and sweeps.
+chain_transactions = Table(
+    "chain_transactions",
+    metadata,
+    Column("tx_hash", String(64), primary_key=True),
+    Column("amount_sat", BigInteger, nullable=False),
+    Column("total_fees_sat", BigInteger, nullable=False),
+    Column("block_height", Integer, nullable=False),
+    Column("time_stamp", BigInteger, nullable=False, index=True),
+    Column("label", Text, nullable=False),
+)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lnpilot.store.repos.api_keys import ApiKeyRepository
 from lnpilot.store.repos.audit import AuditRepository
+from lnpilot.store.repos.chain import ChainRepository
 from lnpilot.store.repos.channels import ChannelRepository
 from lnpilot.store.repos.decisions import DecisionRepository
 from lnpilot.store.repos.forwards import ForwardRepository
@@ -42,6 +43,7 @@ class UnitOfWork:
     api_keys: ApiKeyRepository
     audit: AuditRepository
     sync_state: SyncStateRepository
+    chain: ChainRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -52,6 +54,7 @@ class UnitOfWork:
         await conn.begin()
         self._conn = conn
         self.forwards = ForwardRepository(conn)
+        self.chain = ChainRepository(conn)
         self.scores = ScoreRepository(conn)
         self.graph = GraphRepository(conn)
         self.channels = ChannelRepository(conn)

@@ -29,7 +29,7 @@ _DAY_S = 86_400
 # Our clock and the node's may disagree; ask for events up to a day past our "now".
 _END_MARGIN_S = _DAY_S
 
-KINDS = ("channels", "fee_report", "forwards", "closed_channels", "graph")
+KINDS = ("channels", "fee_report", "forwards", "closed_channels", "chain", "graph")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,7 @@ class SyncReport:
     forwards_added: int = 0
     forwards_high_water_ns: int | None = None
     closed_channels_new: int = 0
+    chain_transactions: int = 0
     graph_snapshot_id: int | None = None
     graph_nodes: int | None = None
     pruned: dict[str, int] = field(default_factory=dict)
@@ -89,6 +90,7 @@ class SyncJob:
             ("fee_report", Capability.FEE_REPORT, self._fee_report),
             ("forwards", Capability.FORWARDING_HISTORY, self._forwards),
             ("closed_channels", Capability.CLOSED_CHANNELS, self._closed),
+            ("chain", Capability.CHAIN_TRANSACTIONS, self._chain),
             ("graph", Capability.DESCRIBE_GRAPH, lambda at: self._graph(at, force_graph)),
         ]
         for kind, capability, step in steps:
@@ -185,6 +187,17 @@ class SyncJob:
             new = await uow.channels.record_closed(closed, now)
             await uow.sync_state.set("closed_channels", now)
         return {"closed_channels_new": new, "_summary": f"{new} newly closed"}
+
+    async def _chain(self, now: int) -> dict[str, Any]:
+        from lnpilot.backends.chain import ChainBackend
+
+        if not isinstance(self.backend, ChainBackend):
+            return {"_summary": "backend has no chain wallet"}
+        txs = await self.backend.chain_transactions()
+        async with self.store.unit_of_work() as uow:
+            await uow.chain.add_many(txs)
+            await uow.sync_state.set("chain", now)
+        return {"chain_transactions": len(txs), "_summary": f"{len(txs)} wallet transactions"}
 
     async def _graph(self, now: int, force: bool) -> dict[str, Any]:
         async with self.store.unit_of_work() as uow:

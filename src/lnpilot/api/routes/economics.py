@@ -1,0 +1,101 @@
+"""The operator's economics: P&L, the ledger and peer suggestions, read from the store."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query
+
+from lnpilot.accounting import ledger
+from lnpilot.accounting.gather import MAX_TIME_S, books
+from lnpilot.api.auth import READ, Ctx
+from lnpilot.api.problems import ApiProblem, problem_responses
+from lnpilot.errors import InvalidInputError, NotFoundError
+
+router = APIRouter(tags=["economics"])
+_MAX_S = MAX_TIME_S
+
+
+def _line(line: Any, window_s: int, chain_known: bool) -> dict[str, Any]:
+    return {
+        "key": line.key,
+        "revenue_msat": line.revenue_msat,
+        "rebalance_cost_msat": line.rebalance_cost_msat,
+        "onchain_cost_msat": line.onchain_cost_msat if chain_known else None,
+        "net_msat": line.net_msat,
+        "forwards": line.forwards,
+        "capacity_sat": line.capacity_sat,
+        "return_on_capacity": line.return_on_capacity(window_s),
+    }
+
+
+@router.get(
+    "/v1/pnl",
+    summary="Profit and loss over a window",
+    description="Routing revenue, rebalance and on-chain costs, net and annualised return on capacity, "
+    "for the node, per channel and per peer. `onchain_cost_msat` is null until a chain sync has run.",
+    responses=problem_responses("invalid-input", "rate-limited", "invalid-api-key"),
+)
+async def pnl(
+    since: int = Query(..., ge=0, le=_MAX_S),
+    until: int = Query(..., ge=1, le=_MAX_S),
+    ctx: Ctx = READ,
+) -> dict[str, Any]:
+    try:
+        result = await books(ctx.svc.store, since, until)
+    except InvalidInputError as exc:
+        raise ApiProblem("invalid-input", str(exc)) from exc
+    p, known = result.pnl, result.chain_synced
+    return {
+        "since": since,
+        "until": until,
+        "onchain_costs_known": known,
+        "node": _line(p.node, p.window_s, known),
+        "channels": [_line(line, p.window_s, known) for line in p.channels],
+        "peers": [_line(line, p.window_s, known) for line in p.peers],
+    }
+
+
+@router.get(
+    "/v1/ledger",
+    summary="Every balance-changing event in a window",
+    description="Forward fees, rebalance fees, on-chain fees, channel opens and closes, each with a stable "
+    "id; `totals_msat` per category and `profit`, which equals the P&L's node net.",
+    responses=problem_responses("invalid-input", "rate-limited", "invalid-api-key"),
+)
+async def ledger_events(
+    since: int = Query(..., ge=0, le=_MAX_S),
+    until: int = Query(..., ge=1, le=_MAX_S),
+    category: Literal["forward_fee", "rebalance_fee", "onchain_fee", "channel_open", "channel_close"]
+    | None = None,
+    ctx: Ctx = READ,
+) -> dict[str, Any]:
+    try:
+        result = await books(ctx.svc.store, since, until)
+    except InvalidInputError as exc:
+        raise ApiProblem("invalid-input", str(exc)) from exc
+    events = [e for e in result.events if category is None or e.category.value == category]
+    return {"events": ledger.to_rows(events), "totals_msat": result.totals}
+
+
+@router.get(
+    "/v1/suggestions/peers",
+    summary="Nodes worth opening a channel to",
+    description="Ranked by an index of the routing a channel would win (flow through the node, what others "
+    "charge to reach it, new reach, reliability), with reasons and a suggested capacity. Needs a synced "
+    "graph snapshot and the node's own public key.",
+    responses=problem_responses("not-found", "invalid-input", "rate-limited", "invalid-api-key"),
+)
+async def peers(
+    us: str = Query(..., pattern="^0[23][0-9a-f]{64}$", description="our node's public key"),
+    limit: int = Query(10, ge=1, le=100),
+    profile: str = "balanced",
+    ctx: Ctx = READ,
+) -> list[dict[str, Any]]:
+    from lnpilot.suggest.gather import peer_suggestions
+
+    try:
+        found = await peer_suggestions(ctx.svc.store, us=us, profile=profile, limit=limit)
+    except NotFoundError as exc:
+        raise ApiProblem("not-found", str(exc)) from exc
+    return [s.to_dict() for s in found]

@@ -1,0 +1,100 @@
+"""``lnpilot arena``: fee strategies side by side on simnet, over the same seeds and market."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from lnpilot.cli.common import err_console
+from lnpilot.errors import InvalidInputError
+
+
+def _pick(cli: Any, file: dict[str, Any], key: str, default: Any) -> Any:
+    if cli is not None:
+        return cli
+    return file.get(key, default)
+
+
+def arena(
+    strategies: str | None = typer.Option(
+        None,
+        "--strategies",
+        help="Comma-separated strategies (default: every reference and lnpilot profile).",
+    ),
+    seeds: str | None = typer.Option(None, "--seeds", help="A count (3 -> seeds 1,2,3) or a list (4,7)."),
+    days: float | None = typer.Option(None, "--days", help="Simulated days per run (default 30)."),
+    cycle_hours: float | None = typer.Option(None, "--cycle-hours", help="Hours per cycle (default 6)."),
+    channels: int | None = typer.Option(None, "--channels", help="Our node's channels (default 8)."),
+    graph: Path | None = typer.Option(None, "--graph", help="A graph snapshot file (default: generated)."),
+    nodes: int | None = typer.Option(None, "--nodes", help="Size of the generated graph (default 300)."),
+    start_fees: str | None = typer.Option(
+        None, "--start-fees", help="lnd (LND's defaults, default) or market (competitors' median)."
+    ),
+    market: Path | None = typer.Option(None, "--market", help="simnet market TOML, same for every run."),
+    config: Path | None = typer.Option(None, "--config", help="An arena TOML ([arena], [market])."),
+    jobs: int | None = typer.Option(None, "--jobs", help="Local worker processes (default 1)."),
+    out: Path = typer.Option(Path("arena-results"), "--out", help="Directory for the JSON and HTML."),
+    sweep: bool = typer.Option(False, "--sweep", help="Revenue against one uniform fee instead."),
+    sweep_fees: str | None = typer.Option(None, "--sweep-fees", help="Comma-separated ppm for --sweep."),
+    transport: str = typer.Option("inprocess", "--transport", help="inprocess (default) or https."),
+) -> None:
+    """Run fee strategies on simnet and print net profit, forwards, updates, flips with 95 % intervals."""
+    from lnpilot.arena.compare import DEFAULT_SWEEP_PPM, Comparison, run_comparison, run_sweep
+    from lnpilot.arena.config import load_arena_file, parse_fees, parse_list, parse_seeds
+    from lnpilot.arena.market import check_market_file
+    from lnpilot.arena.node import load_arena_graph
+    from lnpilot.arena.strategies import DEFAULT_STRATEGIES, REFERENCES
+    from lnpilot.arena.types import GraphSpec, RunSpec
+    from lnpilot.logs import configure_logging
+
+    configure_logging("console", "WARNING")
+    file_arena: dict[str, Any] = {}
+    market_file = None
+    if config is not None:
+        loaded = load_arena_file(config)
+        file_arena, market_file = loaded.arena, loaded.market_file
+    if market is not None:
+        market_file = str(market)
+    check_market_file(market_file)
+    graph_path = str(graph) if graph is not None else file_arena.get("graph")
+    if graph_path is not None and not Path(graph_path).is_file():
+        raise InvalidInputError(f"no such graph file: {graph_path}")
+    n_jobs = int(_pick(jobs, file_arena, "jobs", 1))
+    if n_jobs < 1:
+        raise InvalidInputError(f"--jobs must be at least 1, got {n_jobs}")
+    base = RunSpec(
+        strategy="static-lnd",
+        seed=1,
+        graph=GraphSpec(nodes=int(_pick(nodes, file_arena, "nodes", 300)), path=graph_path),
+        channels=int(_pick(channels, file_arena, "channels", 8)),
+        days=float(_pick(days, file_arena, "days", 30.0)),
+        cycle_hours=float(_pick(cycle_hours, file_arena, "cycle_hours", 6.0)),
+        payments_per_day=float(file_arena.get("payments_per_day", 20_000.0)),
+        start_fees=str(_pick(start_fees, file_arena, "start_fees", "lnd")),
+        market=market_file,
+        transport=transport,
+    )
+    seed_list = parse_seeds(_pick(seeds, file_arena, "seeds", 3))
+    names = parse_list(_pick(strategies, file_arena, "strategies", list(DEFAULT_STRATEGIES)))
+    started = time.perf_counter()
+
+    def done(result: Any) -> None:
+        err_console.print(
+            f"  {result.strategy} seed {result.seed}: {result.net_profit_msat / 1000:,.0f} sat",
+            markup=False,
+            highlight=False,
+        )
+
+    if sweep:
+        fees = parse_fees(_pick(sweep_fees, file_arena, "sweep_fees", list(DEFAULT_SWEEP_PPM)))
+        outcome = run_sweep(base, seed_list, fees, out, jobs=n_jobs, on_done=done)
+    else:
+        comp = Comparison(base=base, strategies=names, seeds=seed_list, references=REFERENCES)
+        comp.specs()  # validates every name before the graph is loaded
+        load_arena_graph(base.graph)
+        outcome = run_comparison(comp, out, jobs=n_jobs, on_done=done)
+    print(outcome.table)
+    print(f"wrote {outcome.json_path} and {outcome.html_path} in {time.perf_counter() - started:.0f} s")

@@ -1,0 +1,256 @@
+"""``lnpilot pnl``, ``lnpilot ledger`` and ``lnpilot close``: the operator's money, read and moved."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from lnpilot.cli.common import console, print_json, settings_from_env
+
+if TYPE_CHECKING:
+    from lnpilot.accounting.gather import Books
+
+app = typer.Typer()
+_DAY_S = 86_400
+
+
+def _window(since: str | None, until: str | None, days: float | None, at: int | None) -> tuple[int, int]:
+    from lnpilot.errors import InvalidInputError
+    from lnpilot.report.window import parse_time
+
+    now = at if at is not None else int(time.time())
+    end = parse_time(until) if until is not None else now + 1
+    if since is not None and days is not None:
+        raise InvalidInputError("give either --since or --days, not both")
+    if days is not None and not 0 < days <= 36_500:
+        raise InvalidInputError(f"--days must be in (0, 36500], not {days}")
+    start = parse_time(since) if since is not None else end - round((days or 30) * _DAY_S)
+    if start < 0 or end <= start:
+        raise InvalidInputError(f"bad window: --since ({start}) must be before --until ({end})")
+    return start, end
+
+
+def _books(since: int, until: int) -> Books:
+    from lnpilot.accounting.gather import books
+    from lnpilot.store import Store
+
+    settings = settings_from_env()
+
+    async def main() -> Books:
+        store = await Store.open(settings)
+        try:
+            return await books(store, since, until)
+        finally:
+            await store.close()
+
+    return asyncio.run(main())
+
+
+def _sat(msat: int) -> str:
+    return f"{msat / 1000:,.3f}"
+
+
+@app.command("pnl")
+def pnl(
+    since: str | None = typer.Option(None, "--since", help="Start (Unix s or ISO 8601)."),
+    until: str | None = typer.Option(None, "--until", help="End, excluded (default: now)."),
+    days: float | None = typer.Option(None, "--days", help="The last N days (default 30)."),
+    by: str = typer.Option("node", "--by", help="node, channel or peer."),
+    at: int | None = typer.Option(None, "--at", help="Take 'now' as this Unix time (simulated nodes)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Profit and loss: routing revenue, rebalance and on-chain costs, return on capacity."""
+    from rich.table import Table
+
+    from lnpilot.errors import InvalidInputError
+
+    if by not in ("node", "channel", "peer"):
+        raise InvalidInputError(f"--by must be node, channel or peer, not {by!r}")
+    start, end = _window(since, until, days, at)
+    result = _books(start, end)
+    p = result.pnl
+    lines = {"node": [p.node], "channel": list(p.channels), "peer": list(p.peers)}[by]
+    if as_json:
+        print_json(
+            {
+                "since": start,
+                "until": end,
+                "onchain_costs_known": result.chain_synced,
+                "rows": [
+                    {
+                        "key": line.key,
+                        "revenue_msat": line.revenue_msat,
+                        "rebalance_cost_msat": line.rebalance_cost_msat,
+                        "onchain_cost_msat": line.onchain_cost_msat if result.chain_synced else None,
+                        "net_msat": line.net_msat,
+                        "forwards": line.forwards,
+                        "capacity_sat": line.capacity_sat,
+                        "return_on_capacity": line.return_on_capacity(p.window_s),
+                    }
+                    for line in lines
+                ],
+            }
+        )
+        return
+    table = Table(title=f"P&L by {by}, {end - start} s", show_lines=False)
+    for header in (by, "revenue sat", "rebal sat", "chain sat", "net sat", "ROC/yr"):
+        table.add_column(header, justify="left" if header == by else "right", no_wrap=True)
+    for line in lines:
+        roc = line.return_on_capacity(p.window_s)
+        key = line.key if by != "peer" else line.key[:16] + "…"
+        table.add_row(
+            key,
+            _sat(line.revenue_msat),
+            _sat(line.rebalance_cost_msat),
+            _sat(line.onchain_cost_msat) if result.chain_synced else "unknown",
+            _sat(line.net_msat),
+            "-" if roc is None else f"{roc:.2%}",
+        )
+    console.print(table)
+    if not result.chain_synced:
+        console.print("on-chain costs unknown: no chain sync has run (lnpilot sync)", markup=False)
+
+
+@app.command("ledger")
+def ledger_cmd(
+    since: str | None = typer.Option(None, "--since", help="Start (Unix s or ISO 8601)."),
+    until: str | None = typer.Option(None, "--until", help="End, excluded (default: now)."),
+    days: float | None = typer.Option(None, "--days", help="The last N days (default 30)."),
+    fmt: str = typer.Option("csv", "--format", help="csv, json or bos (bos accounting layout)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
+    at: int | None = typer.Option(None, "--at", help="Take 'now' as this Unix time (simulated nodes)."),
+) -> None:
+    """Every balance-changing event with a stable id: forwards, rebalances, on-chain fees, opens, closes."""
+    from lnpilot.accounting import ledger
+    from lnpilot.errors import InvalidInputError
+
+    if fmt not in ("csv", "json", "bos"):
+        raise InvalidInputError(f"--format must be csv, json or bos, not {fmt!r}")
+    start, end = _window(since, until, days, at)
+    result = _books(start, end)
+    events = list(result.events)
+    text = (
+        ledger.to_csv(events)
+        if fmt == "csv"
+        else ledger.to_bos_csv(events)
+        if fmt == "bos"
+        else ledger.to_json(events, result.totals)
+    )
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text)
+    console.print(f"{len(events)} events written to {output}", markup=False, soft_wrap=True)
+
+
+@app.command("close")
+def close(
+    channel_point: str = typer.Argument(..., help="The channel's funding outpoint, txid:index."),
+    force: bool = typer.Option(False, "--force", help="Force close (peer offline past the set time)."),
+    sat_per_vbyte: int | None = typer.Option(
+        None, "--sat-per-vbyte", help="Fee rate; default: the fee API's estimate for the close target."
+    ),
+    yes: bool = typer.Option(False, "--yes", help="Confirm without asking (a close cannot be undone)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Close a channel on the allow-list, in live mode, after a confirmation."""
+    from lnpilot.backends.factory import make_backend
+    from lnpilot.backends.mempool import fetch_recommended
+    from lnpilot.errors import InvalidInputError
+    from lnpilot.execution.close import CloseRequest, close_channel
+    from lnpilot.store import Store
+
+    settings = settings_from_env()
+    eco = settings.economics
+    if sat_per_vbyte is not None and not 0 < sat_per_vbyte <= 10_000:
+        raise InvalidInputError(f"--sat-per-vbyte must be in 1..10000, not {sat_per_vbyte}")
+    confirmed = yes or (
+        sys.stdin.isatty() and typer.confirm(f"Close {channel_point}{' by force' if force else ''}?")
+    )
+
+    async def main() -> dict[str, object]:
+        rate = sat_per_vbyte
+        if rate is None and not force:
+            if eco.fee_api_url is None:
+                raise InvalidInputError(
+                    "no fee rate: set [economics] fee_api_url or pass --sat-per-vbyte; nothing was sent"
+                )
+            estimates = await fetch_recommended(str(eco.fee_api_url), timeout_s=eco.fee_api_timeout_s)
+            rate = estimates.rate(eco.close_target)
+        store = await Store.open(settings)
+        backend = make_backend(settings)
+        try:
+            request = CloseRequest(channel_point, force, rate, confirmed)
+            outcome = await close_channel(
+                backend, store, eco, request, mode=settings.execution.mode, now=lambda: int(time.time())
+            )
+        finally:
+            await backend.aclose()
+            await store.close()
+        return outcome.to_dict()
+
+    result = asyncio.run(main())
+    if as_json:
+        print_json(result)
+        return
+    console.print(
+        f"tx {result['tx_id']}: {result['status']}: {result['detail']}", markup=False, soft_wrap=True
+    )
+    if result["status"] != "pending_close":
+        raise typer.Exit(1)
+
+
+suggest_app = typer.Typer(help="Suggestions to act on by hand.")
+
+
+@suggest_app.command("peers")
+def suggest_peers(
+    limit: int = typer.Option(10, "--limit", min=1, max=100, help="How many suggestions."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Nodes worth opening a channel to, from the latest synced graph, with reasons."""
+    from rich.table import Table
+
+    from lnpilot.backends.factory import make_backend
+    from lnpilot.store import Store
+    from lnpilot.suggest.gather import peer_suggestions
+
+    settings = settings_from_env()
+
+    async def main() -> list[dict[str, object]]:
+        backend = make_backend(settings)
+        try:
+            us = (await backend.get_info()).pub_key
+        finally:
+            await backend.aclose()
+        store = await Store.open(settings)
+        try:
+            found = await peer_suggestions(store, us=us, profile=settings.profile, limit=limit)
+        finally:
+            await store.close()
+        return [s.to_dict() for s in found]
+
+    rows = asyncio.run(main())
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="peers worth opening to")
+    for header in ("#", "node", "index", "capacity sat"):
+        table.add_column(header, no_wrap=True, justify="left" if header == "node" else "right")
+    for rank, row in enumerate(rows, 1):
+        name = str(row["alias"] or "") or str(row["pub_key"])[:20] + "…"
+        table.add_row(
+            str(rank), name, f"{float(str(row['index'])):.3g}", f"{row['suggested_capacity_sat']:,}"
+        )
+    console.print(table)
+    for rank, row in enumerate(rows[:3], 1):
+        reasons = row["reasons"]
+        assert isinstance(reasons, list)
+        console.print(f"{rank}. {row['pub_key']}", markup=False, soft_wrap=True)
+        for reason in reasons:
+            console.print(f"   - {reason}", markup=False, soft_wrap=True)

@@ -1,0 +1,220 @@
+"""The closed fee loop of one channel: measure what the last move earned, then move, hold or go back.
+
+Pure. Everything is derived from the stored history each cycle (no learner state to persist or
+corrupt): the fee segments of ``timeline``, discounted at the profile's half-life. The loop
+(docs/decisions.md, "The fee loop") is a directional search on log-fee with a statistical test
+at each step:
+
+* **approach** -- a fee more than ``approach_ratio`` below the prior (competitors' median x
+  liquidity factors) moves toward it by the largest step the limits allow, every cycle: a node far
+  from its market reaches it within days. From above only a channel that sells nothing approaches;
+  one that sells is judged on its evidence, not on the median.
+* **measure** -- after any move, hold until the channel has been able to sell for ``dwell_hours``.
+* **judge** -- compare the revenue rate since the move with the rate at the previous fee just
+  before it (compound-Poisson z on revenue per available day). Significantly better
+  (z >= ``z_better``): continue the same way with a doubled log-step (at most ``max_step_ratio``);
+  better on the point estimate (z > 0): continue with the same step. Significantly worse
+  (z <= -``z_worse``): go back to the previous fee (the *revert*). Otherwise hold and measure on.
+* **probe** -- after ``probe_every_days`` at one fee, try one ``level_ratio`` step: up when the
+  channel sold out (demand beyond supply), down when it idles holding most of the liquidity,
+  otherwise the side not tried last; a side whose discounted evidence is already significantly
+  worse is skipped, and with both sides worse the fee is held (a local optimum).
+
+Regret is bounded: a probe costs at most one dwell at a level one ``level_ratio`` away, and a
+losing move is undone after one dwell; with a probe every ``probe_every_days`` that is at most one
+reversal per channel per probe period.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lnpilot.decisions.profiles import Profile
+from lnpilot.decisions.timeline import Evidence, Segment, evidence, fee_at, segments
+from lnpilot.domain.channel_view import ChannelView
+
+DAY_S = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class LoopInputs:
+    """What the loop needs besides the view: the prior, the liquidity floor, the bounds."""
+
+    prior_ppm: float  # competitors' median x liquidity factors (the prior, not the answer)
+    floor_ppm: int  # replacement cost of outbound liquidity when the channel drains, else the low bound
+    low_ppm: int
+    high_ppm: int
+    max_up_ppm: int  # the largest single increase the limits allow from the current fee
+    max_down_ppm: int  # the largest single decrease
+    banned_up_until: int | None = None  # a rolled-back increase: no increase before this time
+    banned_down_until: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoopStep:
+    fee_ppm: int | None  # the proposed fee; None keeps the current one
+    kind: str  # approach | hold | continue | revert | probe | optimum
+    reasons: tuple[str, ...]
+    gain_msat: int  # expected extra revenue over one dwell (orders decisions; 0 when holding)
+    rate_msat_per_day: float | None = None  # the estimate the step acted on
+    sd_msat_per_day: float | None = None
+
+
+def _fmt(ev: Evidence, sd: float) -> str:
+    sd_text = "unknown" if math.isinf(sd) else f"{sd:,.0f}"
+    return (
+        f"{ev.rate_msat_per_day:,.0f} +- {sd_text} msat/day at {ev.fee_ppm} ppm "
+        f"({ev.exposure_days:.1f} available d, {ev.forwards:.0f} forwards, drained {ev.drained_share:.0%})"
+    )
+
+
+def _typical_fee_msat(view: ChannelView, fee_ppm: int) -> float:
+    """The fee of a median forward out of this channel at ``fee_ppm`` (20k sat when none is known)."""
+    chan_id = view.channel.chan_id
+    amounts = sorted(e.amt_out_msat for e in view.forwards if e.chan_id_out == chan_id)
+    median = amounts[len(amounts) // 2] if amounts else 20_000_000
+    return max(median * fee_ppm / 1_000_000, 1.0)
+
+
+def _z(a: Evidence, b: Evidence, typical_msat: float) -> float:
+    """(rate a - rate b) in standard errors."""
+    sd = math.hypot(a.sd_msat_per_day(typical_msat), b.sd_msat_per_day(typical_msat))
+    if math.isinf(sd) or sd <= 0:
+        return 0.0
+    return (a.rate_msat_per_day - b.rate_msat_per_day) / sd
+
+
+def _clip(cur: int, wanted: float, inputs: LoopInputs) -> int:
+    new = round(wanted)
+    new = min(new, cur + inputs.max_up_ppm)
+    new = max(new, cur - inputs.max_down_ppm)
+    return min(max(new, inputs.low_ppm), inputs.high_ppm)
+
+
+def _move(cur: int, direction: int, ratio: float, inputs: LoopInputs) -> int:
+    wanted = cur * ratio if direction > 0 else cur / ratio
+    wanted = max(wanted, cur + 1) if direction > 0 else min(wanted, cur - 1)
+    return _clip(cur, wanted, inputs)
+
+
+def _banned(direction: int, inputs: LoopInputs, now: int) -> int | None:
+    until = inputs.banned_up_until if direction > 0 else inputs.banned_down_until
+    return until if until is not None and until > now else None
+
+
+def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
+    """The loop's move for this cycle (see the module docstring)."""
+    assert view.policy is not None
+    now, cur = view.now, view.policy.fee_rate_ppm
+    half_life_s = profile.forget_half_life_days * DAY_S
+    segs = segments(view, int(profile.learn_window_days * DAY_S))
+    history = fee_at(view)
+    changed_at = history[-1][0] if len(history) > 1 else None
+    previous = history[-2][1] if len(history) > 1 else None
+    before_previous = history[-3][1] if len(history) > 2 else None
+    since = changed_at if changed_at is not None else now - int(profile.learn_window_days * DAY_S)
+    typical = _typical_fee_msat(view, cur)
+    here = evidence(view, segs, cur, half_life_s, since_s=since)
+    here_sd = here.sd_msat_per_day(typical)
+    reasons = [f"estimate since the last change: {_fmt(here, here_sd)}"]
+    dwell_days = profile.dwell_hours / 24
+    measured_enough = here.exposure_days >= dwell_days * 0.5 ** (profile.dwell_hours * 3600 / half_life_s)
+
+    def out(fee: int | None, kind: str, why: str, gain: float = 0.0) -> LoopStep:
+        if fee is not None and fee == cur:
+            fee, kind = None, "hold"
+        sd = None if math.isinf(here_sd) else here_sd
+        return LoopStep(fee, kind, (*reasons, why), max(int(gain), 0), here.rate_msat_per_day, sd)
+
+    # Judge the last move first: a measured loss is undone before anything else.
+    last_dir = 0 if previous is None else (1 if cur > previous else -1)
+    was_revert = before_previous is not None and before_previous == cur
+    if changed_at is not None and previous is not None and measured_enough and not was_revert:
+        span = max(now - changed_at, int(profile.dwell_hours * 3600))
+        before = evidence(view, segs, previous, half_life_s, since_s=changed_at - span, until_s=changed_at)
+        if before.exposure_days > 0:
+            z = _z(here, before, typical)
+            reasons.append(
+                f"previous fee: {_fmt(before, before.sd_msat_per_day(typical))}; difference z = {z:+.2f}"
+            )
+            if z <= -profile.z_worse:
+                gain = (before.rate_msat_per_day - here.rate_msat_per_day) * dwell_days
+                back = _clip(cur, previous, inputs)
+                return out(back, "revert", "revert: the previous fee earned more", gain)
+            if z > 0 and _banned(last_dir, inputs, now) is None:
+                # Better on the point estimate: keep climbing; significantly better: a doubled log-step.
+                last_ratio = max(cur, previous) / max(min(cur, previous), 1)
+                ratio = last_ratio**2 if z >= profile.z_better else last_ratio
+                ratio = max(min(ratio, profile.max_step_ratio), profile.level_ratio)
+                new = _move(cur, last_dir, ratio, inputs)
+                if last_dir < 0 and new < inputs.floor_ppm <= cur:
+                    new = inputs.floor_ppm
+                gain = (here.rate_msat_per_day - before.rate_msat_per_day) * dwell_days
+                word = "paid" if z >= profile.z_better else "earned more (not yet significant)"
+                return out(new, "continue", f"the last move {word}: continue x{ratio:.2f}", gain)
+    # Far from the prior: approach it fast (every step still validated).
+    prior = max(inputs.prior_ppm, 1.0)
+    far = abs(math.log(max(cur, 1) / prior)) > math.log(profile.approach_ratio)
+    sold_out = here.drained_share > 0.5
+    if far and not was_revert:
+        direction = 1 if prior > cur else -1
+        if direction < 0 and sold_out:
+            reasons.append("above the prior but sold out: demand exceeds supply, no approach down")
+        elif direction < 0 and here.forwards >= 1:
+            # Far above the market yet selling: the evidence outranks the prior; probes decide.
+            reasons.append(f"above the prior {prior:.0f} ppm but selling: no approach down")
+        elif _banned(direction, inputs, now) is None:
+            wanted = max(prior, inputs.floor_ppm) if direction < 0 else prior
+            new = _clip(cur, wanted, inputs)
+            gain = here.rate_msat_per_day * abs(math.log(max(new, 1) / max(cur, 1))) * dwell_days
+            return out(new, "approach", f"{cur} ppm is far from the prior {prior:.0f} ppm: approach", gain)
+    if changed_at is not None and not measured_enough:
+        return out(None, "hold", f"measuring: {here.exposure_days:.2f} of {dwell_days:g} available days")
+    age_days = (now - changed_at) / DAY_S if changed_at is not None else math.inf
+    if age_days < profile.probe_every_days:
+        return out(None, "hold", f"held {age_days:.1f} d of the {profile.probe_every_days:g} d probe period")
+    return _probe(view, profile, inputs, here, typical, segs, last_dir, was_revert, out)
+
+
+def _probe(
+    view: ChannelView,
+    profile: Profile,
+    inputs: LoopInputs,
+    here: Evidence,
+    typical: float,
+    segs: list[Segment],
+    last_dir: int,
+    was_revert: bool,
+    out: Callable[..., LoopStep],
+) -> LoopStep:
+    now, cur = view.now, here.fee_ppm
+    half_life_s = profile.forget_half_life_days * DAY_S
+    idle = here.forwards < 1 and view.channel.local_ratio > 0.5
+    if here.drained_share > 0.5:
+        order, why = (1, -1), "sold out most of the time: probe up"
+    elif idle:
+        order, why = (-1, 1), "idle while holding most of the liquidity: probe down"
+    elif was_revert and last_dir:
+        order, why = (last_dir, -last_dir), "the other side was reverted: probe this side"
+    elif last_dir:
+        order, why = (last_dir, -last_dir), "probe on in the direction of the last move"
+    else:
+        first = 1 if inputs.prior_ppm >= cur else -1
+        order, why = (first, -first), "first probe, toward the prior"
+    tolerance = math.log(profile.level_ratio) / 2
+    for direction in order:
+        new = _move(cur, direction, profile.level_ratio, inputs)
+        if new == cur:
+            continue
+        if direction < 0 and new < inputs.floor_ppm:
+            continue
+        if _banned(direction, inputs, now) is not None:
+            continue
+        side = evidence(view, segs, new, half_life_s, tolerance=tolerance)
+        if side.exposure_days > 0 and _z(side, here, typical) <= -profile.z_worse:
+            continue  # measured worse recently (discounted): no need to pay for it again
+        gain = here.rate_msat_per_day * (profile.level_ratio - 1) * profile.dwell_hours / 24 / 2
+        return out(new, "probe", why, gain)
+    return out(None, "optimum", "both neighbouring fees measured worse, banned or out of bounds: held")

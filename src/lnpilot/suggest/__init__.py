@@ -1,0 +1,1 @@
+"""Suggestions an operator acts on by hand: peers worth opening a channel to (``peers``)."""

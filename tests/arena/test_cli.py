@@ -1,0 +1,85 @@
+"""``lnpilot arena``: a table with intervals, files beside it, one line and exit 1 on bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lnpilot.cli.main import main
+
+_TINY = ["--nodes", "80", "--channels", "4", "--days", "1"]
+
+
+def test_arena_prints_the_table_and_writes_json_and_html(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code = main(
+        ["arena", *_TINY, "--seeds", "2", "--strategies", "static-lnd,charge-lnd-10-200", "--out", str(out)]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "net profit sat (95% CI)" in printed and "charge-lnd-10-200" in printed
+    assert "[" in printed  # two seeds: intervals, not bare means
+    doc = json.loads((out / "arena-generated-80.json").read_text())
+    assert [s["strategy"] for s in doc["summary"]] == ["static-lnd", "charge-lnd-10-200"]
+    assert (out / "arena-generated-80.html").is_file()
+
+
+def test_arena_sweep_from_a_toml_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "arena.toml"
+    cfg.write_text("[arena]\nseeds = [5]\nnodes = 80\nchannels = 4\ndays = 1\nsweep_fees = [0, 500]\n")
+    code = main(["arena", "--config", str(cfg), "--sweep", "--out", str(tmp_path / "o")])
+    assert code == 0
+    assert "best ppm" in capsys.readouterr().out
+    doc = json.loads((tmp_path / "o" / "sweep-generated-80.json").read_text())
+    assert [p["fee_ppm"] for p in doc["curves"]["5"]] == [0, 500]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--strategies", "fee-wizard"], "unknown strategy 'fee-wizard'"),
+        (["--graph", "/nonexistent/graph.json"], "no such graph file"),
+        (["--market", "/nonexistent/market.toml"], "no such market file"),
+        (["--seeds", "a,b"], "seeds must be"),
+        (["--start-fees", "zero"], "unknown start fees"),
+        (["--jobs", "0"], "--jobs must be at least 1"),
+        (["--sweep", "--sweep-fees", "x"], "sweep fees must be integers"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_1(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["arena", *_TINY, "--out", str(tmp_path), *args])
+    err = capsys.readouterr().err
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[arena\n", "arena file"),
+        ("[arena]\nwizardry = 1\n", "unknown keys"),
+        ("[market]\nfile = 'm.toml'\nother = 1\n", "[market] takes one key"),
+        ("[market]\nfile = 'missing.toml'\n", "no such market file"),
+        ("[bogus]\n", "unknown sections"),
+    ],
+)
+def test_bad_arena_files_are_refused(
+    text: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "arena.toml"
+    cfg.write_text(text)
+    assert main(["arena", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_a_missing_arena_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["arena", "--config", str(tmp_path / "nope.toml")]) == 1
+    assert "no such arena file" in capsys.readouterr().err

@@ -1,0 +1,212 @@
+"""The closed fee loop (decisions/learn.py) with hand-built histories (balanced, 1M sat channels)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from lnpilot.decisions import BUILTIN, DecisionEngine, DecisionType
+from lnpilot.decisions.liquidity import rollback_bans
+from lnpilot.decisions.timeline import evidence, segments
+from lnpilot.domain.channel_view import ChannelSnapshot, ChannelView, PolicyChange, RejectedChange
+from lnpilot.domain.graph import RoutingPolicy
+from lnpilot.safety import PolicyValidator, ValidationHistory
+from lnpilot.safety.review import decide_and_validate
+from lnpilot.settings import Limits
+from tests.decisions.view_builders import DAY, NOW, chan_id_of, forward_out, policy, view
+
+CID = chan_id_of(1)
+
+
+def engine(profile: str = "balanced", limits: Limits | None = None) -> DecisionEngine:
+    return DecisionEngine(BUILTIN[profile], limits or Limits())
+
+
+def fee_of(decision_policy: RoutingPolicy | None) -> int:
+    assert decision_policy is not None
+    return decision_policy.fee_rate_ppm
+
+
+def moved(before_fwds: int, after_fwds: int, *, old: int = 100, new: int = 125) -> ChannelView:
+    """Fee ``old`` from 4 to 2 days ago, ``new`` since; 20k-sat forwards paying the fee in force."""
+    change = PolicyChange(NOW - 2 * DAY, policy(old), policy(new))
+    fwds = [forward_out(CID, 2 + 2 * (i + 0.5) / before_fwds, 20_000, 20 * old) for i in range(before_fwds)]
+    fwds += [forward_out(CID, 2 * (i + 0.5) / after_fwds, 20_000, 20 * new) for i in range(after_fwds)]
+    return view(fee_rate_ppm=new, forwards=fwds, policy_changes=[change], history_days=4)
+
+
+def test_a_move_that_paid_is_continued_with_a_larger_step() -> None:
+    d = engine().decide(moved(10, 40), None, NOW)
+    # z = (50,000 - 10,000 msat/day) / ~8,500 >> 1; step (125/100)^2 capped at 1.5 -> 187.5, cap 62.
+    assert d.type is DecisionType.INCREASE_FEES
+    assert fee_of(d.new_policy) == 187
+    assert any("the last move paid: continue x1.50" in r for r in d.reasons)
+    assert any(r.startswith("previous fee:") and "z = +" in r for r in d.reasons)
+
+
+def test_a_move_that_lost_is_reverted() -> None:
+    d = engine().decide(moved(10, 0), None, NOW)
+    assert d.type is DecisionType.DECREASE_FEES
+    assert fee_of(d.new_policy) == 100
+    assert any("revert: the previous fee earned more" in r for r in d.reasons)
+    assert any("(+0, " not in r and "revert)" in r for r in d.reasons)
+
+
+def test_a_move_better_only_on_the_estimate_continues_with_the_same_step() -> None:
+    d = engine().decide(moved(10, 10), None, NOW)  # 10,000 vs 12,500 msat/day: 0 < z < 1
+    assert fee_of(d.new_policy) == 156  # 125 x 1.25
+    assert any("earned more (not yet significant): continue x1.25" in r for r in d.reasons)
+
+
+def test_an_inconclusive_loss_is_measured_longer() -> None:
+    d = engine().decide(moved(10, 7), None, NOW)  # 10,000 vs 8,750 msat/day: -1.5 < z < 0
+    assert d.type is DecisionType.NO_ACTION
+    assert any(r.startswith("held 2.0 d of the 7 d probe period") for r in d.reasons)
+
+
+def test_a_fresh_move_is_measured_before_it_is_judged() -> None:
+    change = PolicyChange(NOW - 3 * 3600, policy(100), policy(125))
+    d = engine().decide(view(fee_rate_ppm=125, policy_changes=[change]), None, NOW)
+    assert d.type is DecisionType.NO_ACTION
+    assert any(r.startswith("measuring: ") for r in d.reasons)
+
+
+def test_reverted_probe_is_followed_by_a_probe_on_the_other_side() -> None:
+    changes = [
+        PolicyChange(NOW - 10 * DAY, policy(100), policy(125)),
+        PolicyChange(NOW - 8 * DAY, policy(125), policy(100)),
+    ]
+    fwds = [forward_out(CID, d / 2, 20_000, 2000) for d in range(1, 16)]
+    # A cheap market (replacement 2 x 20 ppm): the draining channel's floor is below the probe.
+    state = view(fee_rate_ppm=100, policy_changes=changes, forwards=fwds, network_median_fee_ppm=20.0)
+    d = engine().decide(state, None, NOW)
+    assert d.type is DecisionType.DECREASE_FEES
+    assert fee_of(d.new_policy) == 80  # 100 / 1.25
+    assert any("the other side was reverted" in r for r in d.reasons)
+
+
+def test_sold_out_channel_probes_up_and_idle_full_channel_probes_down() -> None:
+    drained = view(local_sat=40_000)  # usable 30k < 5 % of capacity since the snapshot
+    d = engine().decide(drained, None, NOW)
+    assert d.type is DecisionType.INCREASE_FEES
+    assert any("sold out most of the time: probe up" in r for r in d.reasons)
+    idle = engine().decide(view(local_sat=700_000, competitor_fee_ppm=100.0), None, NOW)
+    assert idle.type is DecisionType.DECREASE_FEES
+    assert any("idle while holding most of the liquidity" in r for r in idle.reasons)
+
+
+def test_draining_channel_never_sells_below_the_replacement_cost() -> None:
+    # Peer charges 150 ppm toward us + one hop at the 70 ppm network median = 220 ppm floor.
+    fwds = [forward_out(CID, d / 4, 20_000, 2000) for d in range(1, 20)]
+    state = dataclasses.replace(
+        view(local_sat=700_000, fee_rate_ppm=230, competitor_fee_ppm=50.0, forwards=fwds),
+        peer_policy=policy(150),
+    )
+    d = engine().decide(state, None, NOW)
+    assert any("never sells below 220 ppm" in r for r in d.reasons)
+    assert d.new_policy is None or fee_of(d.new_policy) >= 220
+
+
+def test_far_below_the_market_reaches_it_within_days_every_step_validated() -> None:
+    """LND's default 1 ppm on four channels against a 500 ppm market, default limits: every step
+    passes the validator, and within four days of 6-hour cycles each channel is in the prior's
+    approach band (a third of the market or more)."""
+    limits = Limits()
+    validator = PolicyValidator(limits)
+    history = ValidationHistory()
+    fees = dict.fromkeys(range(1, 5), 1)
+    changes: dict[int, list[PolicyChange]] = {i: [] for i in fees}
+    now = NOW
+    for _ in range(4 * 4):
+        views = [
+            view(i, fee_rate_ppm=fees[i], competitor_fee_ppm=500.0, policy_changes=changes[i], now=now)
+            for i in fees
+        ]
+        reviews, history = decide_and_validate(views, None, history, engine(), validator, now)
+        for review in reviews:
+            index = next(i for i in fees if chan_id_of(i) == review.decision.chan_id)
+            if review.verdict.approved and review.decision.new_policy is not None:
+                new = review.decision.new_policy.fee_rate_ppm
+                changes[index].append(PolicyChange(now, policy(fees[index]), policy(new)))
+                fees[index] = new
+        now += 6 * 3600
+    assert all(fee >= 500 / BUILTIN["balanced"].approach_ratio for fee in fees.values()), fees
+
+
+def test_rollback_bans_grow_with_harm_and_repeats() -> None:
+    def ban(harm: float | None, times: int = 1) -> float:
+        rejected = tuple(RejectedChange(NOW - 3600 * (i + 1), 100, 150, harm) for i in range(times))
+        until = rollback_bans(dataclasses.replace(view(), rejected_changes=rejected), 2.0).up_until
+        assert until is not None
+        return (until - NOW) / DAY
+
+    assert ban(0.1) < ban(0.5) < ban(0.9)
+    assert abs(ban(0.5) - (2.0 * 3 - 1 / 24)) < 0.01  # 2 d x (1 + 4 x 0.5), judged an hour ago
+    assert ban(None) == ban(0.5)  # an unmeasured harm counts as a revenue halved
+    assert ban(0.5, 2) > 1.9 * ban(0.5)
+
+
+def test_a_rolled_back_increase_is_not_proposed_again_during_its_ban() -> None:
+    fwds = [forward_out(CID, d / 2, 20_000, 2000) for d in range(1, 16)]
+    rejected = (RejectedChange(NOW - DAY, 100, 125, 0.6),)
+    state = dataclasses.replace(view(fee_rate_ppm=100, forwards=fwds), rejected_changes=rejected)
+    d = engine().decide(state, None, NOW)
+    assert d.type is not DecisionType.INCREASE_FEES
+    assert any(r.startswith("rollback memory: increase 100 -> 125 ppm") for r in d.reasons)
+    later = dataclasses.replace(state, now=NOW + 30 * DAY)
+    assert not any(
+        r.startswith("rollback memory") for r in engine().decide(later, None, NOW + 30 * DAY).reasons
+    )
+
+
+def test_correction_into_bounds_never_waits_for_confidence() -> None:
+    """Issue 17 item 7: 40,000 ppm against a 10,000 maximum, with almost no data."""
+    limits = Limits(fee_rate_max_ppm=10_000)
+    state = view(fee_rate_ppm=40_000, competitor_fee_ppm=None, failed_for_liquidity=None, history_days=None)
+    reviews, _ = decide_and_validate(
+        [state], None, ValidationHistory(), engine(limits=limits), PolicyValidator(limits), NOW
+    )
+    d = reviews[0].decision
+    assert d.type is DecisionType.DECREASE_FEES
+    assert fee_of(d.new_policy) == 10_000
+    assert d.confidence == 1.0
+    assert reviews[0].verdict.approved, reviews[0].verdict.codes
+    assert not any(r.startswith("low confidence") for r in d.reasons)
+
+
+def test_every_fee_decision_carries_its_estimate_and_uncertainty() -> None:
+    d = engine().decide(moved(10, 40), None, NOW)
+    assert any(r.startswith("estimate since the last change: ") and " +- " in r for r in d.reasons)
+
+
+def test_evidence_is_forgotten_at_the_half_life() -> None:
+    fresh = view(forwards=[forward_out(CID, 0.001, 20_000, 1000)])
+    old = view(forwards=[forward_out(CID, 7.0, 20_000, 1000)])
+    half_life = BUILTIN["balanced"].forget_half_life_days * DAY
+    new_ev = evidence(fresh, segments(fresh, 30 * DAY), 100, half_life)
+    old_ev = evidence(old, segments(old, 30 * DAY), 100, half_life)
+    assert abs(old_ev.revenue_msat / new_ev.revenue_msat - 0.5) < 0.01
+
+
+def test_drained_time_is_not_counted_as_exposure() -> None:
+    snaps = (
+        ChannelSnapshot(NOW - 4 * DAY, 500_000, 500_000, True, 1_000_000),
+        ChannelSnapshot(NOW - 1 * DAY, 10_000, 990_000, True, 1_000_000),
+    )
+    state = dataclasses.replace(view(), snapshots=snaps)
+    (seg,) = segments(state, 4 * DAY)
+    assert seg.available_s == 3 * DAY and seg.drained_s == DAY
+
+
+def test_rejected_changes_are_read_from_the_rollback_verdicts() -> None:
+    from lnpilot.store.records import TransactionItem, TransactionRecord, TxStatus
+    from lnpilot.views import rejected_changes
+
+    verdict = {"verdict": "rollback", "judged_at": NOW - 10, "revenue_ratio_adjusted": 0.3}
+    items = (
+        TransactionItem(CID, "p:0", {"fee_rate_ppm": 150}, {"fee_rate_ppm": 100}, {"auto_rollback": verdict}),
+        TransactionItem(chan_id_of(2), "q:0", {"fee_rate_ppm": 90}, {"fee_rate_ppm": 100}, {"changed": True}),
+        TransactionItem(chan_id_of(3), "r:0", {}, {"fee_rate_ppm": 1}, {"auto_rollback": verdict}),
+    )
+    record = TransactionRecord(NOW - 100, NOW, "live", TxStatus.APPLIED, items)
+    found = rejected_changes([record])
+    assert found == {CID: [RejectedChange(NOW - 10, 100, 150, 0.7)]}
