@@ -7,6 +7,7 @@ amount over the whole graph *with* our node, under the same LND a-priori cost fu
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -91,11 +92,16 @@ def test_route_choices_agree_with_exact_searches_on_the_2021_graph() -> None:
                 ours = None if status[p] == kern.NO_ROUTE else bool(status[p] == kern.THROUGH)
                 results.append((ppm, exact, ours))
     assert len(results) > 1_000
-    differ = [r for r in results if r[1] != r[2]]
-    through = [r for r in results if r[1] or r[2]]
-    share = len(differ) / len(results)
+    routed = [r for r in results if r[1] is not None and r[2] is not None]
+    differ = [r for r in routed if r[1] != r[2]]
+    through = [r for r in routed if r[1] or r[2]]
+    no_route = [r for r in results if (r[1] is None) != (r[2] is None)]
+    share = len(differ) / len(routed)
     print(
-        f"\nagreement: {len(differ)} of {len(results)} choices differ ({share:.2%}); "
-        f"{len(through)} go through us in either"
+        f"\nagreement: {len(differ)} of {len(routed)} route choices differ ({share:.2%}); "
+        f"{len(through)} go through us in either; route found by one side only: {len(no_route)} "
+        f"of {len(results)} ({len(no_route) / len(results):.2%}); "
+        f"(exact, market) mismatches: {Counter(r[1:] for r in differ + no_route)}"
     )
     assert share < 0.02
+    assert len(no_route) / len(results) < 0.02

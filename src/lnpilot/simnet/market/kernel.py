@@ -29,7 +29,7 @@ FL_FULL, FL_BASE, FL_PPM = range(3)
 # payment outcome codes
 AROUND, THROUGH, NO_ROUTE, EXHAUSTED = 0, 1, 2, 3
 _INF = np.inf
-NEAREST_REFS = 3  # candidate paths come from the 3 reference amounts at or above the payment's
+NEAREST_REFS = 3  # candidate paths: the 3 reference amounts at or above the payment's, and one below
 
 
 @njit(cache=True)
@@ -172,6 +172,8 @@ def _price(
     while lo < nref and refs[lo] < a:
         lo += 1
     hi = min(nref, lo + NEAREST_REFS)
+    # the reference just below the amount too: its paths pass wherever every hop is wide enough
+    lo = max(0, lo - 1)
     for r in range(nref):
         alt_c[r] = _INF
         alt_f[r] = _INF
@@ -388,7 +390,7 @@ def route_payments(
             attempts = 0
             part_ok = False
             part_fail = NO_ROUTE
-            searched = 0
+            searched = -1
             while attempts < max_attempts:
                 _price(
                     a,
@@ -465,8 +467,9 @@ def route_payments(
                             best_j = j
                             best_fee = ofee
                 if best_i >= 0 and nfailed > searched:
-                    # A hop failed and our node is next: mission control searches afresh around
-                    # the failed hops before settling for us (no free lunch from stale candidates).
+                    # Our node is the best candidate: the candidates are a sample of paths, so an exact
+                    # search (bounded by our route's cost, around any failed hop) must find no cheaper
+                    # way around us first -- repeated after each new failure. No free lunch.
                     searched = nfailed
                     fresh = search_around(
                         indptr,
@@ -492,6 +495,7 @@ def route_payments(
                         s_done,
                         s_heap_d,
                         s_heap_v,
+                        best,
                     )
                     if fresh < best:
                         _fc, ff, fh = walk(
@@ -693,11 +697,13 @@ def search_around(
     done,
     heap_d,
     heap_v,
+    bound,
 ):  # pragma: no cover
-    """Mission control's fresh search: sender -> receiver avoiding the failed hops, at amount ``a``.
+    """An exact search: sender -> receiver avoiding the failed hops, at amount ``a``.
 
     Dijkstra under kind ``k``'s weights with the competitors' current fees, stopping at the
-    receiver; fills ``pred`` and returns the route's cost (inf when there is none).
+    receiver and never expanding past ``bound`` (the route through us it must beat); fills
+    ``pred`` and returns the route's cost (inf when there is none below the bound).
     """
     n = len(indptr) - 1
     for v in range(n):
@@ -752,7 +758,7 @@ def search_around(
                 continue
             u = e_dst[e]
             nd = d + w
-            if nd < dist[u] and size < len(heap_d):
+            if nd < dist[u] and nd < bound and size < len(heap_d):
                 dist[u] = nd
                 pred[u] = e
                 i = size
