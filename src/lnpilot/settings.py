@@ -90,9 +90,20 @@ class ExecutionSettings(_Section):
 class ApiSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    public_reads: bool = True
+    # Our channels, decisions and transactions (balances, peers, the money log) need a key unless
+    # this is set; the public graph's scores and rankings are open unless public_scores is false.
+    public_reads: bool = False
+    public_scores: bool = True
     cors_origins: tuple[str, ...] = ()
     rate_limit_per_minute: int = Field(600, ge=1)
+    # Requests with an unknown key, per client address and minute, before every request from that
+    # address answers 429 for the rest of the window.
+    auth_failures_per_minute: int = Field(10, ge=1)
+    # X-Forwarded-For / X-Forwarded-Proto are believed only from these addresses (uvicorn's
+    # forwarded_allow_ips); empty: never, so a client cannot pick its own rate-limit identity.
+    trusted_proxies: tuple[str, ...] = ()
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    ready_cache_seconds: float = Field(5.0, ge=0)
 
 
 class DaemonSettings(_Section):

@@ -43,9 +43,24 @@ class Api:
 
 
 async def make_api(
-    tmp_path: Path, *, public_reads: bool = True, rate_limit: int = 10_000, scores: int = 25
+    tmp_path: Path,
+    *,
+    public_reads: bool = True,
+    public_scores: bool | None = None,
+    rate_limit: int = 10_000,
+    auth_failures: int = 10_000,
+    scores: int = 25,
+    **api: object,
 ) -> tuple[httpx.AsyncClient, ApiServices]:
-    settings = load_settings(api={"public_reads": public_reads, "rate_limit_per_minute": rate_limit})
+    settings = load_settings(
+        api={
+            "public_reads": public_reads,
+            "public_scores": public_reads if public_scores is None else public_scores,
+            "rate_limit_per_minute": rate_limit,
+            "auth_failures_per_minute": auth_failures,
+            **api,
+        }
+    )
     store = await Store.open_url(f"sqlite+aiosqlite:///{tmp_path / 'api.db'}")
     services = ApiServices(
         settings=settings,

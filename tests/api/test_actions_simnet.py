@@ -47,7 +47,9 @@ async def test_apply_shadow_then_live_then_rollback(simnet: SimnetHandle, tmp_pa
         _, admin = await uow.api_keys.create("ops", "admin", 1)
     headers = {"X-API-Key": admin}
     client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(settings, services)), base_url="http://t"
+        transport=httpx.ASGITransport(app=create_app(settings, services)),
+        base_url="http://t",
+        headers=headers,
     )
     try:
         before = _policies(simnet)

@@ -49,7 +49,7 @@ async def test_channels_and_recommendation(api: Api) -> None:
     assert (await api.client.get(f"/v1/channels/{CHAN}/recommendation")).json() == by_scid.json()
     assert (await api.client.get("/v1/channels/1x1x1/recommendation")).status_code == 404
     garbage = await api.client.get("/v1/channels/abc/recommendation")
-    assert garbage.status_code == 422 and garbage.json()["type"].endswith("/invalid-input")
+    assert garbage.status_code == 422 and garbage.json()["type"].endswith("/invalid-request")
 
 
 async def test_decisions_reviews_and_agreement(api: Api) -> None:
@@ -135,3 +135,5 @@ async def test_out_of_range_ids_are_422_not_500(api: Api) -> None:
     huge = str(2**70)
     assert (await api.client.get("/v1/decisions", params={"since": huge})).status_code == 422
     assert (await api.client.get(f"/v1/channels/{huge}/recommendation")).status_code == 422
+    # Twenty digits (the documented pattern) but beyond uint64: no such channel can exist.
+    assert (await api.client.get(f"/v1/channels/{2**64}/recommendation")).status_code == 404

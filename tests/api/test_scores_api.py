@@ -72,7 +72,9 @@ async def test_rankings_sort_min_score_and_bad_cursor(api: Api) -> None:
     assert nothing["items"] == []
     first = (await api.client.get("/v1/rankings", params={"limit": 5})).json()
     wrong = await api.client.get("/v1/rankings", params={"cursor": first["next_cursor"], "sort": "activity"})
-    assert wrong.status_code == 422 and wrong.headers["content-type"] == PROBLEM
+    assert wrong.status_code == 409 and wrong.headers["content-type"] == PROBLEM
+    foreign = await api.client.get("/v1/rankings", params={"cursor": "0000000000"})  # not one we issued
+    assert foreign.status_code == 404 and foreign.json()["type"].endswith("/not-found")
     garbage = await api.client.get("/v1/rankings", params={"cursor": "%%%"})
     assert garbage.status_code == 422
     unknown_sort = await api.client.get("/v1/rankings", params={"sort": "vibes"})

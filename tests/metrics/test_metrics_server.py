@@ -28,6 +28,6 @@ def test_without_an_instance_the_process_wide_metrics_are_served() -> None:
         text = httpx.get(f"http://127.0.0.1:{server.port}/metrics", timeout=5).text
         assert "# TYPE lnpilot_daemon_up gauge" in text
         families = {f.name for f in default_metrics().registry.collect()}
-        assert all(f"# HELP {name}" in text for name in families) and len(families) == 20
+        assert all(f"# HELP {name}" in text for name in families) and len(families) == 21
     finally:
         server.close()

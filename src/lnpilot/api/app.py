@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from lnpilot import __version__
+from lnpilot.api.auth import needs_key, route_scope
 from lnpilot.api.fastpath import CachedScoreFastPath
+from lnpilot.api.limits import BodyLimitMiddleware
 from lnpilot.api.problems import (
     MEDIA_TYPE,
     PROBLEM_BASE,
@@ -21,19 +24,26 @@ from lnpilot.api.problems import (
     problem_responses,
 )
 from lnpilot.api.routes import actions, channels, decisions, economics, health, scores
-from lnpilot.api.services import ApiServices
+from lnpilot.api.services import BUILTIN_PROFILES, ApiServices
 from lnpilot.logctx import RequestIdMiddleware
 from lnpilot.metrics.asgi import PrometheusMiddleware
 from lnpilot.metrics.registry import Metrics
 from lnpilot.settings import Settings
+
+# Documented in the spec only: the routes check keys themselves to answer with `malformed-pubkey`.
+PUBKEY_PATTERN = "^0[23][0-9a-f]{64}$"
 
 DESCRIPTION = f"""
 Scores of every public Lightning node (eight measured heuristics and a composite), rankings, batch
 lookups, and the autopilot's channels, decisions and transactions.
 
 **Authentication**: an API key (`lnpilot apikey create --scope read|admin`) as
-`Authorization: Bearer <key>` or `X-API-Key: <key>`. Read routes may be public (setting
-`api.public_reads`); every mutation needs an admin key.
+`Authorization: Bearer <key>` or `X-API-Key: <key>`. Node scores and rankings are public unless
+`api.public_scores = false`; our channels, decisions and transactions need a key unless
+`api.public_reads = true`; every mutation needs an admin key. Failed keys are counted per address
+(`api.auth_failures_per_minute`).
+
+**Limits**: request bodies up to `api.max_body_bytes` (1 MiB; larger: `413`).
 
 **Rate limits**: per key, or per client address without a key; over the limit the answer is `429`
 with `Retry-After`.
@@ -73,23 +83,43 @@ def create_app(settings: Settings, services: ApiServices | None = None) -> FastA
         license_info={"name": "MIT"},
         lifespan=lifespan,
     )
+    app.state.settings = settings
     if services is not None:
         app.state.services = services
     install_problem_handlers(app)
     for module in (scores, channels, decisions, actions, economics, health):
         app.include_router(module.router)
+    # Outermost last: request ids > metrics > CORS > body limit > cached fast path > routes, so the
+    # fast path's answers carry CORS headers and a huge body never reaches a route.
+    app.add_middleware(CachedScoreFastPath)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.api.cors_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+            expose_headers=["Retry-After", "X-Request-ID"],
         )
-    app.add_middleware(CachedScoreFastPath)  # innermost: metrics and request ids still wrap it
     app.add_middleware(PrometheusMiddleware, metrics=metrics)
     app.add_middleware(RequestIdMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn options every server of this app uses: forwarded headers only from trusted proxies.
+
+    uvicorn believes ``X-Forwarded-For`` from 127.0.0.1 by default, so any local client could pick
+    its own address (and reset its rate limit); here nothing is believed unless configured.
+    """
+    trusted = list(settings.api.trusted_proxies)
+    return {
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or "",
+        "log_config": None,  # keep lnpilot's structured logging (and its redaction)
+        "access_log": False,
+    }
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -124,16 +154,51 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 "description": "An lnpilot API key.",
             },
         }
+        api = app.state.settings.api
+        # The profiles this server knows (built in + configured): anything else is a 422.
+        profiles = sorted({*BUILTIN_PROFILES, *app.state.settings.profiles})
+        scopes = {
+            (route.path, method.lower()): route_scope(route.dependant)
+            for route in _api_routes(app.routes)
+            for method in route.methods or ()
+        }
         for path, operations in spec.get("paths", {}).items():
-            if path.startswith("/v1/"):
-                for operation in operations.values():
-                    operation["security"] = [{"bearer": []}, {"apiKey": []}]
+            for method, operation in operations.items():
+                scope = scopes.get((path, method))
+                if scope is None:
+                    continue
+                keyed: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]
+                # An empty requirement ({}) makes the key optional: the route also answers anonymously.
+                required = needs_key(scope, api.public_reads, api.public_scores)
+                operation["security"] = keyed if required else [{}, *keyed]
+                for parameter in operation.get("parameters", []):
+                    if parameter.get("name") == "pubkey" and parameter.get("in") == "path":
+                        parameter["schema"]["pattern"] = PUBKEY_PATTERN
+                    if parameter.get("name") == "profile":
+                        parameter["schema"]["enum"] = profiles
         schemas = components.setdefault("schemas", {})
+        batch_in = schemas.get("BatchIn", {}).get("properties", {}).get("pubkeys", {})
+        if "items" in batch_in:
+            batch_in["items"]["pattern"] = PUBKEY_PATTERN
+        apply_profile = schemas.get("ApplyIn", {}).get("properties", {}).get("profile", {})
+        for option in apply_profile.get("anyOf", []):
+            if option.get("type") == "string":
+                option["enum"] = profiles
         schemas.setdefault("Problem", Problem.model_json_schema())
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
         app.openapi_schema = spec
     return app.openapi_schema
+
+
+def _api_routes(routes: Any) -> Iterator[APIRoute]:
+    """Every APIRoute, also inside included routers (FastAPI keeps those as wrappers)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _api_routes(inner.routes)
 
 
 def _examples(entry: dict[str, Any]) -> dict[str, Any]:

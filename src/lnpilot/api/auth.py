@@ -13,10 +13,15 @@ from typing import Any
 from fastapi import Depends, Request
 
 from lnpilot.api.problems import ApiProblem
+from lnpilot.api.ratelimit import RateDecision
 from lnpilot.api.services import ApiServices
+from lnpilot.logs import get_logger
+
+_log = get_logger("lnpilot.api.auth")
 
 
 class Scope(StrEnum):
+    PUBLIC = "public"  # the public graph's scores: open unless ``api.public_scores`` is false
     READ = "read"
     ADMIN = "admin"
 
@@ -46,38 +51,65 @@ async def services(request: Request) -> ApiServices:
     return services_of(request)
 
 
-def _presented_key(request: Request) -> str | None:
-    key = request.headers.get("x-api-key")
-    if key:
-        return key
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    return credentials.strip() or None if scheme.lower() == "bearer" else None
+def _presented_keys(request: Request) -> list[str]:
+    """Every key the request carries (``X-API-Key`` and ``Authorization: Bearer``), distinct."""
+    keys = []
+    header_key = request.headers.get("x-api-key")
+    if header_key:
+        keys.append(header_key)
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        scheme, _, credentials = authorization.strip().partition(" ")
+        # A bearer key, or else a credential we cannot use: refused rather than ignored, so a
+        # request never passes on one header while carrying a bad credential in another.
+        keys.append(credentials.strip() or " " if scheme.lower() == "bearer" else " ")
+    return list(dict.fromkeys(keys))
 
 
 async def _caller(request: Request, svc: ApiServices) -> Caller:
+    # request.client is the TCP peer unless uvicorn was told to trust a proxy (api.trusted_proxies).
     address = request.client.host if request.client else "unknown"
-    presented = _presented_key(request)
+    presented = _presented_keys(request)
     if not presented:
         return Caller(None, None, address)
+    # Failed attempts are counted per address; over the budget every keyed request from that
+    # address is refused before the key is even looked up, so keys cannot be guessed at speed.
+    failures = f"authfail:{address}"
+    if await svc.auth_failures.count(failures) >= svc.settings.api.auth_failures_per_minute:
+        _too_many(await svc.auth_failures.hit(failures))
+    # Every credential presented must be valid and name the same key: an invalid one is never
+    # ignored because another header happens to carry a good key.
     async with svc.store.unit_of_work() as uow:
-        record = await uow.api_keys.authenticate(presented, svc.now())
+        records = [await uow.api_keys.authenticate(key, svc.now()) for key in presented]
+    record = records[0] if all(r is not None for r in records) else None
+    if record is not None and any(r is not None and r.id != record.id for r in records):
+        record = None
     if record is None:
+        decision = await svc.auth_failures.hit(failures)
+        svc.metrics.record_api_auth_failure()
+        _log.warning("api_auth_failed", address=address, path=request.url.path)
+        if not decision.allowed:
+            _too_many(decision)
         raise ApiProblem(
             "invalid-api-key", "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}
         )
     return Caller(record.name, Scope(record.scope), address)
 
 
+def _too_many(decision: RateDecision) -> None:
+    raise ApiProblem(
+        "rate-limited",
+        f"more than {decision.limit} requests per minute",
+        headers={"Retry-After": str(decision.retry_after_s)},
+        retry_after=decision.retry_after_s,
+    )
+
+
 async def _rate_limit(svc: ApiServices, caller: Caller) -> None:
     identity = f"key:{caller.key_name}" if caller.key_name else f"ip:{caller.address}"
     decision = await svc.limiter.hit(identity)
     if not decision.allowed:
-        raise ApiProblem(
-            "rate-limited",
-            f"more than {decision.limit} requests per minute",
-            headers={"Retry-After": str(decision.retry_after_s)},
-            retry_after=decision.retry_after_s,
-        )
+        _too_many(decision)
 
 
 async def authorize(request: Request, scope: Scope) -> Ctx:
@@ -85,10 +117,14 @@ async def authorize(request: Request, scope: Scope) -> Ctx:
     svc = services_of(request)
     caller = await _caller(request, svc)
     await _rate_limit(svc, caller)
-    public = scope is Scope.READ and svc.settings.api.public_reads
+    api = svc.settings.api
+    public = (scope is Scope.READ and api.public_reads) or (
+        scope is Scope.PUBLIC and (api.public_scores or api.public_reads)
+    )
     if caller.scope is None and not public:
+        needed = "an admin" if scope is Scope.ADMIN else "an API"
         raise ApiProblem(
-            "unauthenticated", f"this route needs a {scope.value} key", headers={"WWW-Authenticate": "Bearer"}
+            "unauthenticated", f"this route needs {needed} key", headers={"WWW-Authenticate": "Bearer"}
         )
     if caller.scope is not None and scope is Scope.ADMIN and caller.scope is not Scope.ADMIN:
         raise ApiProblem("forbidden", "this route needs an admin key")
@@ -101,8 +137,32 @@ def require(scope: Scope) -> Any:
     async def dependency(request: Request) -> Ctx:
         return await authorize(request, scope)
 
+    dependency.lnpilot_scope = scope  # type: ignore[attr-defined]  # read by the OpenAPI builder
     return Depends(dependency)
 
 
+def route_scope(dependant: Any) -> Scope | None:
+    """The scope a route's ``require`` dependency asks for (None: an open route)."""
+    for dep in dependant.dependencies:
+        scope = getattr(dep.call, "lnpilot_scope", None)
+        if scope is not None:
+            return scope  # type: ignore[no-any-return]
+        inner = route_scope(dep)
+        if inner is not None:
+            return inner
+    return None
+
+
+def needs_key(scope: Scope | None, public_reads: bool, public_scores: bool) -> bool:
+    if scope is None:
+        return False
+    if scope is Scope.ADMIN:
+        return True
+    if scope is Scope.READ:
+        return not public_reads
+    return not (public_scores or public_reads)
+
+
+PUBLIC = require(Scope.PUBLIC)
 READ = require(Scope.READ)
 ADMIN = require(Scope.ADMIN)

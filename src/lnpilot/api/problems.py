@@ -34,6 +34,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "rate-limited": (429, "Too many requests"),
     "method-not-allowed": (405, "Method not allowed"),
     "conflict": (409, "Conflict with the current state"),
+    "payload-too-large": (413, "The request body is too large"),
     "backend-unavailable": (503, "The node backend is unavailable"),
     "service-unavailable": (503, "A required service is unavailable"),
     "internal-error": (500, "Internal error"),
@@ -102,6 +103,8 @@ _STATUS_CODES = {
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
     429: "rate-limited",
 }
 _log = get_logger("lnpilot.api")
@@ -126,7 +129,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         code = _STATUS_CODES.get(
             exc.status_code, "invalid-request" if exc.status_code < 500 else "internal-error"
         )
-        return problem_response(code, str(exc.detail), request.url.path)
+        # Keep the exception's headers: a 405 must say which methods are allowed (``Allow``).
+        return problem_response(code, str(exc.detail), request.url.path, dict(exc.headers or {}))
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:

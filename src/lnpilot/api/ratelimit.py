@@ -26,6 +26,10 @@ class RateDecision:
 class RateLimiter(Protocol):
     async def hit(self, identity: str) -> RateDecision: ...
 
+    async def count(self, identity: str) -> int:
+        """Hits of ``identity`` in the current window, without adding one."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -48,6 +52,10 @@ class MemoryRateLimiter:
         count += 1
         self._windows[identity] = (start, count)
         return _decide(count, self._limit, now)
+
+    async def count(self, identity: str) -> int:
+        start, count = self._windows.get(identity, (-1, 0))
+        return count if start == int(self._clock() // WINDOW_S) else 0
 
     async def aclose(self) -> None:
         self._windows.clear()
@@ -72,6 +80,10 @@ class RedisRateLimiter:
         pipe.expire(key, WINDOW_S + 5)
         count, _ = await pipe.execute()
         return _decide(int(count), self._limit, now)
+
+    async def count(self, identity: str) -> int:
+        value = await self._redis.get(f"lnpilot:rl:{int(self._clock() // WINDOW_S)}:{identity}")
+        return int(value) if value is not None else 0
 
     async def aclose(self) -> None:
         await self._redis.aclose()

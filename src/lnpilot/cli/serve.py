@@ -14,14 +14,10 @@ def serve(
     """Serve the Lightning Scoring Service (OpenAPI docs at /docs)."""
     import uvicorn
 
-    from lnpilot.api.app import create_app
+    from lnpilot.api.app import create_app, server_options
 
     settings = settings_from_env()
     app = create_app(settings)
     uvicorn.run(
-        app,
-        host=host or settings.api.host,
-        port=port or settings.api.port,
-        log_config=None,  # keep lnpilot's structured logging (and its redaction)
-        access_log=False,
+        app, host=host or settings.api.host, port=port or settings.api.port, **server_options(settings)
     )

@@ -58,6 +58,12 @@ class Metrics:
         reg = self.registry
         ns = NAMESPACE
 
+        self.api_auth_failures = Counter(
+            "api_auth_failures",
+            "API requests that presented an unknown or revoked key.",
+            namespace=ns,
+            registry=reg,
+        )
         self.decisions = Counter(
             "decisions",
             "Decisions taken, by decision type, profile and execution mode.",
@@ -242,6 +248,9 @@ class Metrics:
     def observe_api_request(self, route: str, method: str, status: int, duration_s: float) -> None:
         self.api_requests.labels(route=route, method=method, status=str(status)).inc()
         self.api_request_duration.labels(route=route, method=method).observe(duration_s)
+
+    def record_api_auth_failure(self) -> None:
+        self.api_auth_failures.inc()
 
     # Sync, cycles, graph -----------------------------------------------------------------------
 

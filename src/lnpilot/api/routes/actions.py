@@ -11,11 +11,12 @@ from fastapi import APIRouter, Path, Query
 from lnpilot.api.auth import ADMIN, READ, Ctx
 from lnpilot.api.problems import ApiProblem, problem_responses
 from lnpilot.api.schemas import ApplyIn, TransactionItemOut, TransactionOut
-from lnpilot.api.services import ApiServices
+from lnpilot.api.services import ApiServices, check_profile
+from lnpilot.errors import InvalidInputError
 from lnpilot.execution.executor import Executor
 from lnpilot.execution.plan import Mode
 from lnpilot.store.records import AuditEntry, TransactionRecord
-from lnpilot.store.repos_execution import SqlTransactionLog
+from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
 router = APIRouter(prefix="/v1", tags=["actions"])
 DbId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A database id")]
@@ -73,15 +74,14 @@ async def _audit(svc: ApiServices, caller: object, action: str, target: str, det
     description="Runs the same cycle as `lnpilot apply`: reconcile in-flight transactions, decide every "
     "(selected) channel, validate, then execute in the requested mode. `shadow` records what would be "
     "done and changes nothing.",
-    responses=problem_responses("invalid-request", *_MUTATION_PROBLEMS),
+    responses=problem_responses("invalid-request", "invalid-input", "payload-too-large", *_MUTATION_PROBLEMS),
 )
 async def apply(body: ApplyIn, ctx: Ctx = ADMIN) -> dict[str, Any]:
     svc = ctx.svc
     from lnpilot.execution.pipeline import decide_and_apply
 
-    known = {"conservative", "balanced", "aggressive", *svc.settings.profiles}
-    if body.profile is not None and body.profile not in known:
-        raise ApiProblem("invalid-input", f"unknown profile; known: {', '.join(sorted(known))}")
+    if body.profile is not None:
+        check_profile(svc.settings, body.profile)
     await _audit(svc, ctx.caller, "apply", body.mode, body.model_dump())
     async with _executor(svc) as executor:
         return await decide_and_apply(
@@ -101,7 +101,7 @@ async def apply(body: ApplyIn, ctx: Ctx = ADMIN) -> dict[str, Any]:
     "/transactions",
     response_model=list[TransactionOut],
     summary="The transaction log, newest first",
-    responses=problem_responses("invalid-request", "rate-limited", "invalid-api-key"),
+    responses=problem_responses("invalid-request", "unauthenticated", "rate-limited", "invalid-api-key"),
 )
 async def transactions(
     limit: Annotated[int, Query(ge=1, le=500)] = 50, ctx: Ctx = READ
@@ -115,11 +115,14 @@ async def transactions(
     summary="Restore the backed-up policies of a transaction",
     description="Restores exactly the policies of the channels the transaction really changed, each "
     "verified by reading it back from the node.",
-    responses=problem_responses("not-found", *_MUTATION_PROBLEMS),
+    responses=problem_responses("not-found", "conflict", *_MUTATION_PROBLEMS),
 )
 async def rollback(tx_id: DbId, ctx: Ctx = ADMIN) -> dict[str, Any]:
     svc = ctx.svc
     await _audit(svc, ctx.caller, "rollback", f"tx:{tx_id}", {})
     async with _executor(svc) as executor:
-        result = await executor.rollback(tx_id)
+        try:
+            result = await executor.rollback(tx_id)
+        except InvalidInputError as exc:  # a valid id whose state forbids it (already rolled back, ...)
+            raise ApiProblem("conflict", str(exc)) from exc
     return result.to_dict()

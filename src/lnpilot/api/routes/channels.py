@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from lnpilot.api.auth import READ, Ctx
 from lnpilot.api.problems import ApiProblem, problem_responses
 from lnpilot.api.schemas import ChannelOut, DecisionOut, ScoreOut
+from lnpilot.api.services import check_profile
 from lnpilot.domain.ids import ShortChannelId
 from lnpilot.errors import InvalidInputError
 from lnpilot.store.records import DecisionRecord, TrackedChannel
 from lnpilot.store.uow import UnitOfWork
 
 router = APIRouter(prefix="/v1/channels", tags=["channels"])
+# Documented as a pattern so generated clients (and schemathesis) know what a channel id looks like.
+ChanIdParam = Annotated[
+    str,
+    Path(
+        pattern=r"^([0-9]{1,20}|[0-9]{1,7}x[0-9]{1,8}x[0-9]{1,5})$",
+        description="LND's uint64 chan_id or a short channel id (BLOCKxTXxOUT)",
+    ),
+]
 
 
 def decision_out(record: DecisionRecord) -> DecisionOut:
@@ -50,12 +61,13 @@ async def _channel_out(uow: UnitOfWork, channel: TrackedChannel, profile: str) -
     summary="Our channels",
     description="Every channel the sync job has seen (open ones unless `include_closed`), with its latest "
     "channel score and the latest decision taken on it.",
-    responses=problem_responses("rate-limited", "invalid-api-key"),
+    responses=problem_responses("invalid-input", "unauthenticated", "rate-limited", "invalid-api-key"),
 )
 async def list_channels(
     include_closed: bool = False, profile: str = "balanced", ctx: Ctx = READ
 ) -> list[ChannelOut]:
     svc = ctx.svc
+    check_profile(svc.settings, profile)
     async with svc.store.unit_of_work() as uow:
         return [await _channel_out(uow, c, profile) for c in await uow.channels.all(include_closed)]
 
@@ -65,14 +77,17 @@ async def list_channels(
     response_model=ChannelOut,
     summary="The latest recommendation for one channel",
     description="`chan_id` is LND's uint64 id or a short channel id (`BLOCKxTXxOUT`).",
-    responses=problem_responses("invalid-input", "channel-not-found", "rate-limited", "invalid-api-key"),
+    responses=problem_responses(
+        "invalid-input", "channel-not-found", "unauthenticated", "rate-limited", "invalid-api-key"
+    ),
 )
-async def recommendation(chan_id: str, profile: str = "balanced", ctx: Ctx = READ) -> ChannelOut:
+async def recommendation(chan_id: ChanIdParam, profile: str = "balanced", ctx: Ctx = READ) -> ChannelOut:
     svc = ctx.svc
+    check_profile(svc.settings, profile)
     try:
         cid = ShortChannelId.parse(chan_id).chan_id
-    except InvalidInputError as exc:
-        raise ApiProblem("invalid-input", str(exc)) from exc
+    except InvalidInputError as exc:  # well-formed (the pattern) but out of range: no such channel
+        raise ApiProblem("channel-not-found", str(exc)) from exc
     async with svc.store.unit_of_work() as uow:
         channel = await uow.channels.get(cid)
         if channel is None:

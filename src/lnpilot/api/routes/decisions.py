@@ -14,6 +14,7 @@ from lnpilot.errors import NotFoundError
 from lnpilot.store.records import AuditEntry, ExpertReview
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
+
 DecisionType = Annotated[
     str | None, Query(pattern="^(no_action|increase_fees|decrease_fees|rebalance|close_channel)$")
 ]
@@ -23,7 +24,7 @@ DecisionType = Annotated[
     "",
     response_model=list[DecisionOut],
     summary="Decisions, newest first",
-    responses=problem_responses("invalid-request", "rate-limited", "invalid-api-key"),
+    responses=problem_responses("invalid-request", "unauthenticated", "rate-limited", "invalid-api-key"),
 )
 async def list_decisions(
     since: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="Unix seconds")] = None,
@@ -40,7 +41,7 @@ async def list_decisions(
     "/agreement",
     response_model=AgreementOut,
     summary="How often experts agreed with the shadow decisions",
-    responses=problem_responses("rate-limited", "invalid-api-key"),
+    responses=problem_responses("unauthenticated", "rate-limited", "invalid-api-key"),
 )
 async def agreement(ctx: Ctx = READ) -> AgreementOut:
     svc = ctx.svc
@@ -58,7 +59,13 @@ async def agreement(ctx: Ctx = READ) -> AgreementOut:
     status_code=201,
     summary="Record an expert's review of a decision",
     responses=problem_responses(
-        "invalid-request", "not-found", "unauthenticated", "forbidden", "rate-limited", "invalid-api-key"
+        "invalid-request",
+        "not-found",
+        "conflict",
+        "unauthenticated",
+        "forbidden",
+        "rate-limited",
+        "invalid-api-key",
     ),
 )
 async def review(
@@ -66,16 +73,20 @@ async def review(
     body: ReviewIn,
     ctx: Ctx = ADMIN,
 ) -> ReviewOut:
+    """One review per reviewer (API key) per decision: a second one is 409, so the agreement rate
+    counts people, not clicks."""
     svc = ctx.svc
     now = svc.now()
-    async with svc.store.unit_of_work() as uow:
+    reviewer = ctx.caller.key_name or "api"
+    target = f"decision:{decision_id}"
+    async with svc.review_lock, svc.store.unit_of_work() as uow:
+        if await uow.audit.exists(actor=reviewer, action="review", target=target):
+            raise ApiProblem("conflict", f"{reviewer!r} already reviewed decision {decision_id}")
         try:
             review_id = await uow.decisions.add_review(ExpertReview(decision_id, body.agree, body.notes, now))
         except NotFoundError as exc:
             raise ApiProblem("not-found", str(exc)) from exc
-        await uow.audit.add(
-            AuditEntry(now, ctx.caller.key_name or "api", "review", f"decision:{decision_id}")
-        )
+        await uow.audit.add(AuditEntry(now, reviewer, "review", target))
     return ReviewOut(
         id=review_id, decision_id=decision_id, agree=body.agree, notes=body.notes, reviewed_at=now
     )

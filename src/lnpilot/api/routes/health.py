@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
@@ -68,10 +69,18 @@ async def _probe(name: str, check: object, svc: ApiServices) -> tuple[str, Check
     response_model=ReadyOut,
     summary="Readiness: database, cache, backend and graph freshness",
     description="200 when the database and the cache work; 503 otherwise. The backend and the graph "
-    "report their own status without making the service unready (scores are still served).",
+    "report their own status without making the service unready (scores are still served). The answer "
+    "is cached for `api.ready_cache_seconds` (5 s).",
     responses={503: {"model": ReadyOut, "description": "a required dependency failed"}},
 )
 async def ready(svc: ApiServices = Depends(services)) -> JSONResponse:
+    # Answered from a short cache: each probe costs the node a request, and /ready is open to anyone.
+    ttl = svc.settings.api.ready_cache_seconds
+    cached = svc.ready_cache
+    if cached is not None and time.monotonic() - cached[0] < ttl:
+        return JSONResponse(
+            cached[2], status_code=cached[1], headers={"Cache-Control": f"max-age={int(ttl)}"}
+        )
     checks = dict(
         await asyncio.gather(
             _probe("database", _database, svc),
@@ -81,8 +90,10 @@ async def ready(svc: ApiServices = Depends(services)) -> JSONResponse:
         )
     )
     ok = checks["database"].status == "ok" and checks["cache"].status == "ok"
-    body = ReadyOut(status="ok" if ok else "unavailable", checks=checks)
-    return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+    body = ReadyOut(status="ok" if ok else "unavailable", checks=checks).model_dump()
+    status = 200 if ok else 503
+    svc.ready_cache = (time.monotonic(), status, body)
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": f"max-age={int(ttl)}"})
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

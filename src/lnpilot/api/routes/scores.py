@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from lnpilot.api.auth import READ, Ctx
+from lnpilot.api.auth import PUBLIC, Ctx
 from lnpilot.api.problems import ApiProblem, problem_responses
 from lnpilot.api.schemas import BatchIn, BatchOut, RankingItem, RankingPage, ScoreOut, SortKey
-from lnpilot.api.services import ApiServices
+from lnpilot.api.services import ApiServices, check_profile
 from lnpilot.domain.ids import is_pubkey
 from lnpilot.domain.scores import HEURISTICS
 
@@ -27,16 +27,24 @@ _TTL_S = 300.0
     description="The composite score, the eight heuristics with their reasons and coverage, the node's "
     "rank by composite and the time of the scoring run. Served from the cache (5 minutes, invalidated "
     "when scores are recomputed).",
-    responses=problem_responses("malformed-pubkey", "node-not-found", "rate-limited", "invalid-api-key"),
+    responses=problem_responses(
+        "malformed-pubkey",
+        "invalid-input",
+        "node-not-found",
+        "unauthenticated",
+        "rate-limited",
+        "invalid-api-key",
+    ),
 )
 async def node_score(
     pubkey: Annotated[str, Path(description="66 hex characters, 02/03 prefix", examples=["02" + "ab" * 32])],
     profile: Annotated[str, Query(description="Scoring profile")] = "balanced",
-    ctx: Ctx = READ,
+    ctx: Ctx = PUBLIC,
 ) -> Response:
     svc = ctx.svc
     if not is_pubkey(pubkey):
         raise ApiProblem("malformed-pubkey", "a node key is 66 lowercase hex characters starting 02 or 03")
+    check_profile(svc.settings, profile)
     # The whole answer is cached (rank included) so a hot key costs two cache reads.
     key = await node_score_key(svc, profile, pubkey)
     body = await svc.scores.cache.get(key)
@@ -67,9 +75,12 @@ def _decode_cursor(cursor: str, sort: str, profile: str) -> int:
         offset = int(data["o"])
         same = data["s"] == sort and data["p"] == profile
     except (ValueError, KeyError, TypeError) as exc:
-        raise ApiProblem("invalid-input", "malformed cursor") from exc
-    if not same or offset < 0:
-        raise ApiProblem("invalid-input", "the cursor belongs to another sort or profile")
+        # Well-formed (the schema's pattern) but not one we issued: no such page.
+        raise ApiProblem("not-found", "no page for this cursor (pass a next_cursor we returned)") from exc
+    if offset < 0:
+        raise ApiProblem("not-found", "no page for this cursor (pass a next_cursor we returned)")
+    if not same:
+        raise ApiProblem("conflict", "the cursor belongs to another sort or profile")
     return offset
 
 
@@ -79,17 +90,29 @@ def _decode_cursor(cursor: str, sort: str, profile: str) -> int:
     summary="Nodes ranked by the composite or any heuristic",
     description="Stable order (value descending, then public key); cursor pagination; `min_score` stops "
     "the listing at the first node below it.",
-    responses=problem_responses("invalid-request", "invalid-input", "rate-limited", "invalid-api-key"),
+    responses=problem_responses(
+        "invalid-request",
+        "invalid-input",
+        "not-found",
+        "conflict",
+        "unauthenticated",
+        "rate-limited",
+        "invalid-api-key",
+    ),
 )
 async def rankings(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=200, pattern="^[A-Za-z0-9_-]+$", description="A `next_cursor` we returned"),
+    ] = None,
     sort: SortKey = "composite",
     min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     profile: str = "balanced",
-    ctx: Ctx = READ,
+    ctx: Ctx = PUBLIC,
 ) -> Response:
     svc = ctx.svc
+    check_profile(svc.settings, profile)
     offset = _decode_cursor(cursor, sort, profile) if cursor else 0
     # Pages are cached rendered: building 100 items through pydantic costs more than the query.
     key = f"api:v{await svc.scores.version()}:rank:{profile}:{sort}:{limit}:{offset}:{min_score}"
@@ -125,10 +148,19 @@ async def rankings(
     response_model=BatchOut,
     summary="Scores of up to 1,000 nodes at once",
     description="Found scores (without rank, to keep the call cheap) and the list of unknown keys.",
-    responses=problem_responses("invalid-request", "malformed-pubkey", "rate-limited", "invalid-api-key"),
+    responses=problem_responses(
+        "invalid-request",
+        "malformed-pubkey",
+        "invalid-input",
+        "payload-too-large",
+        "unauthenticated",
+        "rate-limited",
+        "invalid-api-key",
+    ),
 )
-async def batch(body: BatchIn, profile: str = "balanced", ctx: Ctx = READ) -> Response:
+async def batch(body: BatchIn, profile: str = "balanced", ctx: Ctx = PUBLIC) -> Response:
     svc = ctx.svc
+    check_profile(svc.settings, profile)
     bad = [k for k in body.pubkeys if not is_pubkey(k)]
     if bad:
         raise ApiProblem("malformed-pubkey", f"{len(bad)} malformed key(s), first: {bad[0][:80]!r}")

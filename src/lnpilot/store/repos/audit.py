@@ -22,6 +22,10 @@ class AuditRepository(Repository):
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
+    async def exists(self, *, actor: str, action: str, target: str) -> bool:
+        query = select(t.c.id).where(t.c.actor == actor, t.c.action == action, t.c.target == target).limit(1)
+        return (await self._conn.execute(query)).first() is not None
+
     async def recent(
         self, limit: int = 100, action: str | None = None, since: int | None = None
     ) -> list[AuditEntry]:
