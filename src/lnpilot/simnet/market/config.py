@@ -90,7 +90,7 @@ class LiquidityConfig:
     uniform_share: float = 0.2
     # Owners refill depleted channels (rebalancing, opposite traffic): exponential recovery.
     recovery_half_life_h: float = 48.0
-    max_attempts: int = 10  # attempts per payment before the sender gives up
+    max_attempts: int = 10  # attempts per payment (all its parts) before the sender gives up
 
 
 @dataclass(frozen=True, slots=True)

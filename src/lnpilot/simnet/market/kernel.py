@@ -29,7 +29,7 @@ FL_FULL, FL_BASE, FL_PPM = range(3)
 # payment outcome codes
 AROUND, THROUGH, NO_ROUTE, EXHAUSTED = 0, 1, 2, 3
 _INF = np.inf
-NEAREST_REFS = 3  # candidate paths: the 3 reference amounts at or above the payment's, and one below
+NEAREST_REFS = 1  # candidate paths: the reference amounts just above and just below the payment's
 
 
 @njit(cache=True)
@@ -380,6 +380,7 @@ def route_payments(
         parts = 1
         used_us = False
         outcome = AROUND
+        attempts = 0  # one budget for the whole payment, shared by its parts (LND's payment timeout)
         while nstack > 0:
             nstack -= 1
             amt_i = stack[nstack]
@@ -387,7 +388,6 @@ def route_payments(
             limit = fl[k, FL_BASE] + a * fl[k, FL_PPM] / 1e6
             if a <= fl[k, FL_FULL]:
                 limit = max(limit, a)
-            attempts = 0
             part_ok = False
             part_fail = NO_ROUTE
             searched = -1
@@ -639,7 +639,7 @@ def route_payments(
             if part_ok:
                 continue
             half = amt_i // 2
-            if mpp and not decide_only and parts < max_parts and half >= min_part:
+            if mpp and not decide_only and parts < max_parts and half >= min_part and attempts < max_attempts:
                 stack[nstack] = half
                 stack[nstack + 1] = amt_i - half
                 nstack += 2
