@@ -10,7 +10,7 @@ import pytest
 from lnpilot.simnet.engine import SimConfig, Simulation
 from lnpilot.simnet.generator import generate_graph
 from lnpilot.simnet.market import kernel as kern
-from lnpilot.simnet.market.config import DemandConfig, MarketConfig, preset
+from lnpilot.simnet.market.config import DemandConfig, GossipConfig, MarketConfig, preset
 from lnpilot.simnet.market.model import StepPayments
 from lnpilot.simnet.market.population import can_send
 
@@ -99,12 +99,15 @@ def test_competitor_channels_deplete_under_directional_traffic_and_recover() -> 
 
 
 def test_a_stale_lower_fee_fails_once_then_the_payer_retries() -> None:
-    sim = _sim(ppd=20_000)
+    slow_gossip = replace(MarketConfig(), gossip=GossipConfig(delay_s=3 * 3_600))
+    sim = _sim(ppd=20_000, market=slow_gossip)
     sim.advance(3_600)
-    _uniform_fee(sim, 2_000)  # dearer than what payers know for the next 10 minutes
-    sim.advance(600)
+    _uniform_fee(sim, 2_000)  # dearer than what payers know for the next three hours
+    sim.advance(3 * 3_600 - 1)
     stale = sim.market_model.stats.stale_fee_failures
     assert stale > 0
+    assert all(sim.gossip.advertised.ppm != 2_000)
+    sim.advance(1)
     assert all(sim.gossip.advertised.ppm == 2_000)
     sim.advance(3_600)
     assert sim.market_model.stats.stale_fee_failures == stale  # everyone knows the new fee now
