@@ -60,6 +60,8 @@ class SimConfig:
     start_time_s: int = START_TIME_S
     start_block_height: int | None = None  # None: block_height_at(start_time_s)
     market: MarketConfig = field(default_factory=MarketConfig)
+    # Channels we opened to chosen nodes, beside the seeded ones: (pubkey, capacity sat).
+    extra_peers: tuple[tuple[str, int], ...] = ()
 
     def effective_market(self) -> MarketConfig:
         demand = self.market.demand
@@ -90,6 +92,7 @@ class Simulation:
             seed=cfg.seed,
             start_s=cfg.start_time_s,
             block_height=cfg.block_height_at_start,
+            extra_peers=cfg.extra_peers,
         )
         self.market = cfg.effective_market()
         capacity_by_chan = {ch.chan_id: ch.capacity_sat for ch in graph.channels}
