@@ -18,6 +18,7 @@ from lnpilot.domain.graph import Graph, RoutingPolicy
 from lnpilot.errors import InvalidInputError, NotFoundError
 from lnpilot.simnet.chain import SimChain
 from lnpilot.simnet.generator import generate_graph
+from lnpilot.simnet.htlc_events import FailureKind, HtlcEventLog
 from lnpilot.simnet.market.config import MarketConfig
 from lnpilot.simnet.market.gossip import Gossip
 from lnpilot.simnet.market.model import MarketModel, StepPayments
@@ -110,6 +111,7 @@ class Simulation:
         self.competitor_fee_changes = 0
         self.uptime = UptimeModel(len(self.channels), seed=cfg.seed, step_s=cfg.step_s)
         self.forwards: list[Forward] = []
+        self.htlc_events = HtlcEventLog()  # what GET /v2/router/htlcevents streams
         self.policy_updates = 0
         self.now_ns = cfg.start_time_s * _NS
         self._step = 0
@@ -237,6 +239,38 @@ class Simulation:
         self._pending = model.draw(self._step)
         self._next_payment = 0
         self._step_ready = True
+
+    # --- HTLC events (simnet/htlc_events.py): two hooks, the log does the rest ---------------------
+    def _htlc_forwarded(self, forwards: list[Forward]) -> None:
+        by_id = {c.chan_id: c for c in self.channels}
+        for f in forwards:
+            tld = by_id[f.chan_id_out].policy.time_lock_delta
+            self.htlc_events.forward(
+                f.timestamp_ns,
+                f.chan_id_in,
+                f.chan_id_out,
+                f.incoming_htlc_id,
+                f.outgoing_htlc_id,
+                f.amt_in_msat,
+                f.amt_out_msat,
+                self.block_height,
+                tld,
+            )
+
+    def _htlc_failed(
+        self, timestamp_ns: int, ch_in: SimChannel, ch_out: SimChannel, amt_in: int, amt_out: int
+    ) -> None:
+        self.htlc_events.link_fail(
+            timestamp_ns,
+            ch_in.chan_id,
+            ch_out.chan_id,
+            ch_in.take_htlc_id(),
+            amt_in,
+            amt_out,
+            self.block_height,
+            ch_out.policy.time_lock_delta,
+            FailureKind.LIQUIDITY,
+        )
 
     def _route_until(self, limit_ns: int, step_start_ns: int) -> None:
         pending = self._pending

@@ -333,6 +333,11 @@ def route_payments(
     f_amt_out,
     f_fee,
     counters,
+    lf_pay,
+    lf_in,
+    lf_out,
+    lf_amt_in,
+    lf_amt_out,
 ):
     # pragma: no cover - compiled
     """Route every payment in time order; returns nothing, fills ``status`` and the forward arrays.
@@ -571,6 +576,14 @@ def route_payments(
                 if local[j] - lres[j] < amt_i:
                     failed_out[j] += 1
                     dead_out[j] = True
+                    m = counters[5]
+                    if m < len(lf_pay):  # an HTLC refused for our outgoing liquidity (link_fail event)
+                        lf_pay[m] = p
+                        lf_in[m] = i
+                        lf_out[m] = j
+                        lf_amt_in[m] = amt_in
+                        lf_amt_out[m] = amt_i
+                        counters[5] = m + 1
                     continue
                 if peer_node[j] != recv and liquidity:
                     bad = check_path(pred_peer[k, r2[j], j], peer_node[j], recv, a, e_src, bal)

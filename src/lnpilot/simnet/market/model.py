@@ -10,7 +10,7 @@ the compiled kernel and hands back the forwards through us.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -225,6 +225,7 @@ class MarketModel:
         step_start_ns: int,
         *,
         decide_only: bool = False,
+        on_liquidity_failure: Callable[[int, SimChannel, SimChannel, int, int], None] | None = None,
     ) -> tuple[list[Forward], np.ndarray]:
         """Settle ``payments`` (mutating balances) unless ``decide_only``; (forwards, outcome codes)."""
         n = len(payments.amounts_msat)
@@ -239,7 +240,9 @@ class MarketModel:
         f_pay = np.zeros(cap, dtype=np.int64)
         f_in, f_out = np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int64)
         f_amt_in, f_amt_out, f_fee = (np.zeros(cap, dtype=np.int64) for _ in range(3))
-        counters = np.zeros(5, dtype=np.int64)
+        counters = np.zeros(6, dtype=np.int64)
+        lf = n * len(channels)
+        lf_pay, lf_in, lf_out, lf_amt_in, lf_amt_out = (np.zeros(lf, dtype=np.int64) for _ in range(5))
         o = _our_arrays(channels)
         kern.route_payments(
             rows,
@@ -306,9 +309,24 @@ class MarketModel:
             f_amt_out,
             f_fee,
             counters,
+            lf_pay,
+            lf_in,
+            lf_out,
+            lf_amt_in,
+            lf_amt_out,
         )
         if decide_only:
             return [], status
+        if on_liquidity_failure is not None:
+            for m in range(int(counters[5])):
+                at_ns = step_start_ns + int(payments.times_s[int(lf_pay[m])] * 1e9)
+                on_liquidity_failure(
+                    at_ns,
+                    channels[int(lf_in[m])],
+                    channels[int(lf_out[m])],
+                    int(lf_amt_in[m]),
+                    int(lf_amt_out[m]),
+                )
         forwards: list[Forward] = []
         for m in range(int(counters[0])):
             ch_in, ch_out = channels[int(f_in[m])], channels[int(f_out[m])]
