@@ -286,9 +286,14 @@ class Simulation:
             if stop > self._next_payment:
                 part = pending.slice(self._next_payment, stop)
                 forwards, _ = self.market_model.route(
-                    part, self.channels, self.gossip.advertised, step_start_ns
+                    part,
+                    self.channels,
+                    self.gossip.advertised,
+                    step_start_ns,
+                    on_liquidity_failure=self._htlc_failed,
                 )
                 self.forwards.extend(forwards)
+                self._htlc_forwarded(forwards)
                 self._next_payment = stop
             if upto == limit_ns and (deliver is None or deliver > limit_ns):
                 return
