@@ -102,7 +102,6 @@ class Daemon:
             SqlTransactionLog(self._store),
             pilot_channels=s.execution.pilot_channels,
             allow_close=s.limits.allow_close,
-            max_retries=s.execution.max_retries,
             profile=s.profile,
             clock=self.clock.now,
             observer=Observer(self.metrics, self._notifier),

@@ -94,24 +94,6 @@ class GraphSnapshotRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class ChannelOverrideRecord:
-    chan_id: int
-    pin: bool = False
-    exclude: bool = False
-    fee_rate_min_ppm: int | None = None
-    fee_rate_max_ppm: int | None = None
-    updated_at: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class BlacklistEntry:
-    kind: str  # "channel" | "peer"
-    value: str
-    reason: str
-    added_at: int
-
-
-@dataclass(frozen=True, slots=True)
 class ApiKeyRecord:
     """A stored key: only its hash and a short prefix are kept, never the key itself."""
 

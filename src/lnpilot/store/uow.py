@@ -22,7 +22,6 @@ from lnpilot.store.repos.channels import ChannelRepository
 from lnpilot.store.repos.decisions import DecisionRepository
 from lnpilot.store.repos.forwards import ForwardRepository
 from lnpilot.store.repos.graph import GraphRepository
-from lnpilot.store.repos.overrides import OverrideRepository
 from lnpilot.store.repos.policies import PolicyRepository
 from lnpilot.store.repos.scores import ScoreRepository
 from lnpilot.store.repos.sync_state import SyncStateRepository
@@ -39,7 +38,6 @@ class UnitOfWork:
     decisions: DecisionRepository
     transactions: TransactionRepository
     validation: ValidationRepository
-    overrides: OverrideRepository
     api_keys: ApiKeyRepository
     audit: AuditRepository
     sync_state: SyncStateRepository
@@ -62,7 +60,6 @@ class UnitOfWork:
         self.decisions = DecisionRepository(conn)
         self.transactions = TransactionRepository(conn)
         self.validation = ValidationRepository(conn)
-        self.overrides = OverrideRepository(conn)
         self.api_keys = ApiKeyRepository(conn)
         self.audit = AuditRepository(conn)
         self.sync_state = SyncStateRepository(conn)

@@ -14,7 +14,7 @@ from typing import Any
 
 from lnpilot.domain.channel_view import PolicyChange as PolicyHistoryEntry
 from lnpilot.domain.graph import RoutingPolicy
-from lnpilot.store.records import AuditEntry, TransactionRecord, TxStatus
+from lnpilot.store.records import AuditEntry, TransactionItem, TransactionRecord, TxStatus
 from lnpilot.store.repos.audit import AuditRepository
 from lnpilot.store.repos.policies import PolicyRepository
 from lnpilot.store.repos.transactions import TransactionRepository
@@ -76,6 +76,10 @@ class SqlTransactionLog:
     async def get(self, tx_id: int) -> TransactionRecord:
         async with self.store.engine.connect() as conn:
             return await TransactionRepository(conn).get(tx_id)
+
+    async def items_after(self, chan_id: int, after_tx_id: int) -> list[tuple[int, TransactionItem]]:
+        async with self.store.engine.connect() as conn:
+            return await TransactionRepository(conn).items_after(chan_id, after_tx_id)
 
     async def unfinished(self) -> list[TransactionRecord]:
         async with self.store.engine.connect() as conn:
