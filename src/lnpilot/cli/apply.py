@@ -74,7 +74,7 @@ def apply(
             executor,
             chosen,
             int(time.time()),
-            channels=channel,
+            channels=channel or None,  # no --channel: every channel
             profile=profile,
             stop_on_error=stop_on_error,
             source=source,
@@ -155,6 +155,9 @@ def rollback(
     auto: bool = typer.Option(
         False, "--auto", help="Instead: judge every watched change and roll back the harmful ones."
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Restore even over later changes of the same channels (marked on the log)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Restore the backed-up policies of the channels a transaction changed, verified by read-back."""
@@ -167,7 +170,7 @@ def rollback(
 
     async def body(executor: Executor) -> dict[str, Any]:
         assert tx_id is not None
-        result = await executor.rollback(tx_id)
+        result = await executor.rollback(tx_id, force=force)
         return result.to_dict()
 
     report = _run(settings, body)

@@ -26,6 +26,7 @@ from lnpilot.logctx import cycle_context
 from lnpilot.logs import get_logger
 from lnpilot.metrics.registry import Metrics, default_metrics
 from lnpilot.settings import Settings
+from lnpilot.store.node_lock import DbNodeLock
 
 if TYPE_CHECKING:
     from lnpilot.backends.base import NodeBackend
@@ -60,6 +61,7 @@ class Daemon:
         self._notifier = notifier
         self._store: Store | None = None
         self._lock: NodeLock | None = None
+        self._db_lock: DbNodeLock | None = None
         self._server: MetricsServer | None = None
         self._ctx: CycleContext | None = None
 
@@ -97,6 +99,10 @@ class Daemon:
             info = await backend.get_info()
         self.pubkey = info.pub_key
         self._lock = NodeLock(lock_path(s.data_dir, info.pub_key)).acquire()
+        # The same node's lock in the database: one daemon per node across data dirs and hosts
+        # sharing the store, and no CLI/API apply beside it (store.node_lock).
+        self._db_lock = await DbNodeLock(self._store, info.pub_key, "daemon").acquire()
+        self._db_lock.start_heartbeat()
         executor = Executor(
             backend,
             SqlTransactionLog(self._store),
@@ -227,6 +233,9 @@ class Daemon:
             await self._notifier.aclose()
         if self._backend is not None:
             await self._backend.aclose()
+        if self._db_lock is not None:
+            await self._db_lock.release()
+            self._db_lock = None
         if self._store is not None:
             await self._store.close()
             self._store = None

@@ -133,12 +133,24 @@ class DbNodeLock:
         if not self._held:
             raise NodeLockLost(f"the lock of node {self.pubkey} is not held")
         if self._conn is not None:
+            key = advisory_key(self.pubkey)
+            # Still ours only if *this* session holds it: a reconnected session would not.
+            query = text(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND pid = pg_backend_pid() AND classid = CAST(:c AS oid) AND objid = CAST(:o AS oid)"
+                " AND objsubid = 1)"
+            )
             try:
-                await self._conn.execute(text("SELECT 1"))
+                mine = (
+                    await self._conn.execute(query, {"c": (key >> 32) & 0xFFFFFFFF, "o": key & 0xFFFFFFFF})
+                ).scalar_one()
                 await self._conn.commit()
             except Exception as exc:
+                mine = False
+                log.error("node_lock_session_failed", pubkey=self.pubkey, error=type(exc).__name__)
+            if not mine:
                 self._held = False
-                raise NodeLockLost(f"the session holding node {self.pubkey}'s lock died ({exc})") from None
+                raise NodeLockLost(f"the session holding node {self.pubkey}'s lock is gone")
             return
         now = int(self._clock())
         async with self.store.engine.begin() as conn:
