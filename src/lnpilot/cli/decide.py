@@ -31,13 +31,14 @@ SOURCES = ("node", "store")
 
 async def _reviews(settings: Settings, profile: str | None, now: int, source: str) -> list[Review]:
     from lnpilot.decisions.engine import DecisionEngine
+    from lnpilot.execution.pipeline import REBALANCE_WINDOW_S, history_window_s
     from lnpilot.safety.history import ValidationHistory
     from lnpilot.safety.review import decide_and_validate
     from lnpilot.safety.validator import PolicyValidator
     from lnpilot.scoring.composite import score_channels
     from lnpilot.scoring.profiles import resolve_profile as scoring_profile
     from lnpilot.store import Store
-    from lnpilot.store.repos.transaction_log import applied_changes_since
+    from lnpilot.store.repos.transaction_log import applied_changes_since, rebalances_since
 
     if source not in SOURCES:
         raise InvalidInputError(f"--from: choose one of {', '.join(SOURCES)}, not {source!r}")
@@ -46,7 +47,11 @@ async def _reviews(settings: Settings, profile: str | None, now: int, source: st
     weights = scoring_profile(name, settings.profiles)
     store = await Store.open(settings)
     try:
-        history = ValidationHistory.from_events(await applied_changes_since(store, now - DAY_S))
+        # The same history as apply: the window of the longest limit, rebalances included.
+        history = ValidationHistory.from_events(
+            await applied_changes_since(store, now - history_window_s(settings.limits)),
+            await rebalances_since(store, now - REBALANCE_WINDOW_S),
+        )
         if source == "store":
             from lnpilot.views import stored_views
 

@@ -21,11 +21,12 @@ if TYPE_CHECKING:
 
 SOURCES = ("node", "store")
 DAY_S = 86_400
+REBALANCE_WINDOW_S = 7 * DAY_S  # the weekly spend cap: the longest rebalance limit
 
 
 def history_window_s(limits: Limits) -> int:
     """How far back the validator's history must reach: the longest window a limit looks at."""
-    return int(max(DAY_S, limits.cooldown_minutes * 60, getattr(limits, "rebalance_window_s", 0)))
+    return int(max(DAY_S, limits.cooldown_minutes * 60))
 
 
 async def node_key(executor: Executor, settings: Settings) -> str:
@@ -119,7 +120,7 @@ async def _decide_and_apply(
     from lnpilot.safety.validator import PolicyValidator
     from lnpilot.scoring.composite import score_channels
     from lnpilot.scoring.profiles import resolve_profile as scoring_profile
-    from lnpilot.store.repos.transaction_log import applied_changes_since
+    from lnpilot.store.repos.transaction_log import applied_changes_since, rebalances_since
 
     if source not in SOURCES:
         raise InvalidInputError(f"views source must be one of {', '.join(SOURCES)}, not {source!r}")
@@ -142,7 +143,10 @@ async def _decide_and_apply(
     }
     # The window the longest limit needs (a 48 h cooldown reads 48 h), not a fixed day.
     since = now - history_window_s(settings.limits)
-    history = ValidationHistory.from_events(await applied_changes_since(executor.txlog.store, since))
+    history = ValidationHistory.from_events(
+        await applied_changes_since(executor.txlog.store, since),
+        await rebalances_since(executor.txlog.store, now - REBALANCE_WINDOW_S),
+    )
     reviews, _ = decide_and_validate(
         views, scores, history, engine, PolicyValidator.from_settings(settings), now
     )
