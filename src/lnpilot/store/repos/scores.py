@@ -18,8 +18,8 @@ from lnpilot.store.tables import score_history, scores_latest
 RANKABLE: tuple[str, ...] = ("composite", *HEURISTICS)
 _KEYS = ("subject_kind", "subject", "profile")
 _NUMBERS = ("composite", "coverage", *(f"h_{name}" for name in HEURISTICS))
-# Scores equal to this precision are the same history point (they are rounded for display to 3).
-_SAME = 1e-6
+# Scores closer than this are the same history point (half the 3-decimal display precision).
+_SAME = 5e-4
 _DAY_S = 86_400
 
 
