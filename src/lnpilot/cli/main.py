@@ -28,6 +28,8 @@ from lnpilot.cli import simnet as simnet_cli
 from lnpilot.cli import status as status_cli
 from lnpilot.cli import sync as sync_cli
 from lnpilot.cli import vault as vault_cli
+from lnpilot.cli import web as web_cli
+from lnpilot.cli import worker as worker_cli
 from lnpilot.cli.common import err_console
 from lnpilot.errors import LnpilotError
 from lnpilot.logs import redact_text
@@ -53,11 +55,13 @@ app.add_typer(vault_cli.app, name="vault")
 app.add_typer(economics_cli.app)  # pnl, ledger, close
 app.add_typer(economics_cli.suggest_app, name="suggest")
 app.add_typer(apikey_cli.app, name="apikey")
+app.add_typer(web_cli.app, name="web")
 app.command("serve")(serve_cli.serve)
 app.command("channels")(channels_cli.channels)
 app.command("run")(run_cli.run)
 app.command("report")(report_cli.report)
 app.command("demo")(demo_cli.demo)
+app.command("worker")(worker_cli.worker)
 app.command("arena")(arena_cli.arena)
 
 

@@ -115,6 +115,7 @@ async def _decide_and_apply(
     """
     from lnpilot.decisions.engine import DecisionEngine
     from lnpilot.execution.from_decisions import actions_from_verdicts
+    from lnpilot.execution.overrides import with_stored_overrides
     from lnpilot.safety.history import ValidationHistory
     from lnpilot.safety.review import decide_and_validate
     from lnpilot.safety.validator import PolicyValidator
@@ -125,6 +126,8 @@ async def _decide_and_apply(
     if source not in SOURCES:
         raise InvalidInputError(f"views source must be one of {', '.join(SOURCES)}, not {source!r}")
     name = profile or settings.profile
+    # Pins, exclusions and fee bounds set in the dashboard (stored) count as much as the file's.
+    settings = await with_stored_overrides(settings, executor.txlog.store)
     engine = DecisionEngine.from_settings(settings, name)  # a bad profile fails before any I/O
     await executor.reconcile()
     from lnpilot.views import live_views, stored_views

@@ -94,6 +94,16 @@ class GraphSnapshotRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelOverrideRecord:
+    chan_id: int
+    pin: bool = False
+    exclude: bool = False
+    fee_rate_min_ppm: int | None = None
+    fee_rate_max_ppm: int | None = None
+    updated_at: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ApiKeyRecord:
     """A stored key: only its hash and a short prefix are kept, never the key itself."""
 

@@ -256,6 +256,17 @@ validation_history = Table(
     Index(None, "changed_at"),
 )
 
+channel_overrides = Table(
+    "channel_overrides",
+    metadata,
+    Column("chan_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("pin", Boolean, nullable=False),
+    Column("exclude", Boolean, nullable=False),
+    Column("fee_rate_min_ppm", Integer, nullable=True),
+    Column("fee_rate_max_ppm", Integer, nullable=True),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
 # One lnpilot acting on a node at a time (store.node_lock): the SQLite lease; PostgreSQL uses an
 # advisory lock instead and never writes here.
 node_locks = Table(

@@ -22,6 +22,7 @@ from lnpilot.store.repos.channels import ChannelRepository
 from lnpilot.store.repos.decisions import DecisionRepository
 from lnpilot.store.repos.forwards import ForwardRepository
 from lnpilot.store.repos.graph import GraphRepository
+from lnpilot.store.repos.overrides import OverrideRepository
 from lnpilot.store.repos.policies import PolicyRepository
 from lnpilot.store.repos.scores import ScoreRepository
 from lnpilot.store.repos.sync_state import SyncStateRepository
@@ -38,6 +39,7 @@ class UnitOfWork:
     decisions: DecisionRepository
     transactions: TransactionRepository
     validation: ValidationRepository
+    overrides: OverrideRepository
     api_keys: ApiKeyRepository
     audit: AuditRepository
     sync_state: SyncStateRepository
@@ -60,6 +62,7 @@ class UnitOfWork:
         self.decisions = DecisionRepository(conn)
         self.transactions = TransactionRepository(conn)
         self.validation = ValidationRepository(conn)
+        self.overrides = OverrideRepository(conn)
         self.api_keys = ApiKeyRepository(conn)
         self.audit = AuditRepository(conn)
         self.sync_state = SyncStateRepository(conn)

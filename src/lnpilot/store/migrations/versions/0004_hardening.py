@@ -1,6 +1,7 @@
 """Issue 17: the node lock (``node_locks``), rebalance spend in the validation history, compact
-score history; the unused ``blacklist`` / ``channel_overrides`` tables dropped (the blacklist and
-per-channel overrides live in settings, where the validator reads them).
+score history; the unused ``blacklist`` table dropped (the blacklist lives in settings, where the
+engine and the validator read it; ``channel_overrides`` is set from the web UI and read by the
+pipeline).
 
 Revision ID: 0004_hardening
 Revises: 0003_snapshot
@@ -33,20 +34,9 @@ def upgrade() -> None:
     with op.batch_alter_table("score_history", schema=None) as batch_op:
         batch_op.drop_column("heuristics")
     op.drop_table("blacklist")
-    op.drop_table("channel_overrides")
 
 
 def downgrade() -> None:
-    op.create_table(
-        "channel_overrides",
-        sa.Column("chan_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("pin", sa.Boolean(), nullable=False),
-        sa.Column("exclude", sa.Boolean(), nullable=False),
-        sa.Column("fee_rate_min_ppm", sa.Integer(), nullable=True),
-        sa.Column("fee_rate_max_ppm", sa.Integer(), nullable=True),
-        sa.Column("updated_at", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("chan_id", name=op.f("pk_channel_overrides")),
-    )
     op.create_table(
         "blacklist",
         sa.Column(
