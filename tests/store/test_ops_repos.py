@@ -136,7 +136,7 @@ async def test_validation_history_for_cooldowns_and_daily_counts(store: Store) -
 
 def test_no_table_is_written_and_read_by_nothing() -> None:
     """Issue 17 item 22: ``blacklist`` was written by nothing and read by nothing (the blacklist lives
-    in settings): the table is gone (migration 0004_hardening) and docs/store.md no longer claims
+    in settings): the table is gone (migration 0005_hardening) and docs/store.md no longer claims
     decisions use it. ``channel_overrides`` is wired (web UI writes, the pipeline reads)."""
     import lnpilot.execution.overrides as folded
     from lnpilot.store.tables import metadata

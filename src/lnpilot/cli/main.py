@@ -18,6 +18,7 @@ from lnpilot.cli import db as db_cli
 from lnpilot.cli import decide as decide_cli
 from lnpilot.cli import demo as demo_cli
 from lnpilot.cli import economics as economics_cli
+from lnpilot.cli import failures as failures_cli
 from lnpilot.cli import graph as graph_cli
 from lnpilot.cli import graph_score as graph_score_cli
 from lnpilot.cli import notify as notify_cli
@@ -58,6 +59,7 @@ app.add_typer(apikey_cli.app, name="apikey")
 app.add_typer(web_cli.app, name="web")
 app.command("serve")(serve_cli.serve)
 app.command("channels")(channels_cli.channels)
+app.command("failures")(failures_cli.failures)
 app.command("run")(run_cli.run)
 app.command("report")(report_cli.report)
 app.command("demo")(demo_cli.demo)

@@ -23,6 +23,7 @@ class PruneReport:
     channel_snapshots: int
     graph_snapshots: int
     score_history: int
+    htlc_failures: int = 0
 
 
 class Store:
@@ -90,9 +91,14 @@ class Store:
                 if r.score_history_retention_days
                 else 0
             )
+            htlc = (
+                await uow.htlc.prune(now - int(r.htlc_failure_retention_days * _DAY_S))
+                if r.htlc_failure_retention_days
+                else 0
+            )
             # Past the full-resolution span, one point per subject and day (issue 17 item 23).
             scores += await uow.scores.compact_history(now - int(SCORE_HISTORY_FULL_DAYS * _DAY_S))
-        return PruneReport(channels, graphs, scores)
+        return PruneReport(channels, graphs, scores, htlc)
 
     async def close(self) -> None:
         await self.engine.dispose()

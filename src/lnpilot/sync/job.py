@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from lnpilot.backends.base import BackendError, BackendNotFound, Capability, NodeBackend
+from lnpilot.backends.base import BackendError, BackendNotFound, Capability, CapabilityMissing, NodeBackend
 from lnpilot.domain.channel_view import PolicyChange
 from lnpilot.domain.graph import RoutingPolicy
 from lnpilot.domain.node import ChannelFee
@@ -102,6 +102,8 @@ class SyncJob:
             self.progress.start(kind)
             result = await step(now)
             self.progress.finish(kind, result.pop("_summary", ""))
+            if "_skipped" in result:
+                values["skipped"][kind] = result.pop("_skipped")
             values.update(result)
             if kind == "graph" and result.get("graph_snapshot_id") is None:
                 values["skipped"][kind] = "graph snapshot is recent enough"
@@ -131,6 +133,7 @@ class SyncJob:
         async with self.store.unit_of_work() as uow:
             stored_policies = await uow.policies.current_all()  # one read, not one per channel
         own: str | None = None
+        unknown: list[str] = []
         for fee in report.channels:
             stored = stored_policies.get(fee.chan_id)
             if stored is not None and _policy_fee_fields(stored) == _fee_fields(fee):
@@ -144,6 +147,10 @@ class SyncJob:
             except BackendNotFound as exc:  # e.g. a channel too young to be in the node's graph
                 log.warning("sync_policy_unavailable", chan_id=fee.chan_id, reason=str(exc))
                 continue
+            except CapabilityMissing as exc:  # LNbits without a graph snapshot listing the channel
+                log.warning("sync_policy_unknown", chan_id=fee.chan_id, reason=str(exc))
+                unknown.append(str(exc))
+                continue
             change = PolicyChange(
                 changed_at=now, old=stored, new=live, source="initial" if stored is None else "external"
             )
@@ -151,7 +158,10 @@ class SyncJob:
                 await uow.policies.add(fee.chan_id, change)
             changes += 1
         await self._mark("fee_report", now)
-        return {"policy_changes": changes, "_summary": f"{changes} policy changes"}
+        result: dict[str, Any] = {"policy_changes": changes, "_summary": f"{changes} policy changes"}
+        if unknown:
+            result["_skipped"] = f"policy of {len(unknown)} channel(s) not known: {unknown[0]}"
+        return result
 
     async def _complete_policy(self, fee: ChannelFee, own: str | None) -> RoutingPolicy:
         """Our side of the channel's edge by its chan_id: one read, where ``get_policy`` first

@@ -3,8 +3,8 @@ score history; the unused ``blacklist`` table dropped (the blacklist lives in se
 engine and the validator read it; ``channel_overrides`` is set from the web UI and read by the
 pipeline).
 
-Revision ID: 0004_hardening
-Revises: 0003_snapshot
+Revision ID: 0005_hardening
+Revises: 0004_htlc
 Create Date: 2026-11-29
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0004_hardening"
-down_revision = "0003_snapshot"
+revision = "0005_hardening"
+down_revision = "0004_htlc"
 branch_labels = None
 depends_on = None
 
