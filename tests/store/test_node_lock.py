@@ -79,3 +79,26 @@ async def test_postgres_advisory_lock_dies_with_its_session(postgres_url: str) -
         finally:
             await first_store.close()
             await second_store.close()
+
+
+async def test_a_dead_holder_on_this_host_is_taken_over_at_once(tmp_path: Path) -> None:
+    """kill -9 leaves the lease row behind; a restart on the same host must not wait 60 s."""
+    import socket
+
+    from sqlalchemy import update
+
+    from lnpilot.store.tables import node_locks
+
+    store = await Store.open_url(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    try:
+        await DbNodeLock(store, NODE, "daemon").acquire()
+        async with store.engine.begin() as conn:  # as if that process had died: a pid never used
+            dead = f"daemon (pid 999999999 on {socket.gethostname()}, deadbeef)"
+            await conn.execute(update(node_locks).values(holder=dead))
+        assert (await DbNodeLock(store, NODE, "daemon restarted").acquire()).held
+        async with store.engine.begin() as conn:  # a live holder elsewhere still blocks
+            await conn.execute(update(node_locks).values(holder="daemon (pid 1 on elsewhere, x)"))
+        with pytest.raises(NodeLocked):
+            await DbNodeLock(store, NODE, "apply").acquire()
+    finally:
+        await store.close()

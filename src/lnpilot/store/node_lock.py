@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import re
 import socket
 import time
 import uuid
@@ -49,6 +50,23 @@ def advisory_key(pubkey: str) -> int:
     """A signed 64-bit key for ``pg_try_advisory_lock``, stable for a pubkey."""
     digest = hashlib.sha256(b"lnpilot-node-lock:" + pubkey.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+_HOLDER = re.compile(r"\(pid (\d+) on ([^,]+),")
+
+
+def _dead_on_this_host(holder: str) -> bool:
+    """True when ``holder`` names a process on this host that no longer exists."""
+    match = _HOLDER.search(holder)
+    if match is None or match[2] != socket.gethostname():
+        return False
+    try:
+        os.kill(int(match[1]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, someone else's
+    return False
 
 
 class DbNodeLock:
@@ -121,6 +139,22 @@ class DbNodeLock:
                 .mappings()
                 .one()
             )
+        if current["holder"] != self.holder and _dead_on_this_host(current["holder"]):
+            # A holder on this host whose process is gone (kill -9): its lease is stale now, not
+            # in ``lease_s``; take it over (only if it is still that holder's).
+            async with self.store.engine.begin() as conn:
+                await conn.execute(
+                    update(node_locks)
+                    .where(node_locks.c.pubkey == self.pubkey, node_locks.c.holder == current["holder"])
+                    .values(holder=self.holder, acquired_at=now, expires_at=now + int(self.lease_s))
+                )
+                current = (
+                    (await conn.execute(select(node_locks).where(node_locks.c.pubkey == self.pubkey)))
+                    .mappings()
+                    .one()
+                )
+            if current["holder"] == self.holder:
+                log.warning("node_lock_taken_from_dead_process", pubkey=self.pubkey)
         if current["holder"] != self.holder:
             left = int(current["expires_at"]) - now
             raise NodeLocked(
