@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
 import statistics
@@ -116,7 +117,9 @@ async def _extend_history(settings: object, now: int, days: float, cycle_s: int)
     return counts
 
 
-async def _measure(settings: object, now: int, repeat: int) -> tuple[dict[str, float], float]:
+async def _measure(
+    settings: object, now: int, repeat: int
+) -> tuple[dict[str, tuple[float, float]], dict[str, float]]:
     import httpx
 
     from lnpilot.api.app import create_app
@@ -154,13 +157,29 @@ async def _measure(settings: object, now: int, repeat: int) -> tuple[dict[str, f
             assert answer.status_code == 200, (path, answer.status_code)
             return elapsed
 
+        headers = {"X-API-Key": key}
+        references = {
+            "GET /health": "/health",
+            "GET /v1/channels": "/v1/channels",
+            "GET /v1/pnl (30 d)": f"/v1/pnl?since={now - 30 * DAY_S}&until={now + 1}",
+        }
+        refs = {}
+        for name, path in references.items():
+            await client.get(path, headers=headers)
+            samples = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                assert (await client.get(path, headers=headers)).status_code == 200, path
+                samples.append((time.perf_counter() - started) * 1000)
+            refs[name] = statistics.median(samples)
         results = {}
-        for name, path in [("reference /health", "/health"), *pages.items()]:
-            await timed(path)  # warm: templates compiled, graph aliases parsed once per snapshot
-            results[name] = statistics.median([await timed(path) for _ in range(repeat)])
+        for name, path in pages.items():
+            # cold: the first render (templates compiled, graph aliases parsed, the ledger read);
+            # warm: the median of the next ones (caches keyed by the store's data hold).
+            cold = await timed(path)
+            results[name] = (cold, statistics.median([await timed(path) for _ in range(repeat)]))
     await services.aclose()
-    reference = results.pop("reference /health")
-    return results, reference
+    return results, refs
 
 
 async def main(small: bool) -> None:
@@ -173,13 +192,19 @@ async def main(small: bool) -> None:
             f"store: 20 channels, {days:g} days at a 10-min cycle ({counts}), "
             f"built in {time.perf_counter() - started:.0f} s"
         )
-        results, reference = await _measure(settings, now, repeat=3 if small else 7)
-    print(f"reference GET /health: {reference:.2f} ms (median)")
-    print(f"{'page':<16}{'median ms':>10}{'x reference':>13}  target <= {TARGET_MS:.0f} ms")
-    for name, ms in results.items():
-        verdict = "ok" if ms <= TARGET_MS else "OVER"
-        print(f"{name:<16}{ms:>10.1f}{ms / reference:>13.1f}  {verdict}")
-    print(f"slowest page: {max(results.values()):.1f} ms")
+        results, refs = await _measure(settings, now, repeat=3 if small else 7)
+    load = os.getloadavg()[0]
+    print(f"load average during the run: {load:.1f} on {os.cpu_count()} cores (times scale with it)")
+    for name, ms in refs.items():
+        print(f"reference {name:<22}{ms:8.1f} ms (median)")
+    ref = refs["GET /v1/channels"]
+    print(f"{'page':<14}{'cold ms':>9}{'warm ms':>9}{'warm / v1/channels':>20}  target <= {TARGET_MS:.0f} ms")
+    for name, (cold, warm) in results.items():
+        verdict = "ok" if max(cold, warm) <= TARGET_MS else "OVER"
+        print(f"{name:<14}{cold:>9.1f}{warm:>9.1f}{warm / ref:>20.2f}  {verdict}")
+    cold_max = max(c for c, _ in results.values())
+    warm_max = max(w for _, w in results.values())
+    print(f"slowest page: cold {cold_max:.1f} ms, warm {warm_max:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ app.command("run")(run_cli.run)
 app.command("report")(report_cli.report)
 app.command("demo")(demo_cli.demo)
 app.command("worker")(worker_cli.worker)
+app.command("jobs")(worker_cli.jobs)
 app.command("arena")(arena_cli.arena)
 
 

@@ -92,9 +92,7 @@ def peer_policy(graph: GraphInfo, chan: TrackedChannel) -> RoutingPolicy | None:
     return edge.policy_of(chan.remote_pubkey)
 
 
-async def _latest_decisions(
-    uow: UnitOfWork, chan_ids: list[int], cycle_s: float
-) -> dict[int, DecisionRecord]:
+async def latest_decisions(uow: UnitOfWork, chan_ids: list[int], cycle_s: float) -> dict[int, DecisionRecord]:
     """Each channel's newest decision: the last cycle's in one read, the rest one indexed read each."""
     out: dict[int, DecisionRecord] = {}
     newest = await uow.decisions.search(limit=1)
@@ -132,7 +130,7 @@ async def channel_rows(svc: ApiServices, graph: GraphInfo, now: int, profile: st
             s.subject: s
             for s in await uow.scores.ranking(subject_kind="channel", profile=profile, limit=100_000)
         }
-        decisions = await _latest_decisions(uow, [c.chan_id for c in tracked], cycle_s)
+        decisions = await latest_decisions(uow, [c.chan_id for c in tracked], cycle_s)
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for f in forwards:  # the fee is earned on the outgoing channel
         counts[f.chan_id_out][0] += 1

@@ -11,6 +11,7 @@ from lnpilot.domain.scores import CompositeScore
 from lnpilot.errors import NotFoundError
 from lnpilot.store.records import DecisionRecord, ExpertReview, TrackedChannel, TransactionRecord, TxStatus
 from lnpilot.suggest.peers import PeerSuggestion
+from lnpilot.web.data.channels import latest_decisions
 from lnpilot.web.graphinfo import GraphInfo
 
 DAY_S = 86_400
@@ -97,8 +98,8 @@ async def rebalance_page(svc: ApiServices, now: int, days: int = 30) -> Rebalanc
     since = now - days * DAY_S
     async with svc.store.unit_of_work() as uow:
         decided = await uow.decisions.search(type="rebalance", since=since, limit=200)
-        for chan in await uow.channels.all():  # indexed per channel: cheap however long the log
-            decided += await uow.decisions.search(chan_id=chan.chan_id, limit=1)
+        chan_ids = [c.chan_id for c in await uow.channels.all()]
+        decided += list((await latest_decisions(uow, chan_ids, svc.settings.daemon.cycle_seconds)).values())
         txs = await uow.transactions.search(since=since, limit=2_000)
     rows, seen = [], set()
     for d in sorted(decided, key=lambda d: (-d.created_at, -(d.id or 0))):
@@ -142,7 +143,9 @@ def our_key(graph: GraphInfo, channels: list[TrackedChannel]) -> str | None:
     return None
 
 
-async def suggestions(svc: ApiServices, graph: GraphInfo, now: int, profile: str) -> Suggestions:
+async def suggestions(
+    svc: ApiServices, graph: GraphInfo, now: int, profile: str, cache: dict[str, Any]
+) -> Suggestions:
     """Closes the engine proposed, and peers to open to (``suggest.gather``, as /v1/suggestions/peers)."""
     from lnpilot.suggest.gather import peer_suggestions
 
@@ -155,10 +158,14 @@ async def suggestions(svc: ApiServices, graph: GraphInfo, now: int, profile: str
     us = our_key(graph, channels)
     if us is None:
         return Suggestions(list(latest.values()), [], "our node is not in the stored public graph yet")
-    try:
-        peers = await peer_suggestions(svc.store, us=us, profile=profile, limit=15)
-    except NotFoundError as exc:
-        return Suggestions(list(latest.values()), [], str(exc))
+    key = (graph.snapshot_id, us, profile, frozenset(c.remote_pubkey for c in channels))
+    if cache.get("key") != key:  # ranked again only when the graph, our peers or the profile change
+        try:
+            found = await peer_suggestions(svc.store, us=us, profile=profile, limit=15)
+        except NotFoundError as exc:
+            return Suggestions(list(latest.values()), [], str(exc))
+        cache.update(key=key, peers=found)
+    peers: list[PeerSuggestion] = cache["peers"]
     return Suggestions(list(latest.values()), peers, "" if peers else "no node qualifies")
 
 
