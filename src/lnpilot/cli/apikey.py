@@ -77,7 +77,9 @@ def list_keys(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
 
 
 @app.command("revoke")
-def revoke(key_id: int = typer.Argument(..., help="The key's id (see apikey list).")) -> None:
+def revoke(
+    key_id: int = typer.Argument(..., min=1, max=2**63 - 1, help="The key's id (see apikey list)."),
+) -> None:
     """Revoke a key at once."""
 
     async def body(uow: Any) -> Any:

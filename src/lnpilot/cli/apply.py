@@ -121,7 +121,7 @@ def _tx_dict(record: Any) -> dict[str, Any]:
 
 @app.command("transactions")
 def transactions(
-    limit: int = typer.Option(20, "--limit", min=1, help="How many of the newest to show."),
+    limit: int = typer.Option(20, "--limit", min=1, max=10_000, help="How many of the newest to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The transaction log, newest first."""
