@@ -169,15 +169,7 @@ def render(reviews: list[Review], profile: str) -> Table:
     return table
 
 
-WIDTH = 80
-
-
-def fit(text: str, width: int) -> str:
-    """``text`` within ``width`` columns, shortened at a word boundary with an ellipsis."""
-    if len(text) <= width:
-        return text
-    cut = text[: width - 1].rsplit(" ", 1)[0].rstrip(" ,;:(")
-    return (cut or text[: width - 1]) + "…"
+from lnpilot.cli.render import WIDTH, fit  # noqa: E402
 
 
 def headline(review: Review) -> str:

@@ -8,7 +8,8 @@ import time
 import typer
 
 from lnpilot.cli.common import print_json, settings_from_env
-from lnpilot.cli.decide import WIDTH, _proposal, _reviews, _scid, _verdict
+from lnpilot.cli.decide import _proposal, _reviews, _scid, _verdict
+from lnpilot.cli.render import WIDTH
 from lnpilot.domain.ids import ShortChannelId
 from lnpilot.errors import InvalidInputError, NotFoundError
 
@@ -20,7 +21,9 @@ def explain(
     source: str = typer.Option(
         "node", "--from", help="node: the live node; store: what `lnpilot sync` stored."
     ),
-    at: int | None = typer.Option(None, "--at", min=0, max=9_000_000_000, help="Decide as of this unix time (default: now)."),
+    at: int | None = typer.Option(
+        None, "--at", min=0, max=9_000_000_000, help="Decide as of this unix time (default: now)."
+    ),
 ) -> None:
     """Every reason of the latest decision on one channel."""
     import textwrap

@@ -136,9 +136,14 @@ def load_command(name: str) -> Any:
             if not any(c.name == "score" for c in target.registered_commands):
                 target.command("score")(graph_score.score)
         target.rich_markup_mode = None  # help texts are plain: Rich markup ate ``...`` and [...]
-        command = typer.main.get_command(target)
-        if entry.kind == "member" and isinstance(command, TyperGroup):
-            command = command.commands[name]
+        if entry.kind == "group":  # as add_typer(name=...) did: a group even with one command
+            holder = typer.Typer(rich_markup_mode=None, add_completion=False)
+            holder.add_typer(target, name=name)
+            command = typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+        else:
+            command = typer.main.get_command(target)
+            if isinstance(command, TyperGroup):
+                command = command.commands[name]
     command.name = name
     return command
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from lnpilot.cli.common import console, print_json, settings_from_env
+from lnpilot.cli.common import print_json, settings_from_env
 from lnpilot.errors import LnpilotError
 from lnpilot.logs import redact_text
 from lnpilot.settings import Settings
@@ -103,10 +101,6 @@ async def collect_status(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _when(at: int) -> str:
-    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 @app.command("status")
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Backend identity, stored counts, last sync of each kind, database and cache in use.
@@ -135,20 +129,28 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 
 
 def render_status(data: dict[str, Any]) -> None:
-    table = Table("", "", title="lnpilot status", show_header=False)
+    """Aligned ``name  value`` lines: the 66-character pubkey fits 80 columns whole."""
+    from lnpilot.cli.render import local_time
+
+    rows: list[tuple[str, str]] = []
     backend = data["backend"]
     if "error" in backend:
         problem = str(backend.get("problem", "unreachable")).replace("_", " ")
-        table.add_row("backend", f"{backend['kind']}: {problem} ({backend['error']})")
+        rows.append(("backend", f"{backend['kind']}: {problem} ({backend['error']})"))
     else:
-        table.add_row("backend", f"{backend['kind']}: {backend['alias']} {backend['pubkey']}")
-        table.add_row("backend channels", str(backend["channels"]))
+        rows.append(("backend", f"{backend['kind']}: {backend['alias']}"))
+        rows.append(("pubkey", str(backend["pubkey"])))
+        rows.append(("node channels", str(backend["channels"])))
     for name, value in data["counts"].items():
-        table.add_row(name.replace("_", " "), str(value))
+        rows.append((name.replace("_", " "), str(value)))
     for kind, at in sorted(data["last_sync"].items()):
-        table.add_row(f"last sync: {kind}", _when(at))
+        rows.append((f"synced {kind}", local_time(at)))
     if not data["last_sync"]:
-        table.add_row("last sync", "never")
-    table.add_row("database", data["database"])
-    table.add_row("cache", data["cache"])
-    console.print(table)
+        rows.append(("last sync", "never"))
+    rows.append(("database", data["database"]))
+    rows.append(("cache", data["cache"]))
+    width = max(len(name) for name, _ in rows)
+    print("lnpilot status")
+    for name, value in rows:
+        pad = width if width + 2 + len(value) <= 80 else len(name)  # keep the pubkey whole in 80
+        print(f"{name:<{pad}}  {value}")
