@@ -32,7 +32,7 @@ from lnpilot.execution.plan import Mode
 from lnpilot.logs import configure_logging
 from lnpilot.simnet.testing import running_simnet
 from lnpilot.store import Store
-from lnpilot.store.repos_execution import SqlTransactionLog
+from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
 DAY = 86_400
 

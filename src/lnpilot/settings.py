@@ -33,7 +33,7 @@ class Limits(_Section):
     base_fee_max_msat: int = Field(10_000, ge=0)
     max_fee_change_pct: float = Field(50.0, gt=0, le=1000)
     # A move of up to this much is always allowed, so fees near zero can still move in steps.
-    fee_change_floor_ppm: int = Field(20, ge=0)
+    fee_change_floor_ppm: int = Field(50, ge=0)
     base_fee_change_floor_msat: int = Field(1_000, ge=0)
     time_lock_min: int = Field(18, ge=1)
     time_lock_max: int = Field(2016, ge=1)
@@ -104,6 +104,17 @@ class ApiSettings(_Section):
     trusted_proxies: tuple[str, ...] = ()
     max_body_bytes: int = Field(1_048_576, ge=1024)
     ready_cache_seconds: float = Field(5.0, ge=0)
+
+
+class WebSettings(_Section):
+    """The dashboard at /ui (docs/web.md). Sign-in is by API key, or by this password when set."""
+
+    # ``lnpilot web hash-password`` prints one (scrypt); the password itself is never stored.
+    password_hash: SecretStr | None = None
+    # HMAC key of the session cookie; unset: a random key per process (sessions end on restart).
+    session_secret: SecretStr | None = None
+    session_hours: float = Field(12.0, gt=0, le=24 * 30)
+    live_poll_seconds: float = Field(15.0, ge=0.2, le=3600)  # pages check for a finished cycle
 
 
 class DaemonSettings(_Section):
@@ -195,6 +206,10 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("DATABASE_URL", "database_url")
     )
     redis_url: SecretStr | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "redis_url"))
+    # RabbitMQ for background jobs (`lnpilot worker`, `lnpilot arena --workers`); results go to REDIS_URL.
+    broker_url: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("LNPILOT_BROKER_URL", "broker_url")
+    )
     log_format: Literal["console", "json"] = Field(
         "console", validation_alias=AliasChoices("LNPILOT_LOG_FORMAT", "log_format")
     )
@@ -214,6 +229,7 @@ class Settings(BaseSettings):
     blacklist: Blacklist = Blacklist()
     execution: ExecutionSettings = ExecutionSettings()
     api: ApiSettings = ApiSettings()
+    web: WebSettings = WebSettings()
     daemon: DaemonSettings = DaemonSettings()
     notify: NotifySettings = NotifySettings()
     store: StoreSettings = StoreSettings()
@@ -309,6 +325,8 @@ def redacted_dump(settings: Settings) -> dict[str, Any]:
         data["database_url"] = _redact_url(settings.database_url.get_secret_value())
     if settings.redis_url is not None:
         data["redis_url"] = _redact_url(settings.redis_url.get_secret_value())
+    if settings.broker_url is not None:
+        data["broker_url"] = _redact_url(settings.broker_url.get_secret_value())
     return data
 
 

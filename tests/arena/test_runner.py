@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import pickle
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from lnpilot.arena.runner import run_one, run_spec, validate_spec
 from lnpilot.arena.types import RunResult
 from lnpilot.errors import InvalidInputError
 from tests.arena.conftest import tiny
+from tests.conftest import shared_file
 
 
 def _truth_check(result: RunResult, sim: object) -> None:
@@ -82,3 +84,16 @@ def test_bad_specs_are_refused(changes: dict[str, object], message: str) -> None
     spec = replace(tiny("static-lnd"), **changes)  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match=message):
         validate_spec(spec)
+
+
+def test_a_snapshot_file_graph_runs_and_a_missing_one_is_refused(tmp_path: Path) -> None:
+    from lnpilot.arena.node import load_arena_graph
+    from lnpilot.arena.types import GraphSpec
+
+    sample = shared_file("data", "graphs", "describegraph_sample200_2025-10-25.json.gz")
+    spec = tiny("charge-lnd-100-300", graph=GraphSpec(path=str(sample)), days=1.0)
+    result, sim = asyncio.run(run_spec(spec))
+    _truth_check(result, sim)
+    assert result.graph == sample.name
+    with pytest.raises(InvalidInputError, match="no such graph file"):
+        load_arena_graph(GraphSpec(path=str(tmp_path / "missing.json")))

@@ -18,7 +18,7 @@ from lnpilot.simnet.server import free_port
 from lnpilot.simnet.testing import SimnetHandle, running_simnet
 from lnpilot.store import Store
 from lnpilot.store.records import TxStatus
-from lnpilot.store.repos_execution import SqlTransactionLog
+from lnpilot.store.repos.transaction_log import SqlTransactionLog
 from tests.daemon.daemon_env import control, daemon_settings, make_daemon, sim_policies
 
 CYCLES = 3

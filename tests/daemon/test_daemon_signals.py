@@ -22,7 +22,7 @@ from lnpilot.settings import Settings
 from lnpilot.simnet.testing import SimnetHandle, running_simnet
 from lnpilot.store import Store
 from lnpilot.store.records import TxStatus
-from lnpilot.store.repos_execution import SqlTransactionLog
+from lnpilot.store.repos.transaction_log import SqlTransactionLog
 from tests.daemon.daemon_env import control, daemon_settings, sim_policies
 
 CHANNELS = 6

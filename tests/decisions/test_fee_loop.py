@@ -84,12 +84,14 @@ def test_reverted_probe_is_followed_by_a_probe_on_the_other_side() -> None:
     assert any("the other side was reverted" in r for r in d.reasons)
 
 
-def test_sold_out_channel_probes_up_and_idle_full_channel_probes_down() -> None:
-    drained = view(local_sat=40_000)  # usable 30k < 5 % of capacity since the snapshot
+def test_sold_out_channel_explores_up_and_idle_full_channel_probes_down() -> None:
+    # usable 30k < 5 % of capacity since the snapshot; prior 40 x 2.88 = 115 ppm: not far from 100.
+    drained = view(local_sat=40_000, competitor_fee_ppm=40.0)
     d = engine().decide(drained, None, NOW)
     assert d.type is DecisionType.INCREASE_FEES
-    assert any("sold out most of the time: probe up" in r for r in d.reasons)
-    idle = engine().decide(view(local_sat=700_000, competitor_fee_ppm=100.0), None, NOW)
+    # Selling (sold out) with 125 ppm never measured: explored up after one dwell.
+    assert any("125 ppm not measured in the last 30 d: explore up" in r for r in d.reasons)
+    idle = engine().decide(view(local_sat=700_000, competitor_fee_ppm=130.0), None, NOW)  # prior 82
     assert idle.type is DecisionType.DECREASE_FEES
     assert any("idle while holding most of the liquidity" in r for r in idle.reasons)
 
@@ -108,15 +110,15 @@ def test_draining_channel_never_sells_below_the_replacement_cost() -> None:
 
 def test_far_below_the_market_reaches_it_within_days_every_step_validated() -> None:
     """LND's default 1 ppm on four channels against a 500 ppm market, default limits: every step
-    passes the validator, and within four days of 6-hour cycles each channel is in the prior's
-    approach band (a third of the market or more)."""
+    passes the validator, and within five days of 6-hour cycles each channel is in the prior's
+    approach band (two thirds of the market or more)."""
     limits = Limits()
     validator = PolicyValidator(limits)
     history = ValidationHistory()
     fees = dict.fromkeys(range(1, 5), 1)
     changes: dict[int, list[PolicyChange]] = {i: [] for i in fees}
     now = NOW
-    for _ in range(4 * 4):
+    for _ in range(5 * 4):
         views = [
             view(i, fee_rate_ppm=fees[i], competitor_fee_ppm=500.0, policy_changes=changes[i], now=now)
             for i in fees

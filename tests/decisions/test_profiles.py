@@ -93,6 +93,6 @@ def test_decision_serialises_to_json() -> None:
     decision = DecisionEngine(BALANCED, Settings().limits).decide(view(local_sat=50_000), None, NOW)
     data = json.loads(json.dumps(decision.to_dict()))
     assert data["type"] == "increase_fees"
-    assert data["new_policy"]["fee_rate_ppm"] == 125  # a probe up one balanced level (x1.25)
+    assert data["new_policy"]["fee_rate_ppm"] == 150  # approaching the 282 ppm prior, capped at +50 %
     assert data["old_policy"]["fee_rate_ppm"] == 100
     assert data["rebalance"] is None and data["close"] is None

@@ -196,6 +196,16 @@ def test_wheel_version_and_licence(built: Built) -> None:
     assert f"\nVersion: {VERSION}\n" in metadata and "\nLicense-Expression: MIT\n" in metadata
     assert f"lnpilot-{VERSION}.dist-info/licenses/LICENSE" in names
     assert not [n for n in names if n.endswith((".nbi", ".nbc", ".pyc"))]  # no host caches shipped
+    # Every file of the package (templates, static assets, migrations) is in the wheel, or the image
+    # would start without it.
+    package = ROOT / "src" / "lnpilot"
+    skipped = {"__pycache__"}
+    wanted = {
+        f"lnpilot/{path.relative_to(package).as_posix()}"
+        for path in package.rglob("*")
+        if path.is_file() and not skipped & set(path.parts) and path.suffix not in {".pyc", ".nbi", ".nbc"}
+    }
+    assert sorted(wanted - set(names)) == []
 
 
 def test_build_prints_no_setuptools_deprecation(built: Built, tmp_path: Path) -> None:
@@ -302,3 +312,75 @@ def test_pipx_install_of_the_source_tree(tmp_path: Path) -> None:
     assert version.returncode == 0 and re.fullmatch(r"lnpilot \d+\.\d+\.\d+\S*", version.stdout.strip()), (
         version
     )
+
+
+def _sqlite_dump(db: Path) -> list[str]:
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    try:
+        return list(con.iterdump())
+    finally:
+        con.close()
+
+
+def _wheel(built: Built, version: str, out: Path) -> Path:
+    subprocess.run(
+        [
+            str(built.venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--wheel-dir",
+            str(out),
+            str(built.root / "src"),
+        ],
+        env={**built.runtime_env, "SETUPTOOLS_SCM_PRETEND_VERSION": version},
+        check=True,
+        timeout=TIMEOUT_S,
+    )
+    (wheel,) = out.glob(f"lnpilot-{version}-*.whl")
+    return wheel
+
+
+def test_upgrade_script_upgrades_and_rolls_back_on_a_failed_check(built: Built, tmp_path: Path) -> None:
+    """Runs last in this module: it changes the installed version."""
+    env = dict(built.runtime_env)
+    exe = str(built.venv / "bin" / "lnpilot")
+    assert (
+        subprocess.run([exe, "apikey", "create", "--name", "before-upgrade"], env=env, timeout=120).returncode
+        == 0
+    )
+    (current,) = built.dist.glob(f"lnpilot-{VERSION}-*.whl")
+    newer, broken = _wheel(built, "7.7.8", tmp_path / "a"), _wheel(built, "7.7.9", tmp_path / "b")
+    script = str(ROOT / "deploy" / "upgrade.sh")
+
+    def upgrade(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", script, "--venv", str(built.venv), "--no-restart", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            check=False,
+        )
+
+    def version() -> str:
+        return subprocess.run(
+            [exe, "--version"], env=env, capture_output=True, text=True, timeout=60
+        ).stdout.strip()
+
+    ok = upgrade("--package", str(newer), "--previous", str(current), "--check", f"{exe} db check")
+    assert ok.returncode == 0 and "upgraded to 7.7.8" in ok.stdout, ok.stdout + ok.stderr
+    assert version() == "lnpilot 7.7.8"
+    db = Path(env["LNPILOT_DATA_DIR"]) / "lnpilot.db"
+    before = _sqlite_dump(db)
+    failed = upgrade("--package", str(broken), "--previous", str(newer), "--check", "exit 3")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "FAILED at: post-deploy check: exit 3" in failed.stdout and "rolled back to 7.7.8" in failed.stdout
+    assert version() == "lnpilot 7.7.8"  # the previous version is back
+    assert _sqlite_dump(db) == before  # and the store is the backed-up one
+    backups = sorted((Path(env["LNPILOT_DATA_DIR"]) / "backups").glob("lnpilot-sqlite-*.sqlite"))
+    assert len(backups) >= 2  # one per upgrade attempt

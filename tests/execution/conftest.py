@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lnpilot.store import Store
-from lnpilot.store.repos_execution import SqlTransactionLog
+from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from lnpilot.execution.executor import Executor
 from lnpilot.execution.plan import Mode
 from lnpilot.execution.verify import policy_from
 from lnpilot.store import Store
-from lnpilot.store.repos_execution import SqlTransactionLog
+from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
 
 async def main(spec: dict[str, object]) -> int:

@@ -14,6 +14,7 @@ from lnpilot.domain.node import (
     ForwardingEvent,
     Invoice,
     LocalChannel,
+    NodeInfo,
     PaymentResult,
     PaymentStatus,
     PolicyUpdateResult,
@@ -21,6 +22,7 @@ from lnpilot.domain.node import (
 from lnpilot.execution.verify import differences
 
 PEER = "02" + "ab" * 32
+OURS = "03" + "cd" * 32
 
 
 def policy(fee_rate_ppm: int = 100, base_fee_msat: int = 1000) -> RoutingPolicy:
@@ -38,6 +40,7 @@ class MemoryNode:
     updates_sent: list[tuple[str, RoutingPolicy]] = field(default_factory=list)
     forwards: list[ForwardingEvent] = field(default_factory=list)
     clock_s: int = 1_700_000_000
+    reads: dict[str, int] = field(default_factory=dict)  # read calls per kind (one read per kind)
 
     def _maybe_fail(self) -> None:
         if self.transient_failures > 0:
@@ -45,6 +48,7 @@ class MemoryNode:
             raise BackendUnavailable("connection refused")
 
     async def get_policy(self, channel_point: str) -> RoutingPolicy:
+        self.reads["get_policy"] = self.reads.get("get_policy", 0) + 1
         self._maybe_fail()
         return self.policies[channel_point]
 
@@ -61,7 +65,13 @@ class MemoryNode:
             raise BackendUnavailable("read-back timed out")
         return PolicyUpdateResult(channel_point, new, applied, dict(differences(new, applied)))
 
+    async def get_info(self) -> NodeInfo:
+        self.reads["get_info"] = self.reads.get("get_info", 0) + 1
+        self._maybe_fail()
+        return NodeInfo(OURS, "memory", len(self.policies), 0, 0, 1, 800_000, True)
+
     async def list_channels(self) -> list[LocalChannel]:
+        self.reads["list_channels"] = self.reads.get("list_channels", 0) + 1
         self._maybe_fail()
         return [
             LocalChannel(i + 1, cp, PEER, 1_000_000, 500_000, 500_000, True)

@@ -15,7 +15,7 @@ from lnpilot.domain.graph import RoutingPolicy
 from lnpilot.execution.executor import Executor
 from lnpilot.simnet.testing import SimnetHandle
 from lnpilot.store import Store
-from lnpilot.store.repos_execution import SqlTransactionLog
+from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
 
 @dataclass

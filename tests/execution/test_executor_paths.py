@@ -14,8 +14,8 @@ from lnpilot.store.records import TxStatus
 from lnpilot.store.repos.audit import AuditRepository
 from lnpilot.store.repos.decisions import DecisionRepository
 from lnpilot.store.repos.policies import PolicyRepository
+from lnpilot.store.repos.transaction_log import SqlTransactionLog
 from lnpilot.store.repos.validation import ValidationRepository
-from lnpilot.store.repos_execution import SqlTransactionLog
 from tests.execution.memory_node import MemoryNode, policy
 
 CP1, CP2, CP3 = "11" * 32 + ":0", "22" * 32 + ":1", "33" * 32 + ":0"

@@ -16,7 +16,7 @@ from lnpilot.execution.results import ItemStatus
 from lnpilot.execution.verify import policy_from, same_policy
 from lnpilot.store import Store
 from lnpilot.store.records import TxStatus
-from lnpilot.store.repos_execution import SqlTransactionLog
+from lnpilot.store.repos.transaction_log import SqlTransactionLog
 from tests.execution.memory_node import MemoryNode, policy
 
 POINTS = [f"{i:064x}:0" for i in range(1, 5)]

@@ -11,7 +11,7 @@ from lnpilot.execution.plan import Mode
 from lnpilot.metrics.registry import Metrics
 from lnpilot.notify.events import Event, EventKind
 from lnpilot.notify.notifier import Notifier
-from lnpilot.store.repos_execution import SqlTransactionLog
+from lnpilot.store.repos.transaction_log import SqlTransactionLog
 from tests.execution.memory_node import MemoryNode, policy
 
 CP1, CP2 = "11" * 32 + ":0", "22" * 32 + ":1"

@@ -11,7 +11,7 @@ from lnpilot.execution.results import ItemStatus
 from lnpilot.execution.verify import same_policy
 from lnpilot.execution.watch import check_auto_rollbacks
 from lnpilot.store.records import TxStatus
-from lnpilot.store.repos_execution import SqlTransactionLog
+from lnpilot.store.repos.transaction_log import SqlTransactionLog
 from tests.execution.memory_node import MemoryNode, policy
 
 CP1, CP2, CP3 = "11" * 32 + ":0", "22" * 32 + ":1", "33" * 32 + ":0"

@@ -9,7 +9,7 @@ from lnpilot.execution.results import ItemStatus
 from lnpilot.execution.verify import same_policy
 from lnpilot.store import Store
 from lnpilot.store.records import TxStatus
-from lnpilot.store.repos_execution import SqlTransactionLog, applied_changes_since
+from lnpilot.store.repos.transaction_log import SqlTransactionLog, applied_changes_since
 from tests.execution.memory_node import MemoryNode, policy
 from tests.store.databases import fresh_postgres_async
 

@@ -17,7 +17,7 @@ from lnpilot.report.data import gather
 from lnpilot.report.render import write_report
 from lnpilot.store import Store
 from lnpilot.store.records import DecisionRecord, ExpertReview, TxStatus
-from lnpilot.store.repos_execution import SqlTransactionLog
+from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
 DAY0 = 1_736_812_800  # 2025-01-14T00:00:00Z
 A, B = (850_000 << 40) | (1 << 16), (860_000 << 40) | (2 << 16) | 1

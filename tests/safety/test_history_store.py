@@ -13,7 +13,7 @@ from lnpilot.safety import PolicyValidator, ValidationHistory
 from lnpilot.safety.review import decide_and_validate
 from lnpilot.settings import Limits
 from lnpilot.store import Store
-from lnpilot.store.repos_execution import applied_changes_since
+from lnpilot.store.repos.transaction_log import applied_changes_since
 from tests.decisions.view_builders import NOW, view
 
 VIEWS = [view(i, local_sat=50_000) for i in range(1, 9)]  # eight drained channels, all want a raise

@@ -15,6 +15,8 @@ from lnpilot.decisions.types import CloseParams, Decision, DecisionType, Rebalan
 from lnpilot.domain.channel_view import ChannelView, PolicyChange
 from lnpilot.domain.graph import RoutingPolicy
 from lnpilot.safety import PolicyValidator, ValidationHistory
+from lnpilot.safety.review import decide_and_validate
+from lnpilot.safety.validator import node_daily_cap
 from lnpilot.settings import Blacklist, ChannelOverride, Limits
 from tests.decisions.view_builders import DAY, NOW, PEER, chan_id_of, forward_in, forward_out, policy, view
 from tests.safety.bounds_oracle import outside_bounds
@@ -358,3 +360,42 @@ def test_limits_hold_across_restarts(attempts: list[tuple[int, int]], limits: Li
         assert sum(1 for c, _ in window if c == chan_id) <= limits.max_changes_per_channel_per_day
         same = sorted(s for c, s in approved if c == chan_id)
         assert all(b - a >= limits.cooldown_minutes * 60 for a, b in itertools.pairwise(same))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.data(),
+    limits=limits_st(),
+    channels=st.integers(1, 6),
+    profile=st.sampled_from(sorted(BUILTIN)),
+)
+def test_engine_cycles_never_exceed_the_proportional_node_cap(
+    data: st.DataObject, limits: Limits, channels: int, profile: str
+) -> None:
+    """Cycles of the real engine every 6 h for two days, changes applied as approved: no 24 h
+    window holds more node changes than the proportional cap or more per channel than the
+    channel cap, and every approved fee is inside the bounds."""
+    validator = PolicyValidator(limits)
+    engine = DecisionEngine(BUILTIN[profile], limits)
+    states = {i: data.draw(view_st(i)) for i in range(1, channels + 1)}
+    history = ValidationHistory()
+    approved: list[tuple[int, int]] = []
+    cap = node_daily_cap(limits, channels)
+    for cycle in range(8):
+        at = NOW + cycle * 6 * 3600
+        views = [dataclasses.replace(v, now=at) for v in states.values()]
+        reviews, history = decide_and_validate(views, None, history, engine, validator, at)
+        for review in reviews:
+            new = review.decision.new_policy
+            if not review.verdict.approved or new is None:
+                continue
+            assert limits.fee_rate_min_ppm <= new.fee_rate_ppm <= limits.fee_rate_max_ppm
+            index = next(i for i, v in states.items() if v.channel.chan_id == review.decision.chan_id)
+            old = states[index]
+            change = PolicyChange(at, old.policy, new, "lnpilot")
+            states[index] = dataclasses.replace(old, policy=new, policy_changes=(*old.policy_changes, change))
+            approved.append((review.decision.chan_id, at))
+    for chan_id, t in approved:
+        window = [(c, s) for c, s in approved if t - 86_400 < s <= t]
+        assert len(window) <= cap
+        assert sum(1 for c, _ in window if c == chan_id) <= limits.max_changes_per_channel_per_day

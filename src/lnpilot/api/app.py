@@ -29,6 +29,7 @@ from lnpilot.logctx import RequestIdMiddleware
 from lnpilot.metrics.asgi import PrometheusMiddleware
 from lnpilot.metrics.registry import Metrics
 from lnpilot.settings import Settings
+from lnpilot.web import mount_web
 
 # Documented in the spec only: the routes check keys themselves to answer with `malformed-pubkey`.
 PUBKEY_PATTERN = "^0[23][0-9a-f]{64}$"
@@ -82,6 +83,8 @@ def create_app(settings: Settings, services: ApiServices | None = None) -> FastA
         openapi_tags=TAGS,
         license_info={"name": "MIT"},
         lifespan=lifespan,
+        docs_url=None,  # served by lnpilot.web from vendored assets, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     if services is not None:
@@ -89,6 +92,7 @@ def create_app(settings: Settings, services: ApiServices | None = None) -> FastA
     install_problem_handlers(app)
     for module in (scores, channels, decisions, actions, economics, health):
         app.include_router(module.router)
+    mount_web(app, settings)  # the dashboard at /ui and the local Swagger UI at /docs
     # Outermost last: request ids > metrics > CORS > body limit > cached fast path > routes, so the
     # fast path's answers carry CORS headers and a huge body never reaches a route.
     app.add_middleware(CachedScoreFastPath)

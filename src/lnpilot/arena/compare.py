@@ -56,10 +56,24 @@ class ComparisonOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# How the specs get run: locally (run_many) or by job workers (lnpilot.jobs.arena), same results.
+Runner = Callable[[Sequence[RunSpec], int, Callable[[RunResult], None] | None], list[RunResult]]
+
+
+def _local(
+    specs: Sequence[RunSpec], jobs: int, on_done: Callable[[RunResult], None] | None
+) -> list[RunResult]:
+    return run_many(specs, jobs=jobs, on_done=on_done)
+
+
 def run_comparison(
-    comp: Comparison, out_dir: Path, jobs: int = 1, on_done: Callable[[RunResult], None] | None = None
+    comp: Comparison,
+    out_dir: Path,
+    jobs: int = 1,
+    on_done: Callable[[RunResult], None] | None = None,
+    runner: Runner = _local,
 ) -> ComparisonOutcome:
-    results = run_many(comp.specs(), jobs=jobs, on_done=on_done)
+    results = runner(comp.specs(), jobs, on_done)
     summaries = summarize(results, [r for r in comp.references if r in comp.strategies])
     title = f"lnpilot arena: {comp.base.graph.label}, {comp.base.channels} channels, {comp.base.days:g} days"
     table = render_table(summaries, title)
@@ -98,8 +112,9 @@ def run_sweep(
     out_dir: Path,
     jobs: int = 1,
     on_done: Callable[[RunResult], None] | None = None,
+    runner: Runner = _local,
 ) -> ComparisonOutcome:
-    results = run_many(sweep_specs(base, seeds, fees_ppm), jobs=jobs, on_done=on_done)
+    results = runner(sweep_specs(base, seeds, fees_ppm), jobs, on_done)
     curves = sweep_curves(results)
     lines = [f"lnpilot arena --sweep: {base.graph.label}, {base.channels} channels, {base.days:g} days"]
     header = "seed  " + "  ".join(f"{p:>8}" for p in sorted(set(fees_ppm))) + "   best ppm  interior"

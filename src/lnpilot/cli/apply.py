@@ -27,7 +27,7 @@ def _run(settings: Settings, body: Callable[[Executor], Awaitable[T]]) -> T:
     """Open the store and the backend, build the executor, run ``body``, close both."""
     from lnpilot.backends.factory import make_backend
     from lnpilot.store import Store
-    from lnpilot.store.repos_execution import SqlTransactionLog
+    from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
     async def main() -> T:
         backend = make_backend(settings)
@@ -135,7 +135,7 @@ def transactions(
     """The transaction log, newest first."""
     settings = settings_from_env()
     from lnpilot.store import Store
-    from lnpilot.store.repos_execution import SqlTransactionLog
+    from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
     async def main() -> list[dict[str, Any]]:
         store = await Store.open(settings)

@@ -36,6 +36,12 @@ def arena(
     market: Path | None = typer.Option(None, "--market", help="simnet market TOML, same for every run."),
     config: Path | None = typer.Option(None, "--config", help="An arena TOML ([arena], [market])."),
     jobs: int | None = typer.Option(None, "--jobs", help="Local worker processes (default 1)."),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        help="Run on job workers (LNPILOT_BROKER_URL, REDIS_URL): start this many here (0: only "
+        "workers already running, e.g. on other machines).",
+    ),
     out: Path = typer.Option(Path("arena-results"), "--out", help="Directory for the JSON and HTML."),
     sweep: bool = typer.Option(False, "--sweep", help="Revenue against one uniform fee instead."),
     sweep_fees: str | None = typer.Option(None, "--sweep-fees", help="Comma-separated ppm for --sweep."),
@@ -88,13 +94,28 @@ def arena(
             highlight=False,
         )
 
+    runner_kw: dict[str, Any] = {}
+    if workers is not None:
+        runner_kw["runner"] = _job_runner(workers)
     if sweep:
         fees = parse_fees(_pick(sweep_fees, file_arena, "sweep_fees", list(DEFAULT_SWEEP_PPM)))
-        outcome = run_sweep(base, seed_list, fees, out, jobs=n_jobs, on_done=done)
+        outcome = run_sweep(base, seed_list, fees, out, jobs=n_jobs, on_done=done, **runner_kw)
     else:
         comp = Comparison(base=base, strategies=names, seeds=seed_list, references=REFERENCES)
         comp.specs()  # validates every name before the graph is loaded
         load_arena_graph(base.graph)
-        outcome = run_comparison(comp, out, jobs=n_jobs, on_done=done)
+        outcome = run_comparison(comp, out, jobs=n_jobs, on_done=done, **runner_kw)
     print(outcome.table)
     print(f"wrote {outcome.json_path} and {outcome.html_path} in {time.perf_counter() - started:.0f} s")
+
+
+def _job_runner(workers: int) -> Any:
+    """Run the specs on Dramatiq workers (issue 25); the table is the same as a local run's."""
+    from lnpilot.cli.common import settings_from_env
+    from lnpilot.jobs.arena import run_on_workers
+    from lnpilot.jobs.engine import job_config
+
+    if workers < 0:
+        raise InvalidInputError(f"--workers must be 0 or more, got {workers}")
+    config = job_config(settings_from_env())
+    return lambda specs, _jobs, on_done: run_on_workers(specs, config, workers, on_done)

@@ -7,19 +7,21 @@ rate-limit history from the store, and the decisions are printed with their verd
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from lnpilot.cli.common import console, print_json, settings_from_env
-from lnpilot.domain.channel_view import ChannelView
 from lnpilot.domain.ids import ShortChannelId
 from lnpilot.errors import InvalidInputError
 from lnpilot.safety.review import Review
 from lnpilot.settings import Settings
+
+if TYPE_CHECKING:
+    from lnpilot.store import Store
+    from lnpilot.views import ViewSet
 
 app = typer.Typer()
 
@@ -35,7 +37,7 @@ async def _reviews(settings: Settings, profile: str | None, now: int, source: st
     from lnpilot.scoring.composite import score_channels
     from lnpilot.scoring.profiles import resolve_profile as scoring_profile
     from lnpilot.store import Store
-    from lnpilot.store.repos_execution import applied_changes_since
+    from lnpilot.store.repos.transaction_log import applied_changes_since
 
     if source not in SOURCES:
         raise InvalidInputError(f"--from: choose one of {', '.join(SOURCES)}, not {source!r}")
@@ -48,10 +50,10 @@ async def _reviews(settings: Settings, profile: str | None, now: int, source: st
         if source == "store":
             from lnpilot.views import stored_views
 
-            stored = await stored_views(store, now)
-            views, context = stored.views, stored.context
+            built = await stored_views(store, now)
         else:
-            views, context = await _live(settings, now), None
+            built = await _live(settings, now, store)
+        views, context = built.views, built.context
     finally:
         await store.close()
     scores = {int(s.subject): s for s in score_channels(views, weights, context)}
@@ -61,18 +63,15 @@ async def _reviews(settings: Settings, profile: str | None, now: int, source: st
     return reviews
 
 
-async def _live(settings: Settings, now: int) -> list[ChannelView]:
+async def _live(settings: Settings, now: int, store: Store) -> ViewSet:
     from lnpilot.backends.factory import make_backend
-    from lnpilot.execution.views import live_views
+    from lnpilot.views import live_views
 
     backend = make_backend(settings)
     try:
-        views = await live_views(backend, now)
-        # The chain height dates each channel from its funding block: history the engine can trust.
-        height = (await backend.get_info()).block_height
+        return await live_views(backend, now, history=store)
     finally:
         await backend.aclose()
-    return [dataclasses.replace(v, current_block_height=v.current_block_height or height) for v in views]
 
 
 def _scid(chan_id: int) -> str:

@@ -108,3 +108,13 @@ def _print_summary(result: DemoResult, days: float, mode: str, elapsed: float) -
         soft_wrap=True,
     )
     console.print(f"report: {result.report_path}", markup=False, soft_wrap=True)
+    console.print(dashboard_hint(result.data_dir), markup=False, soft_wrap=True)
+
+
+def dashboard_hint(data_dir: Path) -> str:
+    """How to open the web dashboard (/ui) on the demo's store."""
+    db = f"DATABASE_URL=sqlite+aiosqlite:///{data_dir / 'demo.db'}"
+    return (
+        f"dashboard: {db} lnpilot apikey create --scope admin --name demo  (prints a key), then "
+        f"{db} lnpilot serve  and open http://127.0.0.1:8000/ui/ and sign in with that key"
+    )

@@ -117,6 +117,13 @@ REGISTRY: dict[str, Entry] = {
     ),
     "transactions": _e("apply", "app", "member", "The transaction log, newest first."),
     "vault": _e("vault", "app", "group", "Macaroons encrypted at rest (key: MACAROON_ENCRYPTION_KEY)."),
+    "web": _e("web", "app", "group", "The web dashboard (/ui on lnpilot serve)."),
+    "worker": _e(
+        "worker",
+        "worker",
+        "function",
+        "Run one job worker (LNPILOT_BROKER_URL for RabbitMQ, REDIS_URL for results); start one per core.",
+    ),
 }
 
 

@@ -24,7 +24,7 @@ from lnpilot.store.score_cache import ScoreCache
 
 if TYPE_CHECKING:
     from lnpilot.notify.notifier import Notifier
-    from lnpilot.views import StoredViews
+    from lnpilot.views import ViewSet
 
 log = get_logger(__name__)
 _NS = 1_000_000_000
@@ -84,26 +84,24 @@ async def _sync(ctx: CycleContext, now: int, report: CycleReport) -> None:
 
 async def _node_scores(ctx: CycleContext, report: CycleReport) -> None:
     """Score every node of a freshly stored graph snapshot (what ``lnpilot serve`` publishes)."""
-    from lnpilot.graph.ingest import parse_graph_bytes
     from lnpilot.scoring.profiles import resolve_profile
     from lnpilot.scoring.ranking import score_graph
+    from lnpilot.views.store_source import stored_graph
 
-    async with ctx.store.unit_of_work() as uow:
-        record = await uow.graph.latest_snapshot()
-        if record is None:
-            return
-        metrics = await uow.graph.metrics_of_snapshot(record.id)
-        raw = await uow.graph.raw_graph(record.id)
-    ctx.metrics.set_graph_snapshot_time(record.taken_at)
-    if report.graph_snapshot_id is None or raw is None or not metrics:
+    # Parsed once per snapshot: the channel views of this and later cycles reuse it.
+    stored = await stored_graph(ctx.store)
+    if stored is None:
         return
-    graph = (await asyncio.to_thread(parse_graph_bytes, raw, record.taken_at)).graph
+    ctx.metrics.set_graph_snapshot_time(stored.taken_at)
+    graph, metrics = stored.graph, list(stored.metrics.values())
+    if report.graph_snapshot_id is None or graph is None or not metrics:
+        return
     profile = resolve_profile(ctx.settings.profile, ctx.settings.profiles)
     ranked = await asyncio.to_thread(score_graph, graph, metrics, profile)
     report.node_scores = await ctx.scores.save(ctx.store, [r.score for r in ranked], "node")
 
 
-async def _channel_scores(ctx: CycleContext, now: int, report: CycleReport) -> StoredViews:
+async def _channel_scores(ctx: CycleContext, now: int, report: CycleReport) -> ViewSet:
     from lnpilot.scoring.composite import score_channels
     from lnpilot.scoring.profiles import resolve_profile
     from lnpilot.views import stored_views
@@ -117,7 +115,7 @@ async def _channel_scores(ctx: CycleContext, now: int, report: CycleReport) -> S
     return stored
 
 
-async def _decide_and_execute(ctx: CycleContext, now: int, stored: StoredViews, report: CycleReport) -> None:
+async def _decide_and_execute(ctx: CycleContext, now: int, stored: ViewSet, report: CycleReport) -> None:
     from lnpilot.execution.pipeline import decide_and_apply
 
     with ctx.metrics.backend_call(ctx.backend_name):

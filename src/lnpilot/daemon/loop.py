@@ -82,7 +82,7 @@ class Daemon:
         from lnpilot.notify.notifier import Notifier
         from lnpilot.store import Store
         from lnpilot.store.cache import make_cache
-        from lnpilot.store.repos_execution import SqlTransactionLog
+        from lnpilot.store.repos.transaction_log import SqlTransactionLog
         from lnpilot.store.score_cache import ScoreCache
 
         s = self.settings

@@ -15,6 +15,8 @@ at each step:
   (z >= ``z_better``): continue the same way with a doubled log-step (at most ``max_step_ratio``);
   better on the point estimate (z > 0): continue with the same step. Significantly worse
   (z <= -``z_worse``): go back to the previous fee (the *revert*). Otherwise hold and measure on.
+* **explore** -- after one dwell, a channel that sells tries a higher fee not measured in the
+  learning window (the widest upper confidence bound), unless the last raise looked worse.
 * **probe** -- after ``probe_every_days`` at one fee, try one ``level_ratio`` step: up when the
   channel sold out (demand beyond supply), down when it idles holding most of the liquidity,
   otherwise the side not tried last; a side whose discounted evidence is already significantly
@@ -131,11 +133,12 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
     # Judge the last move first: a measured loss is undone before anything else.
     last_dir = 0 if previous is None else (1 if cur > previous else -1)
     was_revert = before_previous is not None and before_previous == cur
+    judged_z: float | None = None
     if changed_at is not None and previous is not None and measured_enough and not was_revert:
         span = max(now - changed_at, int(profile.dwell_hours * 3600))
         before = evidence(view, segs, previous, half_life_s, since_s=changed_at - span, until_s=changed_at)
         if before.exposure_days > 0:
-            z = _z(here, before, typical)
+            z = judged_z = _z(here, before, typical)
             reasons.append(
                 f"previous fee: {_fmt(before, before.sd_msat_per_day(typical))}; difference z = {z:+.2f}"
             )
@@ -172,6 +175,22 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
             return out(new, "approach", f"{cur} ppm is far from the prior {prior:.0f} ppm: approach", gain)
     if changed_at is not None and not measured_enough:
         return out(None, "hold", f"measuring: {here.exposure_days:.2f} of {dwell_days:g} available days")
+    # Optimism for the unexplored (the UCB principle): a higher fee never measured in the window has
+    # the widest upper bound, so it is tried after one dwell instead of one probe period -- unless
+    # the last move was a raise that looked worse.
+    up = _move(cur, 1, profile.level_ratio, inputs)
+    raise_looked_worse = last_dir > 0 and judged_z is not None and judged_z <= 0
+    selling = here.forwards >= 1 or here.drained_share > 0.5
+    if up > cur and selling and not raise_looked_worse and _banned(1, inputs, now) is None:
+        above = evidence(view, segs, up, half_life_s, tolerance=math.log(profile.level_ratio) / 2)
+        if above.exposure_days < dwell_days / 2:
+            gain = here.rate_msat_per_day * (profile.level_ratio - 1) * dwell_days / 2
+            return out(
+                up,
+                "explore",
+                f"{up} ppm not measured in the last {profile.learn_window_days:g} d: explore up",
+                gain,
+            )
     age_days = (now - changed_at) / DAY_S if changed_at is not None else math.inf
     if age_days < profile.probe_every_days:
         return out(None, "hold", f"held {age_days:.1f} d of the {profile.probe_every_days:g} d probe period")

@@ -31,7 +31,7 @@ from lnpilot.execution.results import BatchResult, ChannelResult, ItemStatus
 from lnpilot.execution.verify import differences, policy_json, same_policy
 from lnpilot.settings import Settings
 from lnpilot.store.records import AuditEntry, TxStatus
-from lnpilot.store.repos_execution import SqlTransactionLog
+from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
 if TYPE_CHECKING:
     from lnpilot.execution.rollback import RollbackResult

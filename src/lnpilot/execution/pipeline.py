@@ -15,7 +15,7 @@ from lnpilot.execution.plan import Mode, channel_matches
 from lnpilot.settings import Settings
 
 if TYPE_CHECKING:
-    from lnpilot.views import StoredViews
+    from lnpilot.views import ViewSet
 
 SOURCES = ("node", "store")
 
@@ -32,7 +32,7 @@ async def decide_and_apply(
     source: str = "node",
     record_as: str | None = None,
     cycle_id: str | None = None,
-    stored: StoredViews | None = None,
+    stored: ViewSet | None = None,
 ) -> dict[str, Any]:
     """Reconcile, decide every (selected) channel, validate against the stored history, execute.
 
@@ -43,27 +43,31 @@ async def decide_and_apply(
     """
     from lnpilot.decisions.engine import DecisionEngine
     from lnpilot.execution.from_decisions import actions_from_verdicts
-    from lnpilot.execution.views import live_views
+    from lnpilot.execution.overrides import with_stored_overrides
     from lnpilot.safety.history import ValidationHistory
     from lnpilot.safety.review import decide_and_validate
     from lnpilot.safety.validator import PolicyValidator
     from lnpilot.scoring.composite import score_channels
     from lnpilot.scoring.profiles import resolve_profile as scoring_profile
-    from lnpilot.store.repos_execution import applied_changes_since
+    from lnpilot.store.repos.transaction_log import applied_changes_since
 
     if source not in SOURCES:
         raise InvalidInputError(f"views source must be one of {', '.join(SOURCES)}, not {source!r}")
     name = profile or settings.profile
+    # Pins, exclusions and fee bounds set in the dashboard (stored) count as much as the file's.
+    settings = await with_stored_overrides(settings, executor.txlog.store)
     engine = DecisionEngine.from_settings(settings, name)  # a bad profile fails before any I/O
     await executor.reconcile()
-    if source == "store":
-        from lnpilot.views import stored_views
+    from lnpilot.views import live_views, stored_views
 
+    store = executor.txlog.store
+    if source == "store":
         # A caller that already built this instant's views (the daemon scored them) passes them.
-        stored = stored or await stored_views(executor.txlog.store, now)
-        views, context = stored.views, stored.context
+        built = stored or await stored_views(store, now)
     else:
-        views, context = await live_views(executor.backend, now), None
+        # Live state from the node; the history a node cannot tell from the store, as the daemon has.
+        built = await live_views(executor.backend, now, history=store)
+    views, context = built.views, built.context
     if channels:
         views = [
             v

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lnpilot.backends.base import BackendError, CapabilityMissing
 from lnpilot.execution.actions import ActionKind, RebalanceOrder
@@ -14,9 +14,7 @@ from lnpilot.execution.rebalance import (
     run_rebalance,
 )
 from lnpilot.execution.results import ChannelResult, ItemStatus
-
-if TYPE_CHECKING:
-    from lnpilot.execution.executor import Executor
+from lnpilot.execution.steps import StepHost
 
 
 def requested_json(order: RebalanceOrder) -> dict[str, Any]:
@@ -28,7 +26,7 @@ def requested_json(order: RebalanceOrder) -> dict[str, Any]:
     }
 
 
-async def execute_rebalance(ex: Executor, tx_id: int, order: RebalanceOrder) -> ChannelResult:
+async def execute_rebalance(ex: StepHost, tx_id: int, order: RebalanceOrder) -> ChannelResult:
     kind, cp = ActionKind.REBALANCE, order.channel_point
 
     async def refuse(status: ItemStatus, detail: str) -> ChannelResult:
@@ -94,14 +92,14 @@ async def execute_rebalance(ex: Executor, tx_id: int, order: RebalanceOrder) -> 
     return ChannelResult(order.chan_id, cp, kind, status, detail, item_id=item, rebalance=outcome)
 
 
-async def _peer_of(ex: Executor, chan_id: int) -> str:
+async def _peer_of(ex: StepHost, chan_id: int) -> str:
     for channel in await ex.retry(ex.backend.list_channels):
         if channel.chan_id == chan_id:
             return channel.remote_pubkey
     return ""
 
 
-async def _earnings(ex: Executor, chan_id: int) -> int | None:
+async def _earnings(ex: StepHost, chan_id: int) -> int | None:
     """What the channel earned as the outgoing side over the look-back; None when unreadable."""
     now = ex.now()
     since = now - ex.earnings_lookback_s

@@ -20,7 +20,7 @@ from lnpilot.domain.graph import RoutingPolicy
 from lnpilot.execution.results import ItemStatus
 from lnpilot.execution.verify import policy_from, policy_json, same_policy
 from lnpilot.store.records import AuditEntry, TransactionItem, TxStatus
-from lnpilot.store.repos_execution import SqlTransactionLog
+from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
 log = structlog.get_logger(__name__)
 Retry = Callable[[Callable[[], Awaitable[RoutingPolicy]]], Awaitable[RoutingPolicy]]

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from lnpilot.errors import InvalidInputError
 from lnpilot.execution.actions import PolicyChange
-from lnpilot.execution.executor import Executor
 from lnpilot.execution.plan import Mode
 from lnpilot.execution.results import ChannelResult, ItemStatus
+from lnpilot.execution.steps import RollbackHost
 from lnpilot.execution.verify import policy_from
 from lnpilot.store.records import AuditEntry, TransactionItem, TransactionRecord, TxStatus
 
@@ -49,7 +49,7 @@ def changed_items(record: TransactionRecord) -> list[TransactionItem]:
 
 
 async def rollback(
-    executor: Executor, tx_id: int, *, chan_ids: Collection[int] | None = None, reason: str = "manual"
+    executor: RollbackHost, tx_id: int, *, chan_ids: Collection[int] | None = None, reason: str = "manual"
 ) -> RollbackResult:
     """Restore the backups of ``tx_id``'s changed channels (all, or only ``chan_ids``)."""
     if not executor.reconciled:

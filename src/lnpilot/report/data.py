@@ -133,7 +133,7 @@ def _executions(records: list[TransactionRecord]) -> tuple[list[Execution], int,
 
 async def gather(store: Store, since: int, until: int, *, max_transactions: int = 10_000) -> ReportData:
     """The report of ``[since, until)`` from the store alone."""
-    from lnpilot.store.repos_execution import SqlTransactionLog
+    from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
     async with store.unit_of_work() as uow:
         all_decisions = await uow.decisions.search(since=since, until=until, limit=1_000_000)

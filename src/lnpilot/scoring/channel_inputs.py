@@ -1,12 +1,12 @@
 """Graph-derived inputs of a ChannelView: the competitors' fee toward a peer and reach lost on close.
 
-Pure functions over a ``Graph``; the edge that builds views (``lnpilot.views``) calls them.
+Pure functions over a ``Graph``; the one view builder (``lnpilot.views.builder``) calls them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from lnpilot.domain.graph import Graph, GraphChannel
@@ -19,6 +19,7 @@ __all__ = [
     "channels_by_node",
     "competitor_fee",
     "reach_lost",
+    "reach_lost_by_peer",
     "weighted_median",
 ]
 
@@ -111,3 +112,25 @@ def reach_lost(adj: Mapping[str, Mapping[str, int]], us: str, peer: str, hops: i
         return Reach(0, len(reachable))
     without = _within(adj, us, hops, (us, peer))
     return Reach(len(reachable - without), len(reachable))
+
+
+def reach_lost_by_peer(
+    adj: Mapping[str, Mapping[str, int]], us: str, peers: Iterable[str], hops: int = 3
+) -> dict[str, Reach | None]:
+    """``reach_lost`` for many peers: the search from us runs once, the cut search once per peer
+    (not per channel: parallel channels to one peer share the answer)."""
+    reachable: set[str] | None = None
+    out: dict[str, Reach | None] = {}
+    for peer in set(peers):
+        links = adj.get(us, {}).get(peer, 0)
+        if links == 0:
+            out[peer] = None
+            continue
+        if reachable is None:
+            reachable = _within(adj, us, hops, None)
+        if links > 1:
+            out[peer] = Reach(0, len(reachable))
+            continue
+        without = _within(adj, us, hops, (us, peer))
+        out[peer] = Reach(len(reachable - without), len(reachable))
+    return out

@@ -11,13 +11,36 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from lnpilot.simnet.policy import RpcError
 
 if TYPE_CHECKING:
-    from lnpilot.simnet.engine import Simulation
     from lnpilot.simnet.state import SimChannel
+
+
+class _ChainConfig(Protocol):
+    @property
+    def seed(self) -> int: ...
+    @property
+    def start_block_height(self) -> int: ...
+
+
+class Simulation(Protocol):
+    """What the chain reads of ``engine.Simulation`` (which imports this module: the arrow points
+    one way, so this module names the engine only through this protocol)."""
+
+    @property
+    def config(self) -> _ChainConfig: ...
+    @property
+    def channels(self) -> list[SimChannel]: ...
+    @property
+    def now_s(self) -> int: ...
+    @property
+    def block_height(self) -> int: ...
+    def block_time_s(self, height: int) -> int: ...
+    def invalidate_graph(self) -> None: ...
+
 
 FUNDING_VBYTES = 154  # one P2WPKH input, a P2WSH funding output and change
 COOP_CLOSE_VBYTES = 200  # a two-output cooperative close

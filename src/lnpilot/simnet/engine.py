@@ -39,6 +39,8 @@ class SimConfig:
     step_s: int = 600
     start_time_s: int = START_TIME_S
     start_block_height: int = START_BLOCK_HEIGHT
+    # Channels we opened to chosen nodes, beside the seeded ones: (pubkey, capacity sat).
+    extra_peers: tuple[tuple[str, int], ...] = ()
 
 
 class Simulation:
@@ -55,6 +57,7 @@ class Simulation:
             seed=cfg.seed,
             start_s=cfg.start_time_s,
             block_height=cfg.start_block_height,
+            extra_peers=cfg.extra_peers,
         )
         self.traffic = TrafficModel(
             self.network.edges,

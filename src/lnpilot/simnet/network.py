@@ -80,9 +80,20 @@ def network_from(graph: Graph) -> Network:
 
 
 def join(
-    net: Network, *, channels: int, seed: int, start_s: int, block_height: int
+    net: Network,
+    *,
+    channels: int,
+    seed: int,
+    start_s: int,
+    block_height: int,
+    extra_peers: tuple[tuple[str, int], ...] = (),
 ) -> tuple[GraphNode, list[SimChannel]]:
-    """Our node and its channels: peers are well-connected nodes, drawn weighted by degree."""
+    """Our node and its channels: peers are well-connected nodes, drawn weighted by degree.
+
+    ``extra_peers`` ((pubkey, capacity sat), ...) adds channels we opened to chosen nodes after the
+    seeded ones, from a stream of their own, so the seeded channels are the same with or without
+    them: two simulations that differ only in one extra peer compare that peer's worth.
+    """
     rng = np.random.default_rng([seed, _STREAM_JOIN])
     our_key = public_key(node_private_key(seed)).hex()  # a real key: it signs our invoices
     if our_key in net.index:
@@ -123,6 +134,37 @@ def join(
                 peer_policy=peer_policy,
                 opened_at_s=start_s,
                 initiator=initiator,
+                local_reserve_sat=capacity_sat // 100,
+                remote_reserve_sat=capacity_sat // 100,
+                commit_fee_sat=commit_fee_sat,
+            )
+        )
+    extra_rng = np.random.default_rng([seed, _STREAM_JOIN, 1])
+    taken = {ch.peer_pubkey for ch in ours}
+    for k, (pub_key, capacity_sat) in enumerate(extra_peers):
+        index = net.index.get(pub_key)
+        if index is None or pub_key in taken:
+            raise InvalidInputError(f"extra peer {pub_key[:16]}... is not a new node of the graph")
+        taken.add(pub_key)
+        chan_id = ((block_height - 6) << 40) | ((channels + k + 1) << 16)
+        commit_fee_sat = 2_500
+        # We opened it: the whole capacity (less the commitment fee) is ours.
+        local_msat = (capacity_sat - commit_fee_sat) * 1000
+        ours.append(
+            SimChannel(
+                chan_id=chan_id,
+                channel_point=f"{txid_from(extra_rng)}:0",
+                peer_pubkey=pub_key,
+                peer_index=index,
+                capacity_sat=capacity_sat,
+                local_msat=local_msat,
+                remote_msat=0,
+                policy=replace(DEFAULT_POLICY, max_htlc_msat=capacity_sat * 990, last_update=start_s),
+                peer_policy=replace(
+                    random_policy(extra_rng, capacity_sat, start_s), disabled=False, inbound_fee_rate_ppm=0
+                ),
+                opened_at_s=start_s,
+                initiator=True,
                 local_reserve_sat=capacity_sat // 100,
                 remote_reserve_sat=capacity_sat // 100,
                 commit_fee_sat=commit_fee_sat,

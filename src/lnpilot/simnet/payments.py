@@ -10,17 +10,46 @@ fee limit and both of our channels' balances, or the payment fails the way LND r
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 import numpy as np
 
+from lnpilot.domain.graph import GraphNode
 from lnpilot.errors import InvalidInputError, NotFoundError
 from lnpilot.simnet.bolt11 import encode_invoice, node_private_key
+from lnpilot.simnet.network import Network
 from lnpilot.simnet.pathing import RouteCosts, path_edges
 from lnpilot.simnet.state import RouteHop, SimChannel, SimInvoice, SimPayment
 
-if TYPE_CHECKING:
-    from lnpilot.simnet.engine import Simulation
+
+class _Seeded(Protocol):
+    @property
+    def seed(self) -> int: ...
+
+
+class Simulation(Protocol):
+    """What the payment book reads of ``engine.Simulation`` (which imports this module: the arrow
+    points one way, so this module names the engine only through this protocol)."""
+
+    @property
+    def config(self) -> _Seeded: ...
+    @property
+    def lock(self) -> AbstractContextManager[Any]: ...
+    @property
+    def network(self) -> Network: ...
+    @property
+    def node(self) -> GraphNode: ...
+    @property
+    def channels(self) -> list[SimChannel]: ...
+    @property
+    def now_s(self) -> int: ...
+    @property
+    def now_ns(self) -> int: ...
+    @property
+    def block_height(self) -> int: ...
+    def channel_by_id(self, chan_id: int) -> SimChannel: ...
+
 
 FINAL_CLTV_DELTA = 40
 DEFAULT_INVOICE_EXPIRY_S = 86_400

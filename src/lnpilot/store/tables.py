@@ -152,6 +152,9 @@ channel_snapshots = Table(
     Column("capacity_sat", BigInteger, nullable=False),
     Column("uptime_s", BigInteger, nullable=True),
     Column("lifetime_s", BigInteger, nullable=True),
+    # The rest of the node's channel record (reserves, commit fee, totals, pending HTLCs): a view
+    # built from the store must equal one built live (issue 18). NULL on rows written before 0003_snapshot.
+    Column("detail", Json, nullable=True),
     Index(None, "chan_id", "taken_at"),
     Index(None, "taken_at"),
 )

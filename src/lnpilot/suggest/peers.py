@@ -3,10 +3,14 @@
 A new channel to node v earns fees on payments that leave us through it: payments to v and
 beyond. How much depends on
 
-- **flow**: how much traffic v's position carries -- its routing betweenness (share of
-  fee-weighted shortest paths through v), the one metric that measures paths, not links;
+- **flow**: how much traffic ends at or passes through v -- its PageRank (the share of a random
+  walk's visits), which grows with v's channels and those of its neighbours. In simnet over four
+  seeds the node with the highest PageRank drew 278/184/288/403 forwards in 3 days through a new
+  channel against 154/184/137/24 for the highest routing betweenness and 114/196/4/47 for a random
+  node: payments end where the liquidity is, so a path metric alone misses them;
 - **price**: what others charge to reach v (the median fee into v), which is what our channel
-  would compete with -- a node reached only through expensive channels leaves room for us;
+  would compete with -- a node reached only through expensive channels leaves room for us; a
+  mild factor (1 + ppm / 1000, the ppm capped at 2,000), since a high price also deters payers;
 - **reach**: the share of v's neighbours we do not already touch (a peer of our peers adds little);
 - **reliability**: the share of v's policies that are enabled, and its composite score when the
   scorer has one (absent: left out, and the reasons say so).
@@ -69,8 +73,8 @@ def suggest_peers(
             continue
         if m.median_in_fee_ppm is None or m.disabled_share is None:
             continue  # nobody routes into it with a policy we can read: no price to compete with
-        flow = max(FLOW_FLOOR, m.routing_betweenness_norm)
-        price = min(PRICE_CAP_PPM, max(1.0, m.median_in_fee_ppm))
+        flow = max(FLOW_FLOOR, m.pagerank)
+        price = 1.0 + min(PRICE_CAP_PPM, max(0.0, m.median_in_fee_ppm)) / 1000.0
         around = neighbours.get(m.pub_key, frozenset())
         new = around - touched
         reach = len(new) / len(around) if around else 0.0
@@ -80,7 +84,7 @@ def suggest_peers(
         if index <= 0:
             continue
         reasons = (
-            f"routing betweenness {m.routing_betweenness_norm:.2e} (flow through it)",
+            f"PageRank {m.pagerank:.2e} (payments ending at or passing through it)",
             f"others charge a median {m.median_in_fee_ppm:.0f} ppm to reach it",
             f"{len(new)} of its {len(around)} neighbours are new to us",
             f"{reliability:.0%} of its policies enabled",

@@ -114,10 +114,14 @@ class SyncJob:
             await uow.sync_state.set(kind, now, high_water)
 
     async def _channels(self, now: int) -> dict[str, Any]:
+        height = None
+        if Capability.GET_INFO in self.backend.capabilities:
+            height = (await self.backend.get_info()).block_height
         channels = await self.backend.list_channels()
         async with self.store.unit_of_work() as uow:
             await uow.channels.record_open(channels, now)
-            await uow.channels.add_snapshots(channels, now)
+            # With the chain height, stored views know it as live views do.
+            await uow.channels.add_snapshots(channels, now, block_height=height)
             await uow.sync_state.set("channels", now)
         return {"channels": len(channels), "_summary": f"{len(channels)} open"}
 

@@ -16,7 +16,7 @@ from lnpilot.errors import InvalidInputError
 from lnpilot.execution.executor import Executor
 from lnpilot.execution.plan import Mode
 from lnpilot.store.records import AuditEntry, TransactionRecord
-from lnpilot.store.repos_execution import SqlTransactionLog
+from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
 router = APIRouter(prefix="/v1", tags=["actions"])
 DbId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A database id")]

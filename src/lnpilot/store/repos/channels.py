@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
 from lnpilot.domain.channel_view import ChannelSnapshot
-from lnpilot.domain.node import ClosedChannel, LocalChannel
+from lnpilot.domain.node import ClosedChannel, LocalChannel, PendingHtlc
 from lnpilot.store.codec import chan_from_db, chan_to_db
 from lnpilot.store.records import TrackedChannel
 from lnpilot.store.repos.base import Repository
@@ -31,6 +32,69 @@ def _tracked(row: Mapping[Any, Any]) -> TrackedChannel:
         close_type=row["close_type"],
         closing_tx_hash=row["closing_tx_hash"],
         settled_balance_sat=row["settled_balance_sat"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChannels:
+    """Open channels as their latest snapshot saw them, with the snapshots of a look-back."""
+
+    found: list[tuple[LocalChannel, tuple[ChannelSnapshot, ...]]]
+    missing: list[TrackedChannel]  # open channels without a snapshot in the look-back
+    block_height: int | None  # the chain height at the newest snapshot (None: not recorded)
+
+
+def _detail(ch: LocalChannel, block_height: int | None) -> dict[str, Any]:
+    return {
+        "block_height": block_height,
+        "commit_fee_sat": ch.commit_fee_sat,
+        "local_chan_reserve_sat": ch.local_chan_reserve_sat,
+        "remote_chan_reserve_sat": ch.remote_chan_reserve_sat,
+        "total_satoshis_sent": ch.total_satoshis_sent,
+        "total_satoshis_received": ch.total_satoshis_received,
+        "num_updates": ch.num_updates,
+        "pending_htlcs": [
+            [h.incoming, h.amount_sat, h.expiration_height, h.hash_lock_hex] for h in ch.pending_htlcs
+        ],
+    }
+
+
+def _snapshot(r: Mapping[Any, Any]) -> ChannelSnapshot:
+    return ChannelSnapshot(
+        taken_at=r["taken_at"],
+        local_balance_sat=r["local_balance_sat"],
+        remote_balance_sat=r["remote_balance_sat"],
+        active=r["active"],
+        capacity_sat=r["capacity_sat"],
+        uptime_s=r["uptime_s"],
+        lifetime_s=r["lifetime_s"],
+    )
+
+
+def channel_at(tracked: TrackedChannel, r: Mapping[Any, Any]) -> LocalChannel:
+    """The channel as the node reported it when snapshot row ``r`` was taken."""
+    detail = r["detail"] or {}
+    return LocalChannel(
+        chan_id=tracked.chan_id,
+        channel_point=tracked.channel_point,
+        remote_pubkey=tracked.remote_pubkey,
+        capacity_sat=r["capacity_sat"],
+        local_balance_sat=r["local_balance_sat"],
+        remote_balance_sat=r["remote_balance_sat"],
+        active=r["active"],
+        private=tracked.private,
+        initiator=tracked.initiator,
+        commit_fee_sat=int(detail.get("commit_fee_sat", 0)),
+        local_chan_reserve_sat=int(detail.get("local_chan_reserve_sat", 0)),
+        remote_chan_reserve_sat=int(detail.get("remote_chan_reserve_sat", 0)),
+        total_satoshis_sent=int(detail.get("total_satoshis_sent", 0)),
+        total_satoshis_received=int(detail.get("total_satoshis_received", 0)),
+        num_updates=int(detail.get("num_updates", 0)),
+        uptime_s=r["uptime_s"],
+        lifetime_s=r["lifetime_s"],
+        pending_htlcs=tuple(
+            PendingHtlc(bool(h[0]), int(h[1]), int(h[2]), str(h[3])) for h in detail.get("pending_htlcs", ())
+        ),
     )
 
 
@@ -107,7 +171,9 @@ class ChannelRepository(Repository):
             query = query.where(channels.c.closed.is_(False))
         return int((await self._conn.execute(query)).scalar_one())
 
-    async def add_snapshots(self, open_channels: Iterable[LocalChannel], taken_at: int) -> int:
+    async def add_snapshots(
+        self, open_channels: Iterable[LocalChannel], taken_at: int, block_height: int | None = None
+    ) -> int:
         rows = [
             {
                 "chan_id": chan_to_db(ch.chan_id),
@@ -118,6 +184,7 @@ class ChannelRepository(Repository):
                 "capacity_sat": ch.capacity_sat,
                 "uptime_s": ch.uptime_s,
                 "lifetime_s": ch.lifetime_s,
+                "detail": _detail(ch, block_height),
             }
             for ch in open_channels
         ]
@@ -132,18 +199,29 @@ class ChannelRepository(Repository):
         if since is not None:
             query = query.where(t.c.taken_at >= since)
         rows = (await self._conn.execute(query.order_by(t.c.taken_at, t.c.id))).mappings()
-        return tuple(
-            ChannelSnapshot(
-                taken_at=r["taken_at"],
-                local_balance_sat=r["local_balance_sat"],
-                remote_balance_sat=r["remote_balance_sat"],
-                active=r["active"],
-                capacity_sat=r["capacity_sat"],
-                uptime_s=r["uptime_s"],
-                lifetime_s=r["lifetime_s"],
-            )
-            for r in rows
-        )
+        return tuple(_snapshot(r) for r in rows)
+
+    async def open_with_snapshots(self, since: int) -> StoredChannels:
+        """Every open channel with its snapshots since ``since`` (oldest first), in two reads."""
+        tracked = {c.chan_id: c for c in await self.all()}
+        t = channel_snapshots
+        query = select(t).where(t.c.taken_at >= since).order_by(t.c.chan_id, t.c.taken_at, t.c.id)
+        per: dict[int, list[Mapping[Any, Any]]] = {}
+        for r in (await self._conn.execute(query)).mappings():
+            chan_id = chan_from_db(r["chan_id"])
+            if chan_id in tracked:
+                per.setdefault(chan_id, []).append(r)
+        found = []
+        newest: tuple[int, int | None] | None = None
+        for chan_id, chan in tracked.items():
+            rows = per.get(chan_id)
+            if rows:
+                found.append((channel_at(chan, rows[-1]), tuple(_snapshot(r) for r in rows)))
+                at, height = rows[-1]["taken_at"], (rows[-1]["detail"] or {}).get("block_height")
+                if newest is None or at > newest[0]:
+                    newest = (at, height)
+        missing = [c for c in tracked.values() if c.chan_id not in per]
+        return StoredChannels(found, missing, None if newest is None or newest[1] is None else int(newest[1]))
 
     async def prune_snapshots(self, before: int) -> int:
         result = await self._conn.execute(

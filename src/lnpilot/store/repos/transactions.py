@@ -1,4 +1,8 @@
-"""Transactions (one policy change or rebalance, logged before it is sent) with their backups."""
+"""Transactions (one policy change or rebalance, logged before it is sent) with their items and backups.
+
+The one repository of the transaction aggregate; ``transaction_log.SqlTransactionLog`` is the
+executor's sequence of committed writes on top of it.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from lnpilot.domain.graph import RoutingPolicy
 from lnpilot.errors import NotFoundError
-from lnpilot.store.codec import chan_from_db, chan_to_db
+from lnpilot.store.codec import chan_from_db, chan_to_db, policy_to_json
 from lnpilot.store.records import (
     TX_TRANSITIONS,
     InvalidTransition,
@@ -108,12 +113,43 @@ class TransactionRepository(Repository):
         if result.rowcount != 1:
             raise InvalidTransition(f"transaction {tx_id} changed state concurrently")
 
-    async def set_item_result(self, item_id: int, result: dict[str, Any]) -> None:
-        outcome = await self._conn.execute(
+    async def append_item(
+        self,
+        tx_id: int,
+        chan_id: int,
+        channel_point: str,
+        requested: dict[str, Any],
+        backup: RoutingPolicy | None,
+        result: dict[str, Any],
+    ) -> int:
+        """Add one channel's step to an existing transaction; returns the item id."""
+        row = await self._conn.execute(
+            transaction_items.insert().values(
+                tx_id=tx_id,
+                chan_id=chan_to_db(chan_id),
+                channel_point=channel_point,
+                backup_policy=policy_to_json(backup),
+                requested_policy=requested,
+                result=result,
+            )
+        )
+        return int(row.inserted_primary_key[0])  # type: ignore[index]
+
+    async def set_item_result(self, item_id: int, result: dict[str, Any], now: int | None = None) -> int:
+        """Replace an item's result; with ``now``, its transaction's ``updated_at`` moves too.
+        Returns the item's transaction id."""
+        query = select(transaction_items.c.tx_id).where(transaction_items.c.id == item_id)
+        tx_id = (await self._conn.execute(query)).scalar_one_or_none()
+        if tx_id is None:
+            raise NotFoundError(f"no transaction item with id {item_id}")
+        await self._conn.execute(
             update(transaction_items).where(transaction_items.c.id == item_id).values(result=result)
         )
-        if outcome.rowcount != 1:
-            raise NotFoundError(f"no transaction item with id {item_id}")
+        if now is not None:
+            await self._conn.execute(
+                update(transactions).where(transactions.c.id == tx_id).values(updated_at=now)
+            )
+        return int(tx_id)
 
     async def search(
         self, status: TxStatus | None = None, since: int | None = None, limit: int = 100

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from lnpilot.store.codec import chan_to_db
+from lnpilot.store.codec import chan_from_db, chan_to_db
 from lnpilot.store.repos.base import Repository
 from lnpilot.store.tables import validation_history as t
 
@@ -49,3 +49,9 @@ class ValidationRepository(Repository):
         """Changes across our whole node since ``since`` (the per-node daily limit)."""
         query = select(func.count()).where(t.c.kind == kind, t.c.changed_at >= since)
         return int((await self._conn.execute(query)).scalar_one())
+
+    async def changes_since(self, since: int, kind: str = "policy") -> list[tuple[int, int]]:
+        """``(chan_id, changed_at)`` of every change since ``since``, oldest first."""
+        query = select(t.c.chan_id, t.c.changed_at).where(t.c.changed_at >= since, t.c.kind == kind)
+        rows = (await self._conn.execute(query.order_by(t.c.changed_at))).all()
+        return [(chan_from_db(r[0]), int(r[1])) for r in rows]

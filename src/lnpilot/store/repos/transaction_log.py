@@ -1,66 +1,25 @@
-"""The executor's transaction log in the store: one database transaction per step, committed at once.
+"""The executor's transaction log: one committed database transaction per step.
 
 Each method commits its own database transaction, so a step written here survives a crash of the
 process right after it returns: the executor writes the backup and the in-flight mark *before*
 it sends anything to the node. Item state lives in the item's ``result`` JSON
-(``{"status": ..., ...}``); the transaction's own status follows ``TX_TRANSITIONS``. The store's
-repositories do the SQL; this adds the one thing they lack, appending an item to an open
-transaction, and the executor's sequence of writes.
+(``{"status": ..., ...}``); the transaction's own status follows ``TX_TRANSITIONS``. The SQL is
+in the repositories (``transactions``, ``policies``, ``validation``, ``audit``); this module is
+only the sequence of writes (not imported by the unit of work, so it may import ``Store``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
-
 from lnpilot.domain.channel_view import PolicyChange as PolicyHistoryEntry
 from lnpilot.domain.graph import RoutingPolicy
-from lnpilot.errors import NotFoundError
-from lnpilot.store.codec import chan_to_db, policy_to_json
 from lnpilot.store.records import AuditEntry, TransactionRecord, TxStatus
 from lnpilot.store.repos.audit import AuditRepository
-from lnpilot.store.repos.base import Repository
 from lnpilot.store.repos.policies import PolicyRepository
 from lnpilot.store.repos.transactions import TransactionRepository
 from lnpilot.store.repos.validation import ValidationRepository
 from lnpilot.store.store import Store
-from lnpilot.store.tables import transaction_items, transactions
-
-
-class TransactionItemRepository(Repository):
-    async def append(
-        self,
-        tx_id: int,
-        chan_id: int,
-        channel_point: str,
-        requested: dict[str, Any],
-        backup: RoutingPolicy | None,
-        result: dict[str, Any],
-    ) -> int:
-        row = await self._conn.execute(
-            transaction_items.insert().values(
-                tx_id=tx_id,
-                chan_id=chan_to_db(chan_id),
-                channel_point=channel_point,
-                backup_policy=policy_to_json(backup),
-                requested_policy=requested,
-                result=result,
-            )
-        )
-        return int(row.inserted_primary_key[0])  # type: ignore[index]
-
-    async def touch(self, tx_id: int, now: int) -> None:
-        await self._conn.execute(
-            update(transactions).where(transactions.c.id == tx_id).values(updated_at=now)
-        )
-
-    async def tx_of(self, item_id: int) -> int:
-        query = select(transaction_items.c.tx_id).where(transaction_items.c.id == item_id)
-        tx_id = (await self._conn.execute(query)).scalar_one_or_none()
-        if tx_id is None:
-            raise NotFoundError(f"no transaction item with id {item_id}")
-        return int(tx_id)
 
 
 class SqlTransactionLog:
@@ -84,20 +43,15 @@ class SqlTransactionLog:
     ) -> int:
         """Log one channel's step and move the transaction to in flight, atomically."""
         async with self.store.engine.begin() as conn:
-            item_id = await TransactionItemRepository(conn).append(
-                tx_id, chan_id, channel_point, requested, backup, result
-            )
             txs = TransactionRepository(conn)
+            item_id = await txs.append_item(tx_id, chan_id, channel_point, requested, backup, result)
             if (await txs.get(tx_id)).status is TxStatus.PENDING:
                 await txs.transition(tx_id, TxStatus.IN_FLIGHT, now)
             return item_id
 
     async def set_item_result(self, item_id: int, result: dict[str, Any], now: int) -> None:
         async with self.store.engine.begin() as conn:
-            items = TransactionItemRepository(conn)
-            tx_id = await items.tx_of(item_id)
-            await TransactionRepository(conn).set_item_result(item_id, result)
-            await items.touch(tx_id, now)
+            await TransactionRepository(conn).set_item_result(item_id, result, now)
 
     async def set_status(self, tx_id: int, status: TxStatus, now: int, note: str | None = None) -> None:
         async with self.store.engine.begin() as conn:
@@ -134,10 +88,5 @@ class SqlTransactionLog:
 
 async def applied_changes_since(store: Store, since: int, kind: str = "policy") -> list[tuple[int, int]]:
     """``(chan_id, changed_at)`` of every change since ``since``: the validator's history input."""
-    from lnpilot.store.codec import chan_from_db
-    from lnpilot.store.tables import validation_history as t
-
-    query = select(t.c.chan_id, t.c.changed_at).where(t.c.changed_at >= since, t.c.kind == kind)
-    async with store.engine.connect() as conn:
-        rows = (await conn.execute(query.order_by(t.c.changed_at))).all()
-    return [(chan_from_db(r[0]), int(r[1])) for r in rows]
+    async with store.unit_of_work() as uow:
+        return await uow.validation.changes_since(since, kind)

@@ -1,0 +1,45 @@
+"""The dashboard at ``/ui``: server-rendered pages on the same app as the JSON API (docs/web.md).
+
+``mount_web(app, settings)`` adds the pages, their vendored static assets and a Swagger UI at
+``/docs`` that loads from this server instead of a CDN.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from lnpilot.settings import Settings
+from lnpilot.web.deps import HERE, WebState
+
+STATIC = "/ui/static"
+
+
+def mount_web(app: FastAPI, settings: Settings) -> None:
+    from lnpilot.web.routes import actions, pages, signin
+
+    app.state.web = WebState.from_settings(settings)
+    app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="web-static")
+    for module in (signin, pages, actions):
+        app.include_router(module.router)
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - API docs",
+            swagger_js_url=f"{STATIC}/swagger/swagger-ui-bundle.js",
+            swagger_css_url=f"{STATIC}/swagger/swagger-ui.css",
+            swagger_favicon_url=f"{STATIC}/swagger/favicon-32x32.png",
+            # The default validator badge calls a public server; offline there is none.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/ui/", status_code=307)
+
+
+__all__ = ["mount_web"]

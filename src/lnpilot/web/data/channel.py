@@ -1,0 +1,104 @@
+"""One channel's page: its history (fees, balance, revenue), decisions with every reason, policy
+changes, transactions and rebalances. Everything is read from the store over one window."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from lnpilot.api.services import ApiServices
+from lnpilot.domain.channel_view import ChannelSnapshot, PolicyChange
+from lnpilot.store.records import DecisionRecord, ExpertReview, TrackedChannel, TransactionRecord
+from lnpilot.web.data.channels import Overrides, merged_overrides, peer_policy, scid
+from lnpilot.web.graphinfo import GraphInfo
+
+DAY_S = 86_400
+NS = 1_000_000_000
+WINDOW_DAYS = 30
+
+
+@dataclass
+class ChannelPage:
+    channel: TrackedChannel
+    scid: str
+    alias: str
+    since: int  # start of the window the charts show: 30 days, or since the channel was first seen
+    now: int
+    snapshots: tuple[ChannelSnapshot, ...]
+    changes: list[PolicyChange]
+    fee_points: list[tuple[int, float]]
+    inbound_points: list[tuple[int, float]]
+    daily_revenue_msat: list[tuple[str, float]]
+    forwards_out: int
+    forwards_in: int
+    revenue_msat: int
+    decisions: list[DecisionRecord]
+    reviews: dict[int, list[ExpertReview]]
+    transactions: list[TransactionRecord]
+    overrides: Overrides
+    peer_fee_ppm: int | None
+    score: float | None
+
+
+def day(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).date().isoformat()
+
+
+def _days(since: int, now: int) -> list[str]:
+    first = since - since % DAY_S
+    return [day(t) for t in range(first, now + 1, DAY_S)]
+
+
+def touches(record: TransactionRecord, chan_id: int) -> bool:
+    return any(item.chan_id == chan_id for item in record.items)
+
+
+async def channel_page(
+    svc: ApiServices, graph: GraphInfo, chan: TrackedChannel, now: int, profile: str
+) -> ChannelPage:
+    since = max(now - WINDOW_DAYS * DAY_S, min(chan.first_seen_at, now - DAY_S))
+    cid = chan.chan_id
+    async with svc.store.unit_of_work() as uow:
+        snapshots = await uow.channels.snapshots(cid, since=since)
+        history = await uow.policies.history(cid)
+        forwards = await uow.forwards.between(since * NS, (now + 1) * NS, chan_id=cid)
+        decisions = await uow.decisions.search(chan_id=cid, limit=60)
+        reviews = {d.id: await uow.decisions.reviews(d.id) for d in decisions if d.id is not None}
+        txs = [t for t in await uow.transactions.search(since=since, limit=2_000) if touches(t, cid)]
+        stored = await uow.overrides.channel(cid)
+        score = await uow.scores.latest(str(cid), "channel", profile)
+    before = [c for c in history if c.changed_at <= since]
+    inside = [c for c in history if since < c.changed_at <= now]
+    start = [(since, before[-1].new)] if before else []
+    steps = start + [(c.changed_at, c.new) for c in inside]
+    revenue: Counter[str] = Counter()
+    out = inbound = 0
+    for f in forwards:
+        if f.chan_id_out == cid:
+            out += 1
+            revenue[day(f.timestamp_ns // NS)] += f.fee_msat
+        if f.chan_id_in == cid:
+            inbound += 1
+    peer = peer_policy(graph, chan)
+    return ChannelPage(
+        channel=chan,
+        scid=scid(cid),
+        alias=graph.alias(chan.remote_pubkey),
+        since=since,
+        now=now,
+        snapshots=snapshots,
+        changes=list(reversed(inside)),
+        fee_points=[(t, float(p.fee_rate_ppm)) for t, p in steps],
+        inbound_points=[(t, float(p.inbound_fee_rate_ppm)) for t, p in steps],
+        daily_revenue_msat=[(d, float(revenue.get(d, 0))) for d in _days(since, now)],
+        forwards_out=out,
+        forwards_in=inbound,
+        revenue_msat=sum(revenue.values()),
+        decisions=decisions,
+        reviews=reviews,
+        transactions=txs,
+        overrides=merged_overrides(svc, cid, stored),
+        peer_fee_ppm=None if peer is None else peer.fee_rate_ppm,
+        score=None if score is None else score.composite,
+    )

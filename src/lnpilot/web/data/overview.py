@@ -1,0 +1,169 @@
+"""The overview page: node identity and health, mode, P&L over 1/7/30 days, cycles, alerts.
+
+P&L comes from the accounting package's ledger (``accounting.gather.books``): routing revenue
+from settled forwards, rebalance cost from executed rebalances, on-chain fees from the chain
+sync (unknown, not zero, when no chain sync ever ran); nothing is estimated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from lnpilot.accounting.gather import Books, books
+from lnpilot.accounting.ledger import Category
+from lnpilot.accounting.pnl import PnlLine, compute
+from lnpilot.api.services import ApiServices
+from lnpilot.domain.node import NodeInfo
+from lnpilot.store.records import DecisionRecord, SyncMark, TransactionRecord, TxStatus
+
+DAY_S = 86_400
+NS = 1_000_000_000
+WINDOWS_DAYS = (1, 7, 30)
+_BACKEND_TIMEOUT_S = 3.0
+_NODE_INFO_TTL_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class PnL:
+    days: int
+    line: PnlLine  # the node's line of the window
+    rebalances: int
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    level: str  # "warn" | "error" | "info"
+    text: str
+    href: str | None = None
+
+
+@dataclass
+class NodeStatus:
+    info: NodeInfo | None
+    health: str  # "ok" | "fail" | "not_configured"
+    detail: str
+
+
+@dataclass
+class Overview:
+    now: int
+    node: NodeStatus
+    mode: str
+    profile: str
+    pnl: list[PnL]
+    chain_synced: bool  # False: on-chain costs are unknown (no chain sync ran), not zero
+    channels_open: int
+    last_decision: DecisionRecord | None
+    last_cycle_at: int | None
+    next_cycle_at: int | None
+    cycle_seconds: float
+    sync_marks: list[SyncMark]
+    alerts: list[Alert] = field(default_factory=list)
+    graph_snapshot_at: int | None = None
+
+
+def pnl_windows(ledger: Books, now: int) -> list[PnL]:
+    """The node's P&L over each window, from one read of the longest window's ledger."""
+    rows = []
+    for days in WINDOWS_DAYS:
+        since = now - days * DAY_S
+        events = [e for e in ledger.events if e.at_s >= since]
+        line = compute(events, since=since, until=now + 1, capacity_sat={}, peer_of={}).node
+        paid = sum(1 for e in events if e.category is Category.REBALANCE_FEE)
+        rows.append(PnL(days, line, paid))
+    return rows
+
+
+class NodeInfoCache:
+    """The backend's get_info, kept for a short while so a page render does not wait on the node."""
+
+    def __init__(self) -> None:
+        self._status: NodeStatus | None = None
+        self._at = 0.0
+
+    async def get(self, svc: ApiServices) -> NodeStatus:
+        if self._status is not None and time.monotonic() - self._at < _NODE_INFO_TTL_S:
+            return self._status
+        if svc.backend_factory is None:
+            status = NodeStatus(None, "not_configured", "no node backend is configured")
+        else:
+            backend = svc.backend_factory()
+            try:
+                info = await asyncio.wait_for(backend.get_info(), _BACKEND_TIMEOUT_S)
+                synced = {True: "synced to chain", False: "NOT synced to chain", None: "sync unknown"}
+                status = NodeStatus(info, "ok", synced[info.synced_to_chain])
+            except Exception as exc:  # the page reports an unreachable node, it does not fail
+                status = NodeStatus(None, "fail", f"node unreachable ({type(exc).__name__})")
+            finally:
+                await backend.aclose()
+        self._status, self._at = status, time.monotonic()
+        return status
+
+
+def _alerts(view: Overview, txs: list[TransactionRecord], inactive: int) -> list[Alert]:
+    alerts = []
+    if view.node.health == "fail":
+        alerts.append(Alert("error", view.node.detail))
+    failed = [t for t in txs if t.status is TxStatus.FAILED and t.created_at >= view.now - DAY_S]
+    if failed:
+        alerts.append(
+            Alert("error", f"{len(failed)} failed transaction(s) in the last 24 h", "/ui/transactions")
+        )
+    stuck = [t for t in txs if t.status in (TxStatus.PENDING, TxStatus.IN_FLIGHT)]
+    if stuck:
+        alerts.append(Alert("warn", f"{len(stuck)} transaction(s) still in flight", "/ui/transactions"))
+    if inactive:
+        alerts.append(Alert("warn", f"{inactive} channel(s) inactive at the last snapshot", "/ui/channels"))
+    if view.graph_snapshot_at is None:
+        alerts.append(Alert("warn", "no public graph snapshot stored yet"))
+    if view.last_cycle_at is None:
+        alerts.append(Alert("info", "no daemon cycle recorded yet (run lnpilot run)"))
+    elif view.now - view.last_cycle_at > 3 * view.cycle_seconds:
+        alerts.append(Alert("warn", "the daemon has not completed a cycle for 3 cycle periods"))
+    return alerts
+
+
+async def overview(svc: ApiServices, nodes: NodeInfoCache, now: int) -> Overview:
+    since = now - max(WINDOWS_DAYS) * DAY_S
+    node = await nodes.get(svc)
+    ledger = await books(svc.store, since, now + 1)
+    async with svc.store.unit_of_work() as uow:
+        txs = await uow.transactions.search(since=now - DAY_S, limit=1_000)
+        txs += await uow.transactions.search(status=TxStatus.IN_FLIGHT, limit=100)
+        open_channels = await uow.channels.all()
+        latest = await uow.decisions.search(limit=1)
+        marks = await uow.sync_state.all()
+        snapshot = await uow.graph.latest_snapshot()
+        inactive = 0
+        for chan in open_channels:
+            snaps = await uow.channels.snapshots(chan.chan_id, since=now - DAY_S)
+            inactive += bool(snaps) and not snaps[-1].active
+    cycle_s = svc.settings.daemon.cycle_seconds
+    last_cycle = _last_cycle(marks)
+    view = Overview(
+        now=now,
+        node=node,
+        mode=svc.settings.execution.mode,
+        profile=svc.settings.profile,
+        pnl=pnl_windows(ledger, now),
+        chain_synced=ledger.chain_synced,
+        channels_open=len(open_channels),
+        last_decision=latest[0] if latest else None,
+        last_cycle_at=last_cycle,
+        next_cycle_at=None if last_cycle is None else int(last_cycle + cycle_s),
+        cycle_seconds=cycle_s,
+        sync_marks=marks,
+        graph_snapshot_at=None if snapshot is None else snapshot.taken_at,
+    )
+    view.alerts = _alerts(view, txs, inactive)
+    return view
+
+
+def _last_cycle(marks: list[SyncMark]) -> int | None:
+    """The last sync of our channels: every daemon cycle starts with it."""
+    for mark in marks:
+        if mark.kind == "channels":
+            return mark.synced_at
+    return None
