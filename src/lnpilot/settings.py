@@ -124,6 +124,8 @@ class DaemonSettings(_Section):
     # After a failed cycle the daemon waits initial * 2^(failures-1) seconds, at most max.
     backoff_initial_seconds: float = Field(30.0, gt=0)
     backoff_max_seconds: float = Field(1800.0, gt=0)
+    # Stay subscribed to LND's HTLC events between cycles (failed forwards; LND never stores them).
+    htlc_events: bool = True
 
 
 class NotifySettings(_Section):
@@ -147,12 +149,24 @@ class StoreSettings(_Section):
     channel_snapshot_retention_days: float = Field(90.0, ge=0)
     graph_snapshot_retention_days: float = Field(30.0, ge=0)
     score_history_retention_days: float = Field(180.0, ge=0)
+    htlc_failure_retention_days: float = Field(90.0, ge=0)  # failed HTLCs from LND's event stream
 
 
 class SyncSettings(_Section):
     forwards_page_size: int = Field(5_000, ge=1)  # events committed per transaction (a crash loses one page)
     forwards_overlap_s: int = Field(3_600, ge=0)  # re-read before the mark; dedup makes it harmless
     initial_lookback_days: float | None = Field(None, gt=0)  # first sync: None reads all history
+
+
+class LnbitsSettings(_Section):
+    """What LNbits cannot tell lnpilot, and what lnpilot may do through it (docs/backends.md)."""
+
+    # A describegraph/listchannels snapshot (path or http(s) URL): the public graph, and our
+    # channels' time locks and HTLC limits, which LNbits does not report.
+    graph_source: str | None = None
+    graph_refresh_seconds: float = Field(3600.0, gt=0)
+    # LNbits sets time_lock_delta 80 on every fee change: allow that on channels whose time lock differs.
+    allow_time_lock_reset: bool = False
 
 
 class EconomicsSettings(_Section):
@@ -234,6 +248,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     store: StoreSettings = StoreSettings()
     sync: SyncSettings = SyncSettings()
+    lnbits: LnbitsSettings = LnbitsSettings()
     economics: EconomicsSettings = EconomicsSettings()
 
     @classmethod

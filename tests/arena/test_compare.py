@@ -42,7 +42,7 @@ def test_comparison_writes_a_table_json_and_html_that_match_the_runs(tmp_path: P
     ratio = sum(r.net_profit_msat / best[r.seed] for r in pilot) / 2
     assert by_name["lnpilot-balanced"]["ratio_to_best_ref"]["mean"] == pytest.approx(ratio)
     html = outcome.html_path.read_text()
-    assert "data:image/png;base64," in html and "lnpilot-balanced" in html
+    assert html.count("data:image/png;base64,") == 2 and "lnpilot-balanced" in html  # profit, ratios
 
 
 def test_sweep_has_one_curve_per_seed_and_one_point_per_fee(tmp_path: Path) -> None:

@@ -237,7 +237,39 @@ async def test_an_update_the_backend_cannot_fully_read_back_is_not_applied(txlog
             return replace(result, unverified_fields=("time_lock_delta", "max_htlc_msat"))
 
     n = FeesOnlyNode(node().policies)
-    result = await executor(n, txlog).apply([PolicyChange(1, CP1, policy(150), ("r",))], Mode.LIVE)
+    changed = replace(policy(150), max_htlc_msat=policy(150).max_htlc_msat + 1)
+    result = await executor(n, txlog).apply([PolicyChange(1, CP1, changed, ("r",))], Mode.LIVE)
     (item,) = result.results
     assert item.status is ItemStatus.FAILED
     assert item.detail == "sent, but the backend cannot read back time_lock_delta, max_htlc_msat"
+
+
+async def test_an_update_read_back_on_every_field_it_moved_is_applied_naming_the_rest(
+    txlog: SqlTransactionLog,
+) -> None:
+    from lnpilot.domain.node import PolicyUpdateResult
+
+    class FeesOnlyNode(MemoryNode):
+        async def update_channel_policy(self, channel_point: str, new: object) -> PolicyUpdateResult:
+            result = await super().update_channel_policy(channel_point, new)  # type: ignore[arg-type]
+            return replace(result, unverified_fields=("time_lock_delta", "max_htlc_msat"))
+
+    n = FeesOnlyNode(node().policies)
+    result = await executor(n, txlog).apply([PolicyChange(1, CP1, policy(150), ("r",))], Mode.LIVE)
+    (item,) = result.results
+    assert item.status is ItemStatus.APPLIED and item.changed
+    assert item.detail == (
+        "verified by read-back on fee_rate_ppm; not readable here: time_lock_delta, max_htlc_msat"
+    )
+
+
+async def test_fields_the_backend_cannot_set_are_kept_live_and_named(txlog: SqlTransactionLog) -> None:
+    n = node()
+    n.capabilities = frozenset(Capability) - {Capability.UPDATE_HTLC_LIMITS}
+    live = n.policies[CP1]
+    wanted = replace(policy(150), max_htlc_msat=live.max_htlc_msat + 5)
+    result = await executor(n, txlog).apply([PolicyChange(1, CP1, wanted, ("r",))], Mode.LIVE)
+    (item,) = result.results
+    assert item.status is ItemStatus.APPLIED
+    assert "kept as they are (this backend cannot set them): max_htlc_msat" in item.detail
+    assert n.policies[CP1].max_htlc_msat == live.max_htlc_msat and n.policies[CP1].fee_rate_ppm == 150

@@ -9,19 +9,21 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 
 from lnpilot.backends.base import Capability, CapabilityMissing
 from lnpilot.backends.factory import make_backend
+from lnpilot.backends.graph_source import GraphSource
 from lnpilot.backends.lnbits import LnbitsBackend
 from lnpilot.backends.lnd import LndRestBackend
 from lnpilot.cli.main import main
-from lnpilot.domain.graph import RoutingPolicy
 from lnpilot.settings import load_settings
 from lnpilot.simnet.testing import SimnetHandle, running_simnet
 from tests.lnbits.lnbits_process import require_lnbits, running_lnbits
+from tests.lnbits.test_lnbits_backend_e2e import write_snapshot
 
 USER, PASSWORD = "lnpilot", "correct-horse-9"
 
@@ -64,9 +66,14 @@ def _truth_channel(simnet: SimnetHandle, chan_id: int) -> dict[str, object]:
         }
 
 
-async def test_node_api_lists_simnet_channels_and_sets_fees(stack: Stack) -> None:
+async def test_node_api_lists_simnet_channels_and_sets_fees(stack: Stack, tmp_path: Path) -> None:
     simnet = stack.simnet
-    async with LnbitsBackend(stack.lnbits_url, username=USER, password=PASSWORD) as lnbits:
+    snapshot = tmp_path / "describegraph.json"
+    await write_snapshot(simnet, snapshot)
+    source = GraphSource(str(snapshot))
+    async with LnbitsBackend(
+        stack.lnbits_url, username=USER, password=PASSWORD, graph_source=source
+    ) as lnbits:
         info = await lnbits.get_info()
         assert info.pub_key == simnet.sim.node.pub_key and info.alias == simnet.sim.node.alias
         channels = await lnbits.list_channels()
@@ -83,13 +90,8 @@ async def test_node_api_lists_simnet_channels_and_sets_fees(stack: Stack) -> Non
 
         target = channels[0]
         before = _truth_channel(simnet, target.chan_id)
-        wanted = RoutingPolicy(
-            base_fee_msat=1234,
-            fee_rate_ppm=567,
-            time_lock_delta=80,
-            min_htlc_msat=1000,
-            max_htlc_msat=1_000_000,
-        )
+        # Only the fees change: the rest is what the snapshot says the channel has.
+        wanted = replace(await lnbits.get_policy(target.channel_point), base_fee_msat=1234, fee_rate_ppm=567)
         result = await lnbits.update_channel_policy(target.channel_point, wanted)
         # The fees are read back and equal; the rest LNbits cannot read, so nothing is claimed.
         assert not result.mismatches and not result.verified

@@ -211,3 +211,27 @@ def test_report_cli_writes_md_and_html(
     blocked.write_text("")
     assert main(["report", "--day", "2025-01-14", "--format", "md", "--output", str(blocked / "r.md")]) == 1
     assert "cannot write the report" in capsys.readouterr().err
+
+
+async def test_failed_forwards_per_channel_in_the_report(filled: Path, tmp_path: Path) -> None:
+    from lnpilot.domain.htlc import HtlcEvent
+
+    store = await Store.open_url(f"sqlite+aiosqlite:///{filled}")
+    try:
+        empty = await gather(store, DAY0 - 30 * 86_400, DAY0 - 29 * 86_400)
+        async with store.unit_of_work() as uow:
+            window = await uow.htlc.open_window(DAY0)
+            chan = (await uow.channels.all())[0].chan_id
+            failure = HtlcEvent(
+                (DAY0 + 10) * 1_000_000_000, "link_fail", "FORWARD", 1, chan, 1, 0, 2_000_000, 1_999_000,
+                "TEMPORARY_CHANNEL_FAILURE", "INSUFFICIENT_BALANCE", "insufficient bandwidth to route htlc",
+            )  # fmt: skip
+            await uow.htlc.add_failures([failure])
+            await uow.htlc.close_window(window, DAY0 + 3_600, "stopped")
+        data = await gather(store, DAY0, DAY0 + 86_400)
+    finally:
+        await store.close()
+    assert "Unknown: no HTLC subscription" in write_report(empty, tmp_path / "e.md", "md")[0].read_text()
+    text = write_report(data, tmp_path / "f.md", "md")[0].read_text()
+    assert "Not covered by the HTLC subscription: 82800 s" in text
+    assert "| 1 | 0 |" in text

@@ -23,7 +23,7 @@ from lnpilot.api.problems import (
     install_problem_handlers,
     problem_responses,
 )
-from lnpilot.api.routes import actions, channels, decisions, economics, health, scores
+from lnpilot.api.routes import actions, channels, decisions, economics, failures, health, scores
 from lnpilot.api.services import BUILTIN_PROFILES, ApiServices
 from lnpilot.logctx import RequestIdMiddleware
 from lnpilot.metrics.asgi import PrometheusMiddleware
@@ -90,7 +90,7 @@ def create_app(settings: Settings, services: ApiServices | None = None) -> FastA
     if services is not None:
         app.state.services = services
     install_problem_handlers(app)
-    for module in (scores, channels, decisions, actions, economics, health):
+    for module in (scores, channels, decisions, actions, economics, failures, health):
         app.include_router(module.router)
     mount_web(app, settings)  # the dashboard at /ui and the local Swagger UI at /docs
     # Outermost last: request ids > metrics > CORS > body limit > cached fast path > routes, so the

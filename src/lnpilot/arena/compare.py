@@ -10,13 +10,14 @@ from typing import Any
 from lnpilot.arena.output import (
     comparison_document,
     profit_chart,
+    ratio_chart,
     render_table,
     sweep_chart,
     write_html,
     write_json,
 )
 from lnpilot.arena.runner import run_many, validate_spec
-from lnpilot.arena.stats import Summary, summarize
+from lnpilot.arena.stats import Summary, ratios_to_best, summarize
 from lnpilot.arena.strategies import DEFAULT_STRATEGIES, REFERENCES
 from lnpilot.arena.types import RunResult, RunSpec
 from lnpilot.errors import InvalidInputError
@@ -74,13 +75,18 @@ def run_comparison(
     runner: Runner = _local,
 ) -> ComparisonOutcome:
     results = runner(comp.specs(), jobs, on_done)
-    summaries = summarize(results, [r for r in comp.references if r in comp.strategies])
+    references = [r for r in comp.references if r in comp.strategies]
+    summaries = summarize(results, references)
     title = f"lnpilot arena: {comp.base.graph.label}, {comp.base.channels} channels, {comp.base.days:g} days"
     table = render_table(summaries, title)
     stem = f"arena-{comp.base.graph.label.split('.')[0]}"
     json_path, html_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
     write_json(json_path, comparison_document(comp.config(), results, summaries))
-    write_html(html_path, title, table, [profit_chart(summaries, results)], comp.config())
+    charts = [profit_chart(summaries, results)]
+    ratios = ratio_chart(ratios_to_best(results, references), [s.strategy for s in summaries])
+    if ratios is not None:
+        charts.append(ratios)
+    write_html(html_path, title, table, charts, comp.config())
     return ComparisonOutcome(results, summaries, table, json_path, html_path)
 
 

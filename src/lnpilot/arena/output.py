@@ -118,6 +118,26 @@ def profit_chart(summaries: Sequence[Summary], results: Sequence[RunResult]) -> 
     return _png_data_uri(fig)
 
 
+def ratio_chart(ratios: dict[tuple[str, int], float], strategies: Sequence[str]) -> str | None:
+    """Per seed, net profit / the best reference's (the paired comparison); None without ratios."""
+    if not ratios:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 4))
+    for i, name in enumerate(strategies):
+        ys = [v for (s, _seed), v in sorted(ratios.items()) if s == name]
+        ax.scatter([i] * len(ys), ys, color="#3366cc", s=18, zorder=3)
+    ax.axhline(1.0, color="#999999", linestyle="--")
+    ax.set_xticks(range(len(strategies)), strategies, rotation=30, ha="right")
+    ax.set_ylabel("net profit / best reference")
+    ax.set_title("per seed: ratio to the best reference on the same seed (>= 1.0 beats every reference)")
+    return _png_data_uri(fig)
+
+
 def sweep_chart(curves: dict[int, list[tuple[int, int]]]) -> str:
     import matplotlib
 

@@ -6,7 +6,8 @@
   ``LND_MACAROON_HEX``, or ``LND_MACAROON_PATH`` (a file, or ``vault:NAME`` for a macaroon kept in
   the encrypted vault, opened with ``MACAROON_ENCRYPTION_KEY``).
 - ``lnbits``: LNbits at ``LNBITS_URL`` (``LNBITS_API_KEY`` for the wallet API,
-  ``LNBITS_USERNAME``/``LNBITS_PASSWORD`` for the node API).
+  ``LNBITS_USERNAME``/``LNBITS_PASSWORD`` for the node API; ``[lnbits]`` in the TOML file for
+  the graph snapshot source and the time-lock reset opt-in).
 - ``simnet``: simnet speaks LND REST, so it is an LND client too: with ``LND_REST_URL`` etc. set
   (pointing at ``lnpilot simnet serve --lnddir DIR``) it connects there; without them this
   raises a ConfigError saying so (the daemon and demo start simnet in-process and pass its
@@ -18,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lnpilot.backends.base import NodeBackend
+from lnpilot.backends.graph_source import GraphSource
 from lnpilot.backends.lnbits import LnbitsBackend
 from lnpilot.backends.lnd import LndRestBackend
 from lnpilot.backends.lndconnect import parse_lndconnect
@@ -82,11 +84,15 @@ def make_backend(settings: Settings) -> NodeBackend:
     if settings.backend == "lnbits":
         if settings.lnbits_url is None:
             raise ConfigError("LNBITS_URL: required when LNPILOT_BACKEND=lnbits")
+        lnbits = settings.lnbits
+        source = lnbits.graph_source
         return LnbitsBackend(
             str(settings.lnbits_url),
             api_key=settings.lnbits_api_key.get_secret_value() if settings.lnbits_api_key else None,
             username=settings.lnbits_username,
             password=settings.lnbits_password.get_secret_value() if settings.lnbits_password else None,
+            graph_source=GraphSource(source, refresh_s=lnbits.graph_refresh_seconds) if source else None,
+            allow_time_lock_reset=lnbits.allow_time_lock_reset,
             allow_insecure_http=settings.allow_insecure_http,
         )
     if settings.lnd_rest_url is None and settings.lnd_connect_uri is None:

@@ -1,24 +1,28 @@
 """``LnbitsBackend``: our node through LNbits (1.6.x): its wallet API and its node API.
 
-What LNbits can and cannot do is stated in ``LNBITS_CAPABILITIES``; a call outside them raises
+What LNbits can and cannot do is stated in ``capabilities``; a call outside them raises
 ``CapabilityMissing`` so a decision that needs it is reported as not executable, never dropped.
 
 - Wallet API: ``X-Api-Key`` (invoice key reads and creates invoices).
-- Node API (``/node/api/v1``): a user Bearer token from ``POST /api/v1/auth``; setting fees
-  needs the super user. Through LND, LNbits sends ``time_lock_delta: 80`` on every fee change
-  and cannot set HTLC limits or inbound fees.
+- Node API (``/node/api/v1``): a user Bearer token from ``POST /api/v1/auth`` (renewed once when
+  it expired); setting fees needs the super user. Through LND, LNbits sends ``time_lock_delta: 80``
+  on every fee change and cannot set HTLC limits or inbound fees.
+- The public graph, and with it our channels' time locks and HTLC limits, come from a configured
+  snapshot (``GraphSource``) when there is one: LNbits itself reports neither.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from lnpilot.backends import lnbits_wire as lw
 from lnpilot.backends import lnd_wire as wire
 from lnpilot.backends.base import (
     AuthenticationError,
@@ -27,6 +31,7 @@ from lnpilot.backends.base import (
     CapabilityMissing,
     PolicyUpdateFailed,
 )
+from lnpilot.backends.graph_source import GraphSource
 from lnpilot.backends.http import (
     DEFAULT_TIMEOUT,
     RetryPolicy,
@@ -35,6 +40,7 @@ from lnpilot.backends.http import (
     pinned_tls_context,
     send_with_retries,
 )
+from lnpilot.backends.lnbits_errors import lnbits_state_error
 from lnpilot.domain.graph import GraphChannel, GraphNode, RoutingPolicy
 from lnpilot.domain.ids import parse_channel_point
 from lnpilot.domain.node import (
@@ -64,7 +70,10 @@ LNBITS_CAPABILITIES = frozenset(
 )
 # LNbits compares fees only: its node API reports no time lock, HTLC limits or inbound fees.
 LNBITS_COMPARED_FIELDS = ("base_fee_msat", "fee_rate_ppm")
-POLICY_FIELDS = tuple(f.name for f in fields(RoutingPolicy) if f.name != "last_update")
+POLICY_FIELDS = tuple(f.name for f in fields(RoutingPolicy) if f.name not in ("last_update", "disabled"))
+# LNbits' LND node (lnbits/nodes/lndrest.py, set_channel_fee) sends this on every fee change.
+LNBITS_TIME_LOCK_DELTA = 80
+_UNSENDABLE = ("min_htlc_msat", "max_htlc_msat", "inbound_base_fee_msat", "inbound_fee_rate_ppm")
 
 
 class LnbitsBackend:
@@ -82,6 +91,9 @@ class LnbitsBackend:
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
         allow_insecure_http: bool = False,
+        graph_source: GraphSource | None = None,
+        allow_time_lock_reset: bool = False,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         check_transport(base_url, "LNBITS_URL", allow_insecure_http=allow_insecure_http)
         for secret in (api_key, password):
@@ -95,12 +107,24 @@ class LnbitsBackend:
         self._rng = rng or random.Random()
         verify = pinned_tls_context(tls_cert_path) if self._base_url.startswith("https") else True
         self._client = httpx.AsyncClient(base_url=self._base_url, verify=verify, timeout=timeout)
+        self.graph_source = graph_source
+        self.allow_time_lock_reset = allow_time_lock_reset
+        self._clock = clock
+        self._pub_key: str | None = None
+        # chan_id -> when lnpilot changed its fees through LNbits, which set the time lock to 80:
+        # newer than any snapshot taken before, so it wins over the snapshot's time lock.
+        self._time_lock_reset_at: dict[int, float] = {}
 
     def __repr__(self) -> str:
         return f"LnbitsBackend({self._base_url!r})"
 
+    # The graph comes from a snapshot that may lag our own fee changes: views read our fees live.
+    graph_is_live = False
+
     @property
     def capabilities(self) -> frozenset[Capability]:
+        if self.graph_source is not None:
+            return LNBITS_CAPABILITIES | {Capability.DESCRIBE_GRAPH}
         return LNBITS_CAPABILITIES
 
     async def __aenter__(self) -> LnbitsBackend:
@@ -121,9 +145,19 @@ class LnbitsBackend:
         idempotent: bool,
         body: Any = None,
     ) -> Any:
+        what = f"{method} {path}"
+
+        async def send() -> httpx.Response:
+            response = await self._client.request(method, path, json=body, headers=dict(headers))
+            if not response.is_success:
+                state = lnbits_state_error(response, what, self._base_url)
+                if state is not None:
+                    raise state
+            return response
+
         response = await send_with_retries(
-            lambda: self._client.request(method, path, json=body, headers=dict(headers)),
-            f"{method} {path}",
+            send,
+            what,
             idempotent=idempotent,
             retry=self._retry,
             rng=self._rng,
@@ -166,13 +200,23 @@ class LnbitsBackend:
         self._token = Secret(token)
 
     async def _node(self, method: str, path: str, *, body: Any = None, idempotent: bool = True) -> Any:
-        if self._token is None:
+        fresh = self._token is None
+        if fresh:
             await self.login()
-        assert self._token is not None
-        headers = {"Authorization": f"Bearer {self._token.reveal()}"}
-        return await self._call(
-            method, f"/node/api/v1{path}", headers=headers, idempotent=idempotent, body=body
-        )
+        for attempt in (1, 2):
+            assert self._token is not None
+            headers = {"Authorization": f"Bearer {self._token.reveal()}"}
+            try:
+                return await self._call(
+                    method, f"/node/api/v1{path}", headers=headers, idempotent=idempotent, body=body
+                )
+            except AuthenticationError:
+                if fresh or attempt == 2:
+                    raise
+                # LNbits' tokens expire (LNBITS_AUTH_TOKEN_EXPIRE_MINUTES): log in again, once.
+                log.info("lnbits_token_renewed", path=path)
+                await self.login()
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _wallet(self, method: str, path: str, *, body: Any = None, idempotent: bool = True) -> Any:
         if self._api_key is None:
@@ -186,10 +230,11 @@ class LnbitsBackend:
 
     async def wallet_balance_msat(self) -> int:
         data = await self._wallet("GET", "/api/v1/wallet")
-        return wire.as_int(_obj(data, "wallet"), "balance")
+        return wire.as_int(lw.obj(data, "wallet"), "balance")
 
     async def get_info(self) -> NodeInfo:
-        data = _obj(await self._node("GET", "/info"), "node info")
+        data = lw.obj(await self._node("GET", "/info"), "node info")
+        self._pub_key = wire.as_str(data, "id")
         stats = wire.as_obj(data, "channel_stats") or {}
         counts = wire.as_obj(stats, "counts") or {}
         return NodeInfo(
@@ -213,18 +258,20 @@ class LnbitsBackend:
 
     async def list_channels(self) -> list[LocalChannel]:
         return [
-            _local_channel(c) for c in await self._raw_channels() if c.get("state") in ("active", "inactive")
+            lw.local_channel(c)
+            for c in await self._raw_channels()
+            if c.get("state") in ("active", "inactive")
         ]
 
     async def closed_channels(self) -> list[ClosedChannel]:
         # LNbits lists closed channels without close height or settled balance.
-        raise _missing(Capability.CLOSED_CHANNELS)
+        raise lw.missing(Capability.CLOSED_CHANNELS)
 
     async def _channel_fees(self, chan_id: int) -> tuple[int, int]:
         data = await self._node("GET", f"/channels/{chan_id}")
         if data is None:
             raise BackendNotFound(f"LNbits knows no channel {chan_id}")
-        obj = _obj(data, "channel")
+        obj = lw.obj(data, "channel")
         return wire.as_int(obj, "fee_base_msat"), wire.as_int(obj, "fee_ppm")
 
     async def fee_report(self) -> FeeReport:
@@ -237,14 +284,14 @@ class LnbitsBackend:
         for channel in await self.list_channels():
             base, ppm = await self._channel_fees(channel.chan_id)
             fees.append(ChannelFee(channel.chan_id, channel.channel_point, base, ppm))
-        info = _obj(await self._node("GET", "/info"), "node info")
+        info = lw.obj(await self._node("GET", "/info"), "node info")
         sums = wire.as_obj(info, "fees") or {}
         divisor = 1 if wire.as_str(info, "backend_name") == "LND" else 1000
         return FeeReport(
             channels=tuple(fees),
-            day_fee_sum_sat=_fee_sum(sums, "daily_msat", divisor),
-            week_fee_sum_sat=_fee_sum(sums, "weekly_msat", divisor),
-            month_fee_sum_sat=_fee_sum(sums, "monthly_msat", divisor),
+            day_fee_sum_sat=lw.fee_sum(sums, "daily_msat", divisor),
+            week_fee_sum_sat=lw.fee_sum(sums, "weekly_msat", divisor),
+            month_fee_sum_sat=lw.fee_sum(sums, "monthly_msat", divisor),
         )
 
     async def list_peers(self) -> list[str]:
@@ -254,21 +301,41 @@ class LnbitsBackend:
         return [wire.as_str(p, "id") for p in data if isinstance(p, Mapping)]
 
     async def update_channel_policy(self, channel_point: str, policy: RoutingPolicy) -> PolicyUpdateResult:
-        """Set base fee and fee rate; refuse what LNbits cannot send instead of dropping it."""
-        if policy.inbound_base_fee_msat or policy.inbound_fee_rate_ppm:
-            raise CapabilityMissing(
-                f"LNbits cannot set inbound fees ({Capability.UPDATE_INBOUND_FEES.value} missing)"
-            )
+        """Send base fee and fee rate only (what LNbits' node API takes), then read the fees back.
+
+        Refused before anything is sent: a change to a field LNbits cannot send (HTLC limits,
+        inbound fees), and, unless ``allow_time_lock_reset``, any change on a channel whose known
+        time lock is not the 80 LNbits forces. The result compares the fees and names every other
+        field as unverified; their ``read_back`` values are what the node holds as far as known
+        (80 for the time lock, the snapshot's HTLC limits), not observations.
+        """
+        current = await self.get_policy(channel_point)  # says why when the policy is not known
         chan_id = await self._chan_id_of(channel_point)
+        unsendable = [f for f in _UNSENDABLE if getattr(policy, f) != getattr(current, f)]
+        if unsendable:
+            message = f"LNbits cannot set {', '.join(unsendable)} (it sends only the base fee and fee rate)"
+            raise PolicyUpdateFailed(message, reason=message)
+        if current.time_lock_delta != LNBITS_TIME_LOCK_DELTA and not self.allow_time_lock_reset:
+            message = (
+                f"LNbits would reset the time lock of channel {chan_id} from {current.time_lock_delta} to "
+                f"{LNBITS_TIME_LOCK_DELTA}; set lnbits.allow_time_lock_reset = true to allow that"
+            )
+            raise PolicyUpdateFailed(message, reason=message)
         body = {"fee_ppm": policy.fee_rate_ppm, "fee_base_msat": policy.base_fee_msat}
+        log.info("lnbits_set_fees", chan_id=chan_id, **body, time_lock_from=current.time_lock_delta)
         try:
             await self._node("PUT", f"/channels/{chan_id}", body=body)
         except BackendNotFound as exc:
             raise PolicyUpdateFailed(str(exc), reason="UPDATE_FAILURE_NOT_FOUND") from None
+        self._time_lock_reset_at[chan_id] = self._clock()
         base, ppm = await self._channel_fees(chan_id)
-        # LNbits reads back only the fees: the other fields are listed as unverified, so the
-        # result never claims a verification it could not make.
-        read_back = replace(policy, base_fee_msat=base, fee_rate_ppm=ppm)
+        read_back = replace(
+            current,
+            base_fee_msat=base,
+            fee_rate_ppm=ppm,
+            time_lock_delta=LNBITS_TIME_LOCK_DELTA,
+            last_update=int(self._clock()),
+        )
         return PolicyUpdateResult(
             channel_point=channel_point,
             sent=policy,
@@ -288,7 +355,7 @@ class LnbitsBackend:
         if value_msat <= 0 or value_msat % 1000:
             raise InvalidInputError(f"LNbits invoices are in whole sat; got {value_msat} msat")
         body = {"out": False, "amount": value_msat // 1000, "memo": memo, "expiry": expiry_s}
-        data = _obj(await self._wallet("POST", "/api/v1/payments", body=body, idempotent=False), "invoice")
+        data = lw.obj(await self._wallet("POST", "/api/v1/payments", body=body, idempotent=False), "invoice")
         return Invoice(
             r_hash_hex=wire.as_str(data, "payment_hash"),
             payment_request=wire.as_str(data, "bolt11") or wire.as_str(data, "payment_request"),
@@ -298,20 +365,52 @@ class LnbitsBackend:
         )
 
     async def forwarding_history(self, start_s: int, end_s: int) -> list[ForwardingEvent]:
-        raise _missing(Capability.FORWARDING_HISTORY)
+        raise lw.missing(Capability.FORWARDING_HISTORY)
+
+    def _graph(self) -> GraphSource:
+        if self.graph_source is None:
+            raise CapabilityMissing(
+                f"LNbits backend lacks capability {Capability.DESCRIBE_GRAPH.value!r}: LNbits has no graph "
+                "API; configure a snapshot source (lnbits.graph_source: a describegraph file or URL)"
+            )
+        return self.graph_source
 
     async def describe_graph(self) -> bytes:
-        raise _missing(Capability.DESCRIBE_GRAPH)
+        return await self._graph().raw()
 
     async def get_node(self, pub_key: str) -> GraphNode:
-        raise _missing(Capability.DESCRIBE_GRAPH)
+        return await self._graph().node(pub_key)
 
     async def get_edge(self, chan_id: int) -> GraphChannel:
-        raise _missing(Capability.DESCRIBE_GRAPH)
+        return await self._graph().edge(chan_id)
 
     async def get_policy(self, channel_point: str) -> RoutingPolicy:
-        # A complete policy needs the time lock and HTLC limits, which LNbits does not report.
-        raise _missing(Capability.UPDATE_TIME_LOCK)
+        """Our policy: the fees live from LNbits, the rest from the graph snapshot.
+
+        LNbits reports no time lock or HTLC limits, so without a snapshot that lists the channel
+        the policy is not known and this says why (``CapabilityMissing``).
+        """
+        if self.graph_source is None:
+            raise CapabilityMissing(
+                f"LNbits reports only the fees of channel {channel_point}, not its time lock or HTLC "
+                "limits; configure lnbits.graph_source (a describegraph snapshot) to complete the policy"
+            )
+        chan_id = await self._chan_id_of(channel_point)
+        if self._pub_key is None:
+            await self.get_info()
+        assert self._pub_key is not None
+        known = await self.graph_source.policy_of(chan_id, self._pub_key)
+        if known is None:
+            raise CapabilityMissing(
+                f"LNbits reports only the fees of channel {chan_id}, and the graph snapshot "
+                f"{self.graph_source.location} has no policy of ours on it (too young, or private)"
+            )
+        base, ppm = await self._channel_fees(chan_id)
+        time_lock = known.time_lock_delta
+        reset_at = self._time_lock_reset_at.get(chan_id)
+        if reset_at is not None and known.last_update < reset_at:
+            time_lock = LNBITS_TIME_LOCK_DELTA  # we changed it through LNbits after the snapshot
+        return replace(known, base_fee_msat=base, fee_rate_ppm=ppm, time_lock_delta=time_lock)
 
     async def pay_self(
         self,
@@ -321,46 +420,4 @@ class LnbitsBackend:
         fee_limit_msat: int,
         timeout_s: int,
     ) -> PaymentResult:
-        raise _missing(Capability.PAY_SELF)
-
-
-def _missing(capability: Capability) -> CapabilityMissing:
-    return CapabilityMissing(f"LNbits backend lacks capability {capability.value!r}")
-
-
-def _obj(data: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise wire.MalformedResponse(f"LNbits {what}: expected a JSON object")
-    return data
-
-
-def _chan_id(channel: Mapping[str, Any]) -> int:
-    raw = channel.get("id")
-    return int(raw) if isinstance(raw, str) and raw.isdigit() else 0
-
-
-def _point(channel: Mapping[str, Any]) -> str:
-    point = wire.as_obj(channel, "point")
-    if point is None:
-        return ""
-    return f"{wire.as_str(point, 'funding_txid')}:{wire.as_int(point, 'output_index')}"
-
-
-def _local_channel(channel: Mapping[str, Any]) -> LocalChannel:
-    balance = wire.as_obj(channel, "balance") or {}
-    return LocalChannel(
-        chan_id=_chan_id(channel),
-        channel_point=_point(channel),
-        remote_pubkey=wire.as_str(channel, "peer_id"),
-        capacity_sat=wire.as_int(balance, "total_msat") // 1000,
-        local_balance_sat=wire.as_int(balance, "local_msat") // 1000,
-        remote_balance_sat=wire.as_int(balance, "remote_msat") // 1000,
-        active=channel.get("state") == "active",
-    )
-
-
-def _fee_sum(sums: Mapping[str, Any], key: str, divisor: int) -> int | None:
-    """A fee sum LNbits reports, in sat; None when its funding source leaves it out."""
-    if sums.get(key) is None:
-        return None
-    return wire.as_int(sums, key) // divisor
+        raise lw.missing(Capability.PAY_SELF)

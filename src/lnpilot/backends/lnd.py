@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from lnpilot.backends.http import (
     send_with_retries,
 )
 from lnpilot.domain.graph import GraphChannel, GraphNode, RoutingPolicy
+from lnpilot.domain.htlc import HtlcEvent
 from lnpilot.domain.ids import is_pubkey, parse_channel_point
 from lnpilot.domain.node import (
     ChainTransaction,
@@ -256,6 +258,12 @@ class LndRestBackend:
             read_back=read_back,
             mismatches=wire.policy_mismatches(sent, read_back),
         )
+
+    def subscribe_htlc_events(self) -> AsyncIterator[HtlcEvent]:
+        """One subscription to ``GET /v2/router/htlcevents`` (see ``lnd_htlc.HtlcSubscriber``)."""
+        from lnpilot.backends.lnd_htlc import stream_htlc_events
+
+        return stream_htlc_events(self._client)
 
     async def add_invoice(self, value_msat: int, memo: str, expiry_s: int = 3600) -> Invoice:
         if value_msat <= 0:

@@ -68,6 +68,12 @@ REGISTRY: dict[str, Entry] = {
         "Start simnet in-process, run the daemon over simulated days, print a summary, write the report.",
     ),
     "explain": _e("explain", "explain", "function", "Every reason of the latest decision on one channel."),
+    "failures": _e(
+        "failures",
+        "failures",
+        "function",
+        "Forwards that failed on our side per channel, and what the liquidity failures would have earned.",
+    ),
     "graph": _e("graph", "app", "group", "Public graph snapshots: summary and per-node metrics."),
     "ledger": _e(
         "economics",

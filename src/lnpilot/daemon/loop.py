@@ -29,6 +29,7 @@ from lnpilot.settings import Settings
 
 if TYPE_CHECKING:
     from lnpilot.backends.base import NodeBackend
+    from lnpilot.backends.lnd_htlc import HtlcSubscriber
     from lnpilot.metrics.exposition import MetricsServer
     from lnpilot.notify.notifier import Notifier
     from lnpilot.store import Store
@@ -62,6 +63,9 @@ class Daemon:
         self._lock: NodeLock | None = None
         self._server: MetricsServer | None = None
         self._ctx: CycleContext | None = None
+        self.htlc_subscriber: HtlcSubscriber | None = None
+        self._htlc_task: asyncio.Task[None] | None = None
+        self._htlc_stop = asyncio.Event()
 
     @property
     def ctx(self) -> CycleContext:
@@ -127,8 +131,33 @@ class Daemon:
             from lnpilot.metrics.exposition import start_metrics_server
 
             self._server = start_metrics_server(s.daemon.metrics_port, metrics=self.metrics)
+        self._start_htlc_subscription(backend)
         self.metrics.set_daemon_up(True)
         log.info("daemon_started", mode=self.mode.value, node=info.pub_key[:16])
+
+    def _start_htlc_subscription(self, backend: NodeBackend) -> None:
+        """Stay subscribed to the node's HTLC events between cycles (LND REST and simnet only):
+        LND never stores failed forwards, so lnpilot must listen to know them."""
+        subscribe = getattr(backend, "subscribe_htlc_events", None)
+        if subscribe is None or not self.settings.daemon.htlc_events or self._store is None:
+            return
+        from lnpilot.backends.lnd_htlc import HtlcSubscriber
+        from lnpilot.sync.htlc import StoreHtlcSink
+
+        self.htlc_subscriber = HtlcSubscriber(
+            subscribe, StoreHtlcSink(self._store, clock=self.clock.now), clock=self.clock.now
+        )
+        self._htlc_task = asyncio.create_task(self.htlc_subscriber.run(self._htlc_stop))
+
+    async def stop_htlc_subscription(self) -> None:
+        """End the subscription (its window is closed with the reason "stopped")."""
+        self._htlc_stop.set()
+        if self._htlc_task is not None:
+            try:
+                await asyncio.wait_for(self._htlc_task, timeout=10)
+            except TimeoutError:
+                log.warning("htlc_subscription_stop_timed_out")
+            self._htlc_task = None
 
     async def cycle(self) -> CycleReport | None:
         """One cycle; a failure is reported and counted, never raised (except cancellation)."""
@@ -219,6 +248,7 @@ class Daemon:
 
     async def close(self) -> None:
         self.metrics.set_daemon_up(False)
+        await self.stop_htlc_subscription()
         if self._server is not None:
             self._server.close()
             self._server = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import replace as dc_replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
@@ -28,7 +29,7 @@ from lnpilot.execution.plan import Mode, PlannedAction, plan_batch
 from lnpilot.execution.rebalance_step import execute_rebalance, requested_json
 from lnpilot.execution.reconcile import ReconcileOutcome, reconcile
 from lnpilot.execution.results import BatchResult, ChannelResult, ItemStatus
-from lnpilot.execution.verify import differences, policy_json, same_policy
+from lnpilot.execution.verify import differences, fit_to_backend, policy_json, same_policy
 from lnpilot.settings import Settings
 from lnpilot.store.records import AuditEntry, TxStatus
 from lnpilot.store.repos.transaction_log import SqlTransactionLog
@@ -243,10 +244,10 @@ class Executor:
 
     async def _policy(self, tx_id: int, change: PolicyChange) -> ChannelResult:
         cp, kind = change.channel_point, ActionKind.POLICY
-        requested = policy_json(change.policy)
 
         async def finish(status: ItemStatus, detail: str, backup: RoutingPolicy | None) -> ChannelResult:
             result = {"status": status.value, "kind": kind.value, "detail": detail, "changed": False}
+            requested = policy_json(change.policy)
             item = await self.txlog.add_item(tx_id, change.chan_id, cp, requested, backup, result, self.now())
             return ChannelResult(change.chan_id, cp, kind, status, detail, item_id=item)
 
@@ -254,6 +255,11 @@ class Executor:
             live = await self.retry(lambda: self.backend.get_policy(cp))
         except BackendError as exc:
             return await finish(ItemStatus.FAILED, f"could not read the live policy: {exc}", None)
+        fitted, not_sent = fit_to_backend(change.policy, live, self.backend.capabilities)
+        if not_sent:
+            log.info("fields the backend cannot set kept", chan_id=change.chan_id, fields=list(not_sent))
+            change = dc_replace(change, policy=fitted)
+        requested = policy_json(change.policy)
         if same_policy(live, change.policy):
             # Also what makes a re-run after a crash safe: nothing is sent twice.
             return await finish(ItemStatus.UNCHANGED, "the live policy already is the requested one", live)
@@ -285,11 +291,22 @@ class Executor:
             status, detail = ItemStatus.APPLIED, "verified by read-back"
         elif update.read_back is None:
             status, detail = ItemStatus.FAILED, "the policy could not be read back"
+        elif not update.mismatches and not set(differences(live, change.policy)) & set(
+            update.unverified_fields
+        ):
+            # Every field this change moved was read back and matches; the others the backend
+            # cannot read are named, never claimed.
+            checked = ", ".join(f for f in differences(live, change.policy))
+            status = ItemStatus.APPLIED
+            unread = ", ".join(update.unverified_fields)
+            detail = f"verified by read-back on {checked}; not readable here: {unread}"
         elif not update.mismatches:
             fields = ", ".join(update.unverified_fields)
             status, detail = ItemStatus.FAILED, f"sent, but the backend cannot read back {fields}"
         else:
             status, detail = ItemStatus.FAILED, "read-back differs in " + ", ".join(sorted(update.mismatches))
+        if not_sent:
+            detail += f"; kept as they are (this backend cannot set them): {', '.join(not_sent)}"
         result = await self._mark(tx_id, item, change, live, status, detail, update.read_back)
         crash_point("marked")
         return result

@@ -78,7 +78,11 @@ def require_rebalance_capability(backend: NodeBackend) -> None:
     missing = {Capability.PAY_SELF, Capability.ADD_INVOICE} - set(backend.capabilities)
     if missing:
         names = ", ".join(sorted(m.value for m in missing))
-        raise CapabilityMissing(f"this node backend cannot rebalance (missing: {names})")
+        raise CapabilityMissing(
+            f"this node backend cannot rebalance (missing: {names}): a circular rebalance needs a "
+            "payment with a chosen outgoing channel and last hop (LNbits' API offers neither), so it "
+            "stays a recommendation"
+        )
 
 
 async def run_rebalance(

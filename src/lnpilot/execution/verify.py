@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
+from lnpilot.backends.base import Capability
 from lnpilot.domain.graph import RoutingPolicy
 
 # What an update sets. ``disabled`` and ``last_update`` are not ours to send (LND manages them).
@@ -17,6 +19,32 @@ POLICY_FIELDS = (
     "inbound_base_fee_msat",
     "inbound_fee_rate_ppm",
 )
+
+
+# The fields a backend can set only with the capability (LNbits: none of them).
+_SETTABLE_WITH = {
+    Capability.UPDATE_TIME_LOCK: ("time_lock_delta",),
+    Capability.UPDATE_HTLC_LIMITS: ("min_htlc_msat", "max_htlc_msat"),
+    Capability.UPDATE_INBOUND_FEES: ("inbound_base_fee_msat", "inbound_fee_rate_ppm"),
+}
+
+
+def fit_to_backend(
+    requested: RoutingPolicy, live: RoutingPolicy, capabilities: Collection[Capability]
+) -> tuple[RoutingPolicy, tuple[str, ...]]:
+    """The request with every field the backend cannot set kept at its live value, and those fields.
+
+    A decision is computed for every field LND can set; a backend that sets fewer (LNbits: the two
+    fees) changes what it can and the result says which requested values were not sent.
+    """
+    kept = {
+        name: getattr(live, name)
+        for capability, names in _SETTABLE_WITH.items()
+        if capability not in capabilities
+        for name in names
+        if getattr(requested, name) != getattr(live, name)
+    }
+    return (replace(requested, **kept) if kept else requested), tuple(kept)
 
 
 def differences(expected: RoutingPolicy, actual: RoutingPolicy) -> dict[str, tuple[int, int]]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from lnpilot.backends.base import Capability
 from lnpilot.execution.auto_rollback import RollbackAssessment, Verdict, assess
 from lnpilot.execution.executor import Executor
 from lnpilot.execution.rollback import ROLLBACK_NOTE, RollbackResult, changed_items
@@ -49,6 +50,11 @@ async def check_auto_rollbacks(
     recent = await executor.txlog.recent(limit=lookback)
     pending = [(r, i) for r in recent for i in _watchable(r)]
     if not pending:
+        return []
+    if Capability.FORWARDING_HISTORY not in executor.backend.capabilities:
+        # LNbits: no per-channel forwards, so a change's effect cannot be judged; the changes stay
+        # unjudged (never "kept") and an operator rolls back by hand.
+        log.info("auto-rollback watch skipped: the backend reports no forwards", pending=len(pending))
         return []
     starts = [int((i.result or {}).get("changed_at", r.created_at)) for r, i in pending]
     forwards = await executor.backend.forwarding_history(min(starts) - window_s, now_s + 1)

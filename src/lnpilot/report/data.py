@@ -56,6 +56,8 @@ class ReportData:
     # The window's P&L from lnpilot.accounting; on-chain costs None until a chain sync has run.
     net_msat: int | None = None
     onchain_cost_msat: int | None = None
+    # Failed forwards per channel from the HTLC event stream (sync.htlc.failures_report).
+    failures: dict[str, Any] = field(default_factory=dict)
 
     @property
     def forwards(self) -> int:
@@ -179,6 +181,9 @@ async def gather(store: Store, since: int, until: int, *, max_transactions: int 
     from lnpilot.accounting.gather import books
 
     ledger_books = await books(store, since, until)
+    from lnpilot.sync.htlc import failures_report
+
+    failures = await failures_report(store, since, until)
     return ReportData(
         since=since,
         until=until,
@@ -198,4 +203,5 @@ async def gather(store: Store, since: int, until: int, *, max_transactions: int 
         channel_points={c.chan_id: c.channel_point for c in channels},
         net_msat=ledger_books.pnl.node.net_msat if ledger_books.chain_synced else None,
         onchain_cost_msat=ledger_books.pnl.node.onchain_cost_msat if ledger_books.chain_synced else None,
+        failures=failures,
     )

@@ -21,6 +21,7 @@ from lnpilot.simnet.control import build_control_router
 from lnpilot.simnet.engine import Simulation
 from lnpilot.simnet.faults import Faults, grpc_code_for
 from lnpilot.simnet.lnd_chain_routes import build_chain_router
+from lnpilot.simnet.lnd_htlc_routes import build_htlc_router
 from lnpilot.simnet.lnd_payment_routes import build_payment_router
 from lnpilot.simnet.lnd_routes import build_lnd_router
 from lnpilot.simnet.policy import RpcError
@@ -108,6 +109,7 @@ def build_app(
 
     app.include_router(build_lnd_router(sim, faults, require))
     app.include_router(build_payment_router(sim, require))
+    app.include_router(build_htlc_router(sim.htlc_events, require))
     app.include_router(build_chain_router(sim, require))
     app.include_router(build_control_router(sim, faults, require))
     return app

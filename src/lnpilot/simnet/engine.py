@@ -17,6 +17,7 @@ from lnpilot.domain.graph import Graph, RoutingPolicy
 from lnpilot.errors import InvalidInputError, NotFoundError
 from lnpilot.simnet.chain import SimChain
 from lnpilot.simnet.generator import generate_graph
+from lnpilot.simnet.htlc_events import FailureKind, HtlcEventLog
 from lnpilot.simnet.network import Network, graph_with_us, join, network_from
 from lnpilot.simnet.payments import PaymentBook
 from lnpilot.simnet.policy import RpcError
@@ -68,6 +69,7 @@ class Simulation:
         )
         self.uptime = UptimeModel(len(self.channels), seed=cfg.seed, step_s=cfg.step_s)
         self.forwards: list[Forward] = []
+        self.htlc_events = HtlcEventLog()  # what GET /v2/router/htlcevents streams
         self.policy_updates = 0
         self.now_ns = cfg.start_time_s * _NS
         self._step = 0
@@ -162,6 +164,38 @@ class Simulation:
         self._next_payment = 0
         self._step_ready = True
 
+    # --- HTLC events (simnet/htlc_events.py): two hooks, the log does the rest ---------------------
+    def _htlc_forwarded(self, forwards: list[Forward]) -> None:
+        by_id = {c.chan_id: c for c in self.channels}
+        for f in forwards:
+            tld = by_id[f.chan_id_out].policy.time_lock_delta
+            self.htlc_events.forward(
+                f.timestamp_ns,
+                f.chan_id_in,
+                f.chan_id_out,
+                f.incoming_htlc_id,
+                f.outgoing_htlc_id,
+                f.amt_in_msat,
+                f.amt_out_msat,
+                self.block_height,
+                tld,
+            )
+
+    def _htlc_failed(
+        self, timestamp_ns: int, ch_in: SimChannel, ch_out: SimChannel, amt_in: int, amt_out: int
+    ) -> None:
+        self.htlc_events.link_fail(
+            timestamp_ns,
+            ch_in.chan_id,
+            ch_out.chan_id,
+            ch_in.take_htlc_id(),
+            amt_in,
+            amt_out,
+            self.block_height,
+            ch_out.policy.time_lock_delta,
+            FailureKind.LIQUIDITY,
+        )
+
     def _route_until(self, limit_ns: int, step_start_ns: int) -> None:
         pending = self._pending
         if pending is None:
@@ -182,7 +216,11 @@ class Simulation:
                 )
             )
         )
-        self.forwards.extend(self.traffic.route_step(part, self.channels, step_start_ns))
+        new = self.traffic.route_step(
+            part, self.channels, step_start_ns, on_liquidity_failure=self._htlc_failed
+        )
+        self.forwards.extend(new)
+        self._htlc_forwarded(new)
         self._next_payment = stop
 
     def _credit_uptime(self, from_ns: int, to_ns: int) -> None:

@@ -20,7 +20,7 @@ Model (documented in docs/simnet.md):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,9 +107,17 @@ class TrafficModel:
         return StepPayments(times, rows, receivers, amounts, buckets)
 
     def route_step(
-        self, payments: StepPayments, channels: Sequence[SimChannel], step_start_ns: int
+        self,
+        payments: StepPayments,
+        channels: Sequence[SimChannel],
+        step_start_ns: int,
+        on_liquidity_failure: Callable[[int, SimChannel, SimChannel, int, int], None] | None = None,
     ) -> list[Forward]:
-        """Settle the step's payments that our node wins; mutates the channels' balances."""
+        """Settle the step's payments that our node wins; mutates the channels' balances.
+
+        ``on_liquidity_failure(timestamp_ns, ch_in, ch_out, amt_in, amt_out)`` hears every forward
+        refused for our outgoing liquidity (simnet's HTLC event stream).
+        """
         n = len(payments.amounts_msat)
         if n == 0 or len(channels) < 2:
             return []
@@ -178,6 +186,9 @@ class TrafficModel:
                 ch_in, ch_out = channels[i], channels[j]
                 if ch_out.can_send_msat() < amt_out:
                     ch_out.failed_for_liquidity += 1
+                    if on_liquidity_failure is not None:
+                        at_ns = step_start_ns + int(payments.times_s[p] * 1e9)
+                        on_liquidity_failure(at_ns, ch_in, ch_out, amt_in, amt_out)
                     dead_out.add(j)
                     continue
                 if ch_in.can_receive_msat() < amt_in:

@@ -21,6 +21,7 @@ class PruneReport:
     channel_snapshots: int
     graph_snapshots: int
     score_history: int
+    htlc_failures: int = 0
 
 
 class Store:
@@ -88,7 +89,12 @@ class Store:
                 if r.score_history_retention_days
                 else 0
             )
-        return PruneReport(channels, graphs, scores)
+            htlc = (
+                await uow.htlc.prune(now - int(r.htlc_failure_retention_days * _DAY_S))
+                if r.htlc_failure_retention_days
+                else 0
+            )
+        return PruneReport(channels, graphs, scores, htlc)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -318,3 +318,34 @@ chain_transactions = Table(
     Column("time_stamp", BigInteger, nullable=False, index=True),
     Column("label", Text, nullable=False),
 )
+
+# HTLC failures from LND's SubscribeHtlcEvents (link_fail, forward_fail): LND never stores them.
+htlc_failures = Table(
+    "htlc_failures",
+    metadata,
+    _pk(),
+    Column("timestamp_ns", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("incoming_chan_id", BigInteger, nullable=False),
+    Column("outgoing_chan_id", BigInteger, nullable=False),
+    Column("incoming_htlc_id", BigInteger, nullable=False),
+    Column("outgoing_htlc_id", BigInteger, nullable=False),
+    Column("incoming_amt_msat", BigInteger, nullable=True),
+    Column("outgoing_amt_msat", BigInteger, nullable=True),
+    Column("wire_failure", String(48), nullable=True),
+    Column("failure_detail", String(48), nullable=True),
+    Column("failure_string", Text, nullable=True),
+    # An event seen twice is stored once (an incoming HTLC id is unique per channel; sends have 0).
+    UniqueConstraint("timestamp_ns", "incoming_chan_id", "incoming_htlc_id"),
+    Index(None, "outgoing_chan_id", "timestamp_ns"),
+)
+
+# When the HTLC subscription was connected: outside these windows failures are unknown (a gap).
+htlc_windows = Table(
+    "htlc_windows",
+    metadata,
+    _pk(),
+    Column("started_at", BigInteger, nullable=False, index=True),
+    Column("ended_at", BigInteger, nullable=True),
+    Column("end_reason", Text, nullable=False, server_default=""),
+)

@@ -22,6 +22,7 @@ from lnpilot.store.repos.channels import ChannelRepository
 from lnpilot.store.repos.decisions import DecisionRepository
 from lnpilot.store.repos.forwards import ForwardRepository
 from lnpilot.store.repos.graph import GraphRepository
+from lnpilot.store.repos.htlc import HtlcRepository
 from lnpilot.store.repos.overrides import OverrideRepository
 from lnpilot.store.repos.policies import PolicyRepository
 from lnpilot.store.repos.scores import ScoreRepository
@@ -44,6 +45,7 @@ class UnitOfWork:
     audit: AuditRepository
     sync_state: SyncStateRepository
     chain: ChainRepository
+    htlc: HtlcRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -55,6 +57,7 @@ class UnitOfWork:
         self._conn = conn
         self.forwards = ForwardRepository(conn)
         self.chain = ChainRepository(conn)
+        self.htlc = HtlcRepository(conn)
         self.scores = ScoreRepository(conn)
         self.graph = GraphRepository(conn)
         self.channels = ChannelRepository(conn)

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from lnpilot.backends.base import BackendNotFound, Capability, NodeBackend
+from lnpilot.backends.base import BackendNotFound, Capability, CapabilityMissing, NodeBackend
 from lnpilot.domain.channel_view import PolicyChange
 from lnpilot.domain.graph import RoutingPolicy
 from lnpilot.domain.node import ChannelFee
@@ -102,6 +102,8 @@ class SyncJob:
             self.progress.start(kind)
             result = await step(now)
             self.progress.finish(kind, result.pop("_summary", ""))
+            if "_skipped" in result:
+                values["skipped"][kind] = result.pop("_skipped")
             values.update(result)
             if kind == "graph" and result.get("graph_snapshot_id") is None:
                 values["skipped"][kind] = "graph snapshot is recent enough"
@@ -128,6 +130,7 @@ class SyncJob:
     async def _fee_report(self, now: int) -> dict[str, Any]:
         report = await self.backend.fee_report()
         changes = 0
+        unknown: list[str] = []
         for fee in report.channels:
             async with self.store.unit_of_work() as uow:
                 stored = await uow.policies.current(fee.chan_id)
@@ -140,6 +143,10 @@ class SyncJob:
             except BackendNotFound as exc:  # e.g. a channel too young to be in the node's graph
                 log.warning("sync_policy_unavailable", chan_id=fee.chan_id, reason=str(exc))
                 continue
+            except CapabilityMissing as exc:  # LNbits without a graph snapshot listing the channel
+                log.warning("sync_policy_unknown", chan_id=fee.chan_id, reason=str(exc))
+                unknown.append(str(exc))
+                continue
             change = PolicyChange(
                 changed_at=now, old=stored, new=live, source="initial" if stored is None else "external"
             )
@@ -147,7 +154,10 @@ class SyncJob:
                 await uow.policies.add(fee.chan_id, change)
             changes += 1
         await self._mark("fee_report", now)
-        return {"policy_changes": changes, "_summary": f"{changes} policy changes"}
+        result: dict[str, Any] = {"policy_changes": changes, "_summary": f"{changes} policy changes"}
+        if unknown:
+            result["_skipped"] = f"policy of {len(unknown)} channel(s) not known: {unknown[0]}"
+        return result
 
     async def _forwards(self, now: int) -> dict[str, Any]:
         async with self.store.unit_of_work() as uow:

@@ -17,7 +17,7 @@ from lnpilot.domain.node import LocalChannel
 from lnpilot.errors import LnpilotError
 from lnpilot.store import Store
 from lnpilot.views.builder import ChannelInput, ViewInputs, ViewSet, build_views
-from lnpilot.views.store_source import RECENCY_LOOKBACK_S, rejected_since, stored_graph
+from lnpilot.views.store_source import RECENCY_LOOKBACK_S, failed_for_liquidity, rejected_since, stored_graph
 
 _DAY_S = 86_400
 
@@ -39,7 +39,7 @@ async def _policies(
     edges = {c.chan_id: c for c in graph.channels} if graph is not None else {}
     out: dict[int, RoutingPolicy | None] = {}
     for channel in channels:
-        edge = edges.get(channel.chan_id)
+        edge = edges.get(channel.chan_id) if getattr(backend, "graph_is_live", True) else None
         if edge is not None and us is not None and us in (edge.node1, edge.node2):
             own = edge.policy_of(us)
             if own is not None:
@@ -61,18 +61,24 @@ async def live_inputs(
         info = await backend.get_info()
         us, height = info.pub_key, info.block_height
     channels = await backend.list_channels()
-    forwards = await backend.forwarding_history(now - RECENCY_LOOKBACK_S, now + 1)
+    forwards = (
+        await backend.forwarding_history(now - RECENCY_LOOKBACK_S, now + 1)
+        if Capability.FORWARDING_HISTORY in backend.capabilities
+        else []  # LNbits: no per-channel forwards; the views' empty history says so
+    )
     graph = await _graph(backend)
     policies = await _policies(backend, channels, graph, us)
     snapshots: dict[int, tuple[ChannelSnapshot, ...]] = {}
     changes: dict[int, tuple[PolicyChange, ...]] = {}
     metrics: dict[str, NodeMetrics] = {}
     rejected: dict[int, list[RejectedChange]] = {}
+    failed: dict[int, int] | None = None
     if history is not None:
         since = now - int(lookback_days * _DAY_S)
         async with history.unit_of_work() as uow:
             stored_channels = await uow.channels.open_with_snapshots(since)
             changes = dict(await uow.policies.history_all(since))
+            failed = await failed_for_liquidity(uow, since, now)
         snapshots = {local.chan_id: snaps for local, snaps in stored_channels.found}
         stored = await stored_graph(history)
         metrics = {} if stored is None else stored.metrics
@@ -90,6 +96,7 @@ async def live_inputs(
         block_height_source="the node" if height is not None else "",
         our_pubkey=us,
         rejected=rejected,
+        failed_for_liquidity=failed,
     )
 
 

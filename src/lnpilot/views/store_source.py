@@ -19,6 +19,7 @@ from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.errors import LnpilotError
 from lnpilot.store import Store
 from lnpilot.store.records import TransactionRecord
+from lnpilot.store.uow import UnitOfWork
 from lnpilot.views.builder import ChannelInput, ViewInputs, ViewSet, build_views
 
 _DAY_S = 86_400
@@ -93,6 +94,14 @@ async def stored_graph(store: Store) -> _StoredGraph | None:
     return loaded
 
 
+async def failed_for_liquidity(uow: UnitOfWork, since_s: int, until_s: int) -> dict[int, int] | None:
+    """Liquidity failures per outgoing channel from the stored HTLC events; None when no
+    subscription covered any of the window (then the count is unknown, not zero)."""
+    if not await uow.htlc.windows(since_s, until_s):
+        return None
+    return await uow.htlc.liquidity_counts(since_s * _NS, (until_s + 1) * _NS)
+
+
 async def store_inputs(
     store: Store, now: int, lookback_days: float = 30.0, block_height: int | None = None
 ) -> ViewInputs:
@@ -103,6 +112,7 @@ async def store_inputs(
         policies = await uow.policies.current_all()
         changes = await uow.policies.history_all(since)
         forwards = await uow.forwards.between((now - RECENCY_LOOKBACK_S) * _NS, (now + 1) * _NS)
+        failed = await failed_for_liquidity(uow, since, now)
     found, missing = stored_channels.found, stored_channels.missing
     source = "given" if block_height is not None else ""
     if block_height is None and stored_channels.block_height is not None:
@@ -124,6 +134,7 @@ async def store_inputs(
         skipped=skipped,
         graph_snapshot_at=None if stored is None else stored.taken_at,
         rejected=await rejected_since(store, now),
+        failed_for_liquidity=failed,
     )
 
 

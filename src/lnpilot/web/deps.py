@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from lnpilot.api.auth import services_of
 from lnpilot.api.services import ApiServices
 from lnpilot.settings import Settings
-from lnpilot.web.data.overview import NodeInfoCache
+from lnpilot.web.data.overview import BooksCache, NodeInfoCache
 from lnpilot.web.graphinfo import GraphInfoCache
 from lnpilot.web.session import COOKIE, Session, SessionSigner
 
@@ -68,7 +68,9 @@ class WebState:
     templates: Jinja2Templates
     graph: GraphInfoCache
     nodes: NodeInfoCache
+    books: BooksCache
     session_s: int
+    peers: dict[str, Any] = field(default_factory=dict)  # the last peer ranking and its inputs
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WebState:
@@ -79,6 +81,7 @@ class WebState:
             make_templates(),
             GraphInfoCache(),
             NodeInfoCache(),
+            BooksCache(),
             int(settings.web.session_hours * 3600),
         )
 

@@ -107,6 +107,25 @@ class DecisionRepository(Repository):
             for r in (await self._conn.execute(query)).mappings()
         ]
 
+    async def reviews_for(self, decision_ids: list[int]) -> dict[int, list[ExpertReview]]:
+        """Reviews of many decisions in one read: decision id -> its reviews, oldest first."""
+        out: dict[int, list[ExpertReview]] = {d: [] for d in decision_ids}
+        if not decision_ids:
+            return out
+        t = decision_reviews
+        query = select(t).where(t.c.decision_id.in_(decision_ids)).order_by(t.c.reviewed_at, t.c.id)
+        for r in (await self._conn.execute(query)).mappings():
+            out[r["decision_id"]].append(
+                ExpertReview(
+                    id=r["id"],
+                    decision_id=r["decision_id"],
+                    agree=r["agree"],
+                    notes=r["notes"],
+                    reviewed_at=r["reviewed_at"],
+                )
+            )
+        return out
+
     async def agreement(self) -> list[tuple[str, int, int]]:
         """Per decision type: (type, reviews, reviews that agree) over every expert review."""
         t, r = decisions, decision_reviews

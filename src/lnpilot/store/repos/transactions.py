@@ -161,8 +161,51 @@ class TransactionRepository(Repository):
         if since is not None:
             query = query.where(transactions.c.created_at >= since)
         query = query.order_by(transactions.c.created_at.desc(), transactions.c.id.desc()).limit(limit)
-        ids = list((await self._conn.execute(query)).scalars())
-        return [await self.get(tx_id) for tx_id in ids]
+        return await self._many(list((await self._conn.execute(query)).scalars()))
+
+    async def touching(
+        self, chan_id: int, since: int | None = None, limit: int = 100
+    ) -> list[TransactionRecord]:
+        """Transactions with an item on ``chan_id``, newest first (the dashboard's channel page)."""
+        t, i = transactions, transaction_items
+        query = select(t.c.id).where(t.c.id.in_(select(i.c.tx_id).where(i.c.chan_id == chan_to_db(chan_id))))
+        if since is not None:
+            query = query.where(t.c.created_at >= since)
+        query = query.order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
+        return await self._many(list((await self._conn.execute(query)).scalars()))
+
+    async def _many(self, ids: list[int]) -> list[TransactionRecord]:
+        """Records of ``ids`` in their order, in two reads (not two per transaction)."""
+        if not ids:
+            return []
+        rows = {
+            r["id"]: r
+            for r in (
+                await self._conn.execute(select(transactions).where(transactions.c.id.in_(ids)))
+            ).mappings()
+        }
+        items: dict[int, list[TransactionItem]] = {tx_id: [] for tx_id in ids}
+        query = (
+            select(transaction_items)
+            .where(transaction_items.c.tx_id.in_(ids))
+            .order_by(transaction_items.c.id)
+        )
+        for r in (await self._conn.execute(query)).mappings():
+            items[r["tx_id"]].append(_item(r))
+        return [
+            TransactionRecord(
+                id=row["id"],
+                created_at=row["created_at"],
+                updated_at=row["updated_at"],
+                mode=row["mode"],
+                status=TxStatus(row["status"]),
+                decision_id=row["decision_id"],
+                note=row["note"],
+                items=tuple(items[tx_id]),
+            )
+            for tx_id in ids
+            if (row := rows.get(tx_id)) is not None
+        ]
 
     async def open(self) -> list[TransactionRecord]:
         """Pending or in-flight transactions: what a restart must reconcile."""

@@ -50,10 +50,6 @@ def _days(since: int, now: int) -> list[str]:
     return [day(t) for t in range(first, now + 1, DAY_S)]
 
 
-def touches(record: TransactionRecord, chan_id: int) -> bool:
-    return any(item.chan_id == chan_id for item in record.items)
-
-
 async def channel_page(
     svc: ApiServices, graph: GraphInfo, chan: TrackedChannel, now: int, profile: str
 ) -> ChannelPage:
@@ -63,9 +59,9 @@ async def channel_page(
         snapshots = await uow.channels.snapshots(cid, since=since)
         history = await uow.policies.history(cid)
         forwards = await uow.forwards.between(since * NS, (now + 1) * NS, chan_id=cid)
-        decisions = await uow.decisions.search(chan_id=cid, limit=60)
-        reviews = {d.id: await uow.decisions.reviews(d.id) for d in decisions if d.id is not None}
-        txs = [t for t in await uow.transactions.search(since=since, limit=2_000) if touches(t, cid)]
+        decisions = await uow.decisions.search(chan_id=cid, limit=25)
+        reviews = await uow.decisions.reviews_for([d.id for d in decisions if d.id is not None])
+        txs = await uow.transactions.touching(cid, since=since, limit=200)
         stored = await uow.overrides.channel(cid)
         score = await uow.scores.latest(str(cid), "channel", profile)
     before = [c for c in history if c.changed_at <= since]

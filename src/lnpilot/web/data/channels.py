@@ -14,6 +14,7 @@ from lnpilot.domain.ids import ShortChannelId
 from lnpilot.errors import InvalidInputError
 from lnpilot.execution.overrides import merge_one
 from lnpilot.store.records import ChannelOverrideRecord, DecisionRecord, TrackedChannel
+from lnpilot.store.uow import UnitOfWork
 from lnpilot.web.graphinfo import GraphInfo
 
 DAY_S = 86_400
@@ -91,48 +92,71 @@ def peer_policy(graph: GraphInfo, chan: TrackedChannel) -> RoutingPolicy | None:
     return edge.policy_of(chan.remote_pubkey)
 
 
+async def latest_decisions(uow: UnitOfWork, chan_ids: list[int], cycle_s: float) -> dict[int, DecisionRecord]:
+    """Each channel's newest decision: the last cycle's in one read, the rest one indexed read each."""
+    out: dict[int, DecisionRecord] = {}
+    newest = await uow.decisions.search(limit=1)
+    if newest:
+        window = await uow.decisions.search(
+            since=int(newest[0].created_at - cycle_s), limit=5 * len(chan_ids) + 5
+        )
+        for d in window:  # newest first
+            if d.chan_id is not None and d.chan_id not in out:
+                out[d.chan_id] = d
+    for chan_id in chan_ids:
+        if chan_id not in out:
+            found = await uow.decisions.search(chan_id=chan_id, limit=1)
+            if found:
+                out[chan_id] = found[0]
+    return out
+
+
 async def channel_rows(svc: ApiServices, graph: GraphInfo, now: int, profile: str) -> list[ChannelRow]:
+    """One row per open channel in a handful of reads, however long the history (batch reads)."""
     since = now - 7 * DAY_S
+    cycle_s = svc.settings.daemon.cycle_seconds
     async with svc.store.unit_of_work() as uow:
         tracked = await uow.channels.all()
+        recent = await uow.channels.open_with_snapshots(int(now - max(3 * cycle_s, 3_600)))
+        latest_snap = {local.chan_id: snaps[-1] for local, snaps in recent.found}
+        for chan in recent.missing:  # no recent snapshot: the newest of the last 30 days, if any
+            older = await uow.channels.snapshots(chan.chan_id, since=now - 30 * DAY_S)
+            if older:
+                latest_snap[chan.chan_id] = older[-1]
         forwards = await uow.forwards.between(since * NS, (now + 1) * NS)
         stored = {o.chan_id: o for o in await uow.overrides.channels()}
-        latest = await uow.decisions.search(since=now - 2 * DAY_S, limit=5_000)
-        rows = []
-        counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for f in forwards:  # the fee is earned on the outgoing channel
-            counts[f.chan_id_out][0] += 1
-            counts[f.chan_id_out][1] += f.fee_msat
-        last_decision: dict[int, DecisionRecord] = {}
-        for d in latest:  # newest first
-            if d.chan_id is not None and d.chan_id not in last_decision:
-                last_decision[d.chan_id] = d
-        for chan in tracked:
-            snaps = await uow.channels.snapshots(chan.chan_id, since=now - 2 * DAY_S)
-            score = await uow.scores.latest(str(chan.chan_id), "channel", profile)
-            decision = last_decision.get(chan.chan_id)
-            if decision is None:
-                older = await uow.decisions.search(chan_id=chan.chan_id, limit=1)
-                decision = older[0] if older else None
-            n, fees = counts.get(chan.chan_id, (0, 0))
-            rows.append(
-                ChannelRow(
-                    chan_id=chan.chan_id,
-                    scid=scid(chan.chan_id),
-                    channel_point=chan.channel_point,
-                    peer=chan.remote_pubkey,
-                    alias=graph.alias(chan.remote_pubkey),
-                    capacity_sat=chan.capacity_sat,
-                    snapshot=snaps[-1] if snaps else None,
-                    policy=await uow.policies.current(chan.chan_id),
-                    peer_policy=peer_policy(graph, chan),
-                    forwards_7d=n,
-                    revenue_7d_msat=fees,
-                    score=None if score is None else score.composite,
-                    decision=decision,
-                    overrides=merged_overrides(svc, chan.chan_id, stored.get(chan.chan_id)),
-                )
+        policies = await uow.policies.current_all()
+        scores = {
+            s.subject: s
+            for s in await uow.scores.ranking(subject_kind="channel", profile=profile, limit=100_000)
+        }
+        decisions = await latest_decisions(uow, [c.chan_id for c in tracked], cycle_s)
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for f in forwards:  # the fee is earned on the outgoing channel
+        counts[f.chan_id_out][0] += 1
+        counts[f.chan_id_out][1] += f.fee_msat
+    rows = []
+    for chan in tracked:
+        n, fees = counts.get(chan.chan_id, (0, 0))
+        score = scores.get(str(chan.chan_id))
+        rows.append(
+            ChannelRow(
+                chan_id=chan.chan_id,
+                scid=scid(chan.chan_id),
+                channel_point=chan.channel_point,
+                peer=chan.remote_pubkey,
+                alias=graph.alias(chan.remote_pubkey),
+                capacity_sat=chan.capacity_sat,
+                snapshot=latest_snap.get(chan.chan_id),
+                policy=policies.get(chan.chan_id),
+                peer_policy=peer_policy(graph, chan),
+                forwards_7d=n,
+                revenue_7d_msat=fees,
+                score=None if score is None else score.composite,
+                decision=decisions.get(chan.chan_id),
+                overrides=merged_overrides(svc, chan.chan_id, stored.get(chan.chan_id)),
             )
+        )
     return rows
 
 

@@ -11,6 +11,7 @@ from lnpilot.domain.scores import CompositeScore
 from lnpilot.errors import NotFoundError
 from lnpilot.store.records import DecisionRecord, ExpertReview, TrackedChannel, TransactionRecord, TxStatus
 from lnpilot.suggest.peers import PeerSuggestion
+from lnpilot.web.data.channels import latest_decisions
 from lnpilot.web.graphinfo import GraphInfo
 
 DAY_S = 86_400
@@ -47,7 +48,7 @@ class DecisionLog:
 
 
 async def decision_log(
-    svc: ApiServices, *, type: str | None, chan_id: int | None, verdict: str | None, limit: int = 100
+    svc: ApiServices, *, type: str | None, chan_id: int | None, verdict: str | None, limit: int = 50
 ) -> DecisionLog:
     async with svc.store.unit_of_work() as uow:
         # The verdict is inside the row's JSON: read a wider page and filter here.
@@ -56,7 +57,7 @@ async def decision_log(
             rows = [d for d in rows if verdict_of(d) == verdict]
         truncated = len(rows) >= limit
         rows = rows[:limit]
-        reviews = {d.id: await uow.decisions.reviews(d.id) for d in rows if d.id is not None}
+        reviews = await uow.decisions.reviews_for([d.id for d in rows if d.id is not None])
         agreement = await uow.decisions.agreement()
     return DecisionLog(rows, reviews, agreement, truncated)
 
@@ -92,15 +93,19 @@ def _why_not(d: DecisionRecord) -> str:
     return f"the decision was {d.type}, not a rebalance"
 
 
-async def rebalance_page(svc: ApiServices, now: int, days: int = 7) -> RebalancePage:
+async def rebalance_page(svc: ApiServices, now: int, days: int = 30) -> RebalancePage:
+    """Rebalance decisions of the window, and each channel's latest decision that weighed one."""
     since = now - days * DAY_S
     async with svc.store.unit_of_work() as uow:
-        decided = await uow.decisions.search(since=since, limit=5_000)
-        txs = await uow.transactions.search(since=now - 30 * DAY_S, limit=2_000)
-    rows = []
-    for d in decided:
+        decided = await uow.decisions.search(type="rebalance", since=since, limit=200)
+        chan_ids = [c.chan_id for c in await uow.channels.all()]
+        decided += list((await latest_decisions(uow, chan_ids, svc.settings.daemon.cycle_seconds)).values())
+        txs = await uow.transactions.search(since=since, limit=2_000)
+    rows, seen = [], set()
+    for d in sorted(decided, key=lambda d: (-d.created_at, -(d.id or 0))):
         lines = [str(r) for r in d.reasons if any(w in str(r).lower() for w in _REBALANCE_WORDS)]
-        if d.type == "rebalance" or lines:
+        if d.id not in seen and (d.type == "rebalance" or lines):
+            seen.add(d.id)
             rows.append(RebalanceRow(d, lines, _why_not(d)))
     executed = [
         (t, item.result)
@@ -138,7 +143,9 @@ def our_key(graph: GraphInfo, channels: list[TrackedChannel]) -> str | None:
     return None
 
 
-async def suggestions(svc: ApiServices, graph: GraphInfo, now: int, profile: str) -> Suggestions:
+async def suggestions(
+    svc: ApiServices, graph: GraphInfo, now: int, profile: str, cache: dict[str, Any]
+) -> Suggestions:
     """Closes the engine proposed, and peers to open to (``suggest.gather``, as /v1/suggestions/peers)."""
     from lnpilot.suggest.gather import peer_suggestions
 
@@ -151,10 +158,14 @@ async def suggestions(svc: ApiServices, graph: GraphInfo, now: int, profile: str
     us = our_key(graph, channels)
     if us is None:
         return Suggestions(list(latest.values()), [], "our node is not in the stored public graph yet")
-    try:
-        peers = await peer_suggestions(svc.store, us=us, profile=profile, limit=15)
-    except NotFoundError as exc:
-        return Suggestions(list(latest.values()), [], str(exc))
+    key = (graph.snapshot_id, us, profile, frozenset(c.remote_pubkey for c in channels))
+    if cache.get("key") != key:  # ranked again only when the graph, our peers or the profile change
+        try:
+            found = await peer_suggestions(svc.store, us=us, profile=profile, limit=15)
+        except NotFoundError as exc:
+            return Suggestions(list(latest.values()), [], str(exc))
+        cache.update(key=key, peers=found)
+    peers: list[PeerSuggestion] = cache["peers"]
     return Suggestions(list(latest.values()), peers, "" if peers else "no node qualifies")
 
 

@@ -76,6 +76,33 @@ def pnl_windows(ledger: Books, now: int) -> list[PnL]:
     return rows
 
 
+class BooksCache:
+    """The 30-day ledger, read again only when the store's money data changed (or a minute passed).
+
+    Reading 30 days of forwards is the overview's one heavy read; it changes only when a cycle
+    syncs forwards, logs a transaction or syncs the chain, and that is what the key is made of.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple[object, ...] | None = None
+        self._books: Books | None = None
+
+    async def get(self, svc: ApiServices, now: int, marks: list[SyncMark]) -> Books:
+        async with svc.store.unit_of_work() as uow:
+            newest_forward = await uow.forwards.latest_timestamp_ns()
+            newest_tx = await uow.transactions.search(limit=1)
+        key = (
+            now // 60,
+            newest_forward,
+            tuple((t.id, t.updated_at, t.status) for t in newest_tx),
+            tuple(sorted((m.kind, m.synced_at) for m in marks)),
+        )
+        if self._books is None or key != self._key:
+            self._books = await books(svc.store, now - max(WINDOWS_DAYS) * DAY_S, now + 1)
+            self._key = key
+        return self._books
+
+
 class NodeInfoCache:
     """The backend's get_info, kept for a short while so a page render does not wait on the node."""
 
@@ -125,22 +152,20 @@ def _alerts(view: Overview, txs: list[TransactionRecord], inactive: int) -> list
     return alerts
 
 
-async def overview(svc: ApiServices, nodes: NodeInfoCache, now: int) -> Overview:
-    since = now - max(WINDOWS_DAYS) * DAY_S
+async def overview(svc: ApiServices, nodes: NodeInfoCache, ledgers: BooksCache, now: int) -> Overview:
     node = await nodes.get(svc)
-    ledger = await books(svc.store, since, now + 1)
+    async with svc.store.unit_of_work() as uow:
+        marks = await uow.sync_state.all()
+    ledger = await ledgers.get(svc, now, marks)
     async with svc.store.unit_of_work() as uow:
         txs = await uow.transactions.search(since=now - DAY_S, limit=1_000)
         txs += await uow.transactions.search(status=TxStatus.IN_FLIGHT, limit=100)
         open_channels = await uow.channels.all()
         latest = await uow.decisions.search(limit=1)
-        marks = await uow.sync_state.all()
         snapshot = await uow.graph.latest_snapshot()
-        inactive = 0
-        for chan in open_channels:
-            snaps = await uow.channels.snapshots(chan.chan_id, since=now - DAY_S)
-            inactive += bool(snaps) and not snaps[-1].active
-    cycle_s = svc.settings.daemon.cycle_seconds
+        cycle_s = svc.settings.daemon.cycle_seconds
+        recent = await uow.channels.open_with_snapshots(int(now - max(3 * cycle_s, 3_600)))
+        inactive = sum(1 for local, _ in recent.found if not local.active)
     last_cycle = _last_cycle(marks)
     view = Overview(
         now=now,

@@ -48,7 +48,8 @@ async def overview_page(request: Request, done: str | None = None) -> Response:
     if session is None:
         return login_redirect(request)
     svc = svc_of(request)
-    view = await overview(svc, web_of(request).nodes, svc.now())
+    web = web_of(request)
+    view = await overview(svc, web.nodes, web.books, svc.now())
     return render(request, "overview.html.j2", session, {"o": view, "done": DONE.get(done or "")})
 
 
@@ -188,7 +189,7 @@ async def suggestions_page(request: Request) -> Response:
         return login_redirect(request)
     svc = svc_of(request)
     graph = await web_of(request).graph.get(svc.store)
-    found = await logs.suggestions(svc, graph, svc.now(), svc.settings.profile)
+    found = await logs.suggestions(svc, graph, svc.now(), svc.settings.profile, web_of(request).peers)
     return render(request, "suggestions.html.j2", session, {"s": found})
 
 
