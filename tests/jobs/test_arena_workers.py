@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,45 @@ def test_lnpilot_worker_command_reports_an_unreachable_broker(
     assert main(["worker", "--namespace", "lnpilot-test-x"]) == 1
     out = capsys.readouterr().out
     assert "cannot reach the broker" in out and "secret-pw" not in out
+
+
+def test_jobs_command_shows_waiting_jobs_and_workers(
+    job_config: JobConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lnpilot.jobs.engine import make_engine
+
+    monkeypatch.setenv("LNPILOT_BROKER_URL", job_config.broker_url)
+    monkeypatch.setenv("REDIS_URL", job_config.results_url)
+    ns = ["--namespace", job_config.namespace, "--json"]
+    assert main(["jobs", *ns]) == 0  # nothing declared yet: all zero, no error
+    assert json.loads(capsys.readouterr().out)[0]["waiting"] == 0
+    engine = make_engine(job_config)
+    try:
+        for seed in (1, 2):
+            engine.arena.send(
+                spec_to_dict(RunSpec("static-lnd", seed, GraphSpec(nodes=80), channels=4, days=0.5))
+            )
+    finally:
+        engine.close()
+    assert main(["jobs", *ns]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row == {
+        "queue": job_config.arena_queue,
+        "waiting": 2,
+        "retrying": 0,
+        "failed": 0,
+        "workers": 0,
+    }
+    procs = start_local_workers(1, job_config)
+    try:
+        # The worker's consumer registers with RabbitMQ shortly after the worker says it is ready.
+        deadline = time.monotonic() + 120
+        while True:
+            assert main(["jobs", "--namespace", job_config.namespace]) == 0
+            out = capsys.readouterr().out
+            if "1 workers" in out or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert "1 workers" in out
+    finally:
+        stop_workers(procs)

@@ -13,7 +13,7 @@ from lnpilot.simnet.testing import SimnetHandle
 def client(handle: SimnetHandle, kind: str | None = "admin") -> httpx.Client:
     headers = {"Grpc-Metadata-macaroon": handle.macaroon_hex(kind)} if kind else {}
     context = ssl.create_default_context(cafile=handle.tls_cert_path)
-    return httpx.Client(base_url=handle.url, verify=context, headers=headers, timeout=30)
+    return httpx.Client(base_url=handle.url, verify=context, headers=headers, timeout=120)
 
 
 def chan_point_body(channel_point: str) -> dict[str, object]:

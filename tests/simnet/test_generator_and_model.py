@@ -9,9 +9,10 @@ import pytest
 
 from lnpilot.errors import InvalidInputError
 from lnpilot.simnet.generator import generate_graph
+from lnpilot.simnet.market.config import DemandConfig, MarketConfig
+from lnpilot.simnet.market.model import MarketModel
 from lnpilot.simnet.network import network_from
 from lnpilot.simnet.pathing import RouteCosts, path_edges
-from lnpilot.simnet.traffic import MAX_AMOUNT_SAT, TrafficConfig, TrafficModel
 from lnpilot.simnet.uptime import UptimeModel
 
 
@@ -66,16 +67,30 @@ def test_route_costs_and_paths(graph) -> None:  # type: ignore[no-untyped-def]
     assert not np.isfinite(big.from_source(0, charge_source=False)[0][1:]).any()
 
 
-def test_payment_draws_are_seeded_and_heavy_tailed(graph) -> None:  # type: ignore[no-untyped-def]
+def test_payment_draws_are_seeded_heavy_tailed_and_follow_the_day() -> None:
+    graph = generate_graph(400, seed=11)
     net = network_from(graph)
-    model = TrafficModel(net.edges, net.node_capacity_sat, [1, 2, 3], seed=4, config=TrafficConfig(50_000.0))
+    caps = {c.chan_id: c.capacity_sat for c in graph.channels}
+    demand = DemandConfig(payments_per_day=50_000.0, micro_share=0.0, directional_share=0.0)
+    model = MarketModel(
+        net.edges,
+        net.node_capacity_sat,
+        caps,
+        [1, 2, 3],
+        seed=4,
+        market=MarketConfig(demand=demand),
+        step_s=600,
+        start_s=1_735_689_600,
+    )
     a, b = model.draw(7), model.draw(7)
     assert np.array_equal(a.amounts_msat, b.amounts_msat) and np.array_equal(a.receivers, b.receivers)
     amounts = np.concatenate([model.draw(s).amounts_msat for s in range(40)]) / 1000
-    assert amounts.max() <= MAX_AMOUNT_SAT and amounts.min() >= 1
+    assert amounts.max() <= demand.max_amount_sat and amounts.min() >= 1
     assert np.mean(amounts) > 2 * np.median(amounts)  # heavy right tail
     assert np.all(np.diff(a.times_s) >= 0)
-    assert not np.any(model.senders[a.sender_rows] == a.receivers)
+    assert not np.any(model.population.senders[a.sender_rows] == a.receivers)
+    peak_step, trough_step = 15 * 6, 3 * 6  # 15:00 and 03:00 UTC on a start at midnight
+    assert model.rate_per_step(peak_step) > 1.8 * model.rate_per_step(trough_step)
 
 
 def test_uptime_model_availability() -> None:

@@ -124,7 +124,7 @@ def test_every_page_populated_from_the_daemon_run(page: Any, dashboard: Dashboar
     for name, path in PAGES.items():
         page.goto(dashboard.url + path)
         if name == "docs":
-            page.wait_for_selector(".swagger-ui .info", timeout=15_000)  # rendered from local assets
+            page.wait_for_selector(".swagger-ui .info", timeout=90_000)  # rendered from local assets
         texts[name] = page.inner_text("body")
         shoot(page, name)
     assert re.search(r"1 day\s+[1-9]", texts["overview"]), texts["overview"]  # forwards in the last day

@@ -189,7 +189,7 @@ async def test_every_page_renders(web: Web) -> None:
     assert "not_configured" in overview and "unknown" in overview  # no node; no chain sync ran
     channel = (await web.client.get(f"/ui/channels/{CHAN}")).text
     assert "900 ppm" in channel and "settings file also has an override" in channel
-    assert "Failed forwards" in channel and "Not recorded" in channel
+    assert "Failed forwards" in channel and "failures are unknown (not zero)" in channel
 
 
 async def test_unknown_things_are_404_pages(web: Web) -> None:
@@ -266,3 +266,30 @@ async def test_swagger_ui_is_served_from_the_package(web: Web) -> None:
         assert (await web.client.get(asset)).status_code == 200, asset
     assert (await web.client.get("/redoc")).status_code == 404
     assert (await web.client.get("/")).headers["location"] == "/ui/"
+
+
+async def test_failed_forwards_show_when_recorded(web: Web) -> None:
+    from lnpilot.domain.htlc import HtlcEvent
+
+    async with web.services.store.unit_of_work() as uow:
+        window = await uow.htlc.open_window(NOW - 7_200)
+        await uow.htlc.extend_window(window, NOW)
+        failure = HtlcEvent(
+            (NOW - 900) * 10**9,
+            "link_fail",
+            "FORWARD",
+            1,
+            CHAN,
+            4,
+            5,
+            2_002_000,
+            2_000_000,
+            "TEMPORARY_CHANNEL_FAILURE",
+            "INSUFFICIENT_BALANCE",
+            "insufficient bandwidth",
+        )
+        assert await uow.htlc.add_failures([failure]) == 1
+    await sign_in(web, web.admin)
+    page = (await web.client.get(f"/ui/channels/{CHAN}")).text
+    assert 'id="failures"' in page and "TEMPORARY_CHANNEL_FAILURE" in page and "INSUFFICIENT_BALANCE" in page
+    assert "Recorded during 2.0 h" in page

@@ -75,6 +75,12 @@ REGISTRY: dict[str, Entry] = {
         "Forwards that failed on our side per channel, and what the liquidity failures would have earned.",
     ),
     "graph": _e("graph", "app", "group", "Public graph snapshots: summary and per-node metrics."),
+    "jobs": _e(
+        "worker",
+        "jobs",
+        "function",
+        "Jobs waiting, retrying and failed, and the workers consuming, per queue.",
+    ),
     "ledger": _e(
         "economics",
         "app",

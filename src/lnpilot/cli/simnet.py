@@ -33,23 +33,38 @@ def serve(
     speed: float = typer.Option(
         0.0, "--speed", min=0.0, help="Simulated seconds per wall second (0: manual)."
     ),
+    market: str = typer.Option(
+        "default", "--market", help="Market TOML file with a [market] table, or a preset name."
+    ),
+    start: str | None = typer.Option(
+        None, "--start", help="Where the simulated clock starts (ISO 8601 or Unix seconds; default: now)."
+    ),
 ) -> None:
     """Write LND's files to --lnddir and serve HTTPS until interrupted."""
     import uvicorn
 
+    from lnpilot.simnet.engine import wall_clock_start
     from lnpilot.simnet.faults import Faults
+    from lnpilot.simnet.market.config import load_market, parse_start
     from lnpilot.simnet.server import prepare_lnddir, uvicorn_config
     from lnpilot.simnet.testing import make_simulation
 
     if graph is not None and nodes is not None:
         raise InvalidInputError("give either --graph or --nodes, not both")
-    sim = make_simulation(nodes=nodes or 300, channels=channels, seed=seed, graph_path=graph)
+    sim = make_simulation(
+        nodes=nodes or 300,
+        channels=channels,
+        seed=seed,
+        graph_path=graph,
+        market=load_market(Path(market)),
+        start_time_s=wall_clock_start() if start is None else parse_start(start),
+    )
     lnd = prepare_lnddir(lnddir)
     config = uvicorn_config(sim, lnd, host=host, port=port, faults=Faults(), speed=speed)
     err_console.print(
         f"simnet: {sim.node.pub_key} with {len(sim.channels)} channels in a graph of "
-        f"{len(sim.network.pubkeys)} nodes; https://{host}:{port} (cert {lnd.tls_cert}, "
-        f"macaroons in {lnd.path})",
+        f"{len(sim.network.pubkeys)} nodes, market {sim.market.name!r}; https://{host}:{port} "
+        f"(cert {lnd.tls_cert}, macaroons in {lnd.path})",
         markup=False,
         highlight=False,
     )

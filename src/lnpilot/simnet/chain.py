@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 class _ChainConfig(Protocol):
     @property
     def seed(self) -> int: ...
-    @property
-    def start_block_height(self) -> int: ...
 
 
 class Simulation(Protocol):

@@ -8,7 +8,8 @@ the server thread and a test or demo that reads the ground truth.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,30 +19,64 @@ from lnpilot.errors import InvalidInputError, NotFoundError
 from lnpilot.simnet.chain import SimChain
 from lnpilot.simnet.generator import generate_graph
 from lnpilot.simnet.htlc_events import FailureKind, HtlcEventLog
+from lnpilot.simnet.market.config import MarketConfig
+from lnpilot.simnet.market.gossip import Gossip
+from lnpilot.simnet.market.model import MarketModel, StepPayments
 from lnpilot.simnet.network import Network, graph_with_us, join, network_from
 from lnpilot.simnet.payments import PaymentBook
 from lnpilot.simnet.policy import RpcError
 from lnpilot.simnet.state import Forward, SimChannel
-from lnpilot.simnet.traffic import StepPayments, TrafficConfig, TrafficModel
 from lnpilot.simnet.uptime import UptimeModel
 
-START_TIME_S = 1_735_689_600  # 2025-01-01T00:00:00Z: simulated clocks start here
-START_BLOCK_HEIGHT = 877_000
+START_TIME_S = 1_735_689_600  # 2025-01-01T00:00:00Z: the library's fixed default start
+START_BLOCK_HEIGHT = 877_000  # mainnet's height at START_TIME_S
 BLOCK_INTERVAL_S = 600
 _NS = 1_000_000_000
 
 
+def wall_clock_start() -> int:
+    """The wall clock's now, whole seconds: where `lnpilot simnet serve` starts without --start."""
+    return int(time.time())
+
+
+def block_height_at(start_s: int) -> int:
+    """Mainnet's height at ``start_s``, extrapolated one block per 600 s from 2025-01-01."""
+    return START_BLOCK_HEIGHT + (start_s - START_TIME_S) // BLOCK_INTERVAL_S
+
+
 @dataclass(frozen=True, slots=True)
 class SimConfig:
+    """One simulation: seed, our node's size, the market around it and where the clock starts.
+
+    ``start_time_s`` is fixed by default (2025-01-01) so that library users and tests get the same
+    history for the same seed; the CLI passes the wall clock's now unless ``--start`` is given.
+    ``payments_per_day`` / ``sender_sample``, when set, override the market's demand.
+    """
+
     seed: int = 1
     channels: int = 8
-    payments_per_day: float = 20_000.0
-    sender_sample: int = 128
+    payments_per_day: float | None = None
+    sender_sample: int | None = None
     step_s: int = 600
     start_time_s: int = START_TIME_S
-    start_block_height: int = START_BLOCK_HEIGHT
+    start_block_height: int | None = None  # None: block_height_at(start_time_s)
+    market: MarketConfig = field(default_factory=MarketConfig)
     # Channels we opened to chosen nodes, beside the seeded ones: (pubkey, capacity sat).
     extra_peers: tuple[tuple[str, int], ...] = ()
+
+    def effective_market(self) -> MarketConfig:
+        demand = self.market.demand
+        if self.payments_per_day is not None:
+            demand = replace(demand, payments_per_day=float(self.payments_per_day))
+        if self.sender_sample is not None:
+            demand = replace(demand, sender_sample=int(self.sender_sample))
+        return replace(self.market, demand=demand)
+
+    @property
+    def block_height_at_start(self) -> int:
+        if self.start_block_height is not None:
+            return self.start_block_height
+        return block_height_at(self.start_time_s)
 
 
 class Simulation:
@@ -57,16 +92,23 @@ class Simulation:
             channels=cfg.channels,
             seed=cfg.seed,
             start_s=cfg.start_time_s,
-            block_height=cfg.start_block_height,
+            block_height=cfg.block_height_at_start,
             extra_peers=cfg.extra_peers,
         )
-        self.traffic = TrafficModel(
+        self.market = cfg.effective_market()
+        capacity_by_chan = {ch.chan_id: ch.capacity_sat for ch in graph.channels}
+        self.market_model = MarketModel(
             self.network.edges,
             self.network.node_capacity_sat,
+            capacity_by_chan,
             [c.peer_index for c in self.channels],
             seed=cfg.seed,
-            config=TrafficConfig(cfg.payments_per_day, cfg.sender_sample, cfg.step_s),
+            market=self.market,
+            step_s=cfg.step_s,
+            start_s=cfg.start_time_s,
         )
+        self.gossip = Gossip([c.policy for c in self.channels], self.market.gossip, cfg.start_time_s * _NS)
+        self.competitor_fee_changes = 0
         self.uptime = UptimeModel(len(self.channels), seed=cfg.seed, step_s=cfg.step_s)
         self.forwards: list[Forward] = []
         self.htlc_events = HtlcEventLog()  # what GET /v2/router/htlcevents streams
@@ -86,18 +128,45 @@ class Simulation:
     # --- construction helpers -------------------------------------------------------------
     @classmethod
     def generated(
-        cls, nodes: int = 300, *, seed: int = 1, channels: int = 8, payments_per_day: float = 20_000.0
+        cls,
+        nodes: int = 300,
+        *,
+        seed: int = 1,
+        channels: int = 8,
+        payments_per_day: float | None = None,
+        market: MarketConfig | None = None,
+        start_time_s: int = START_TIME_S,
     ) -> Simulation:
         graph = generate_graph(nodes, seed=seed)
-        return cls(graph, SimConfig(seed=seed, channels=channels, payments_per_day=payments_per_day))
+        config = SimConfig(
+            seed=seed,
+            channels=channels,
+            payments_per_day=payments_per_day,
+            market=market or MarketConfig(),
+            start_time_s=start_time_s,
+        )
+        return cls(graph, config)
 
     @classmethod
     def from_file(
-        cls, path: Path, *, seed: int = 1, channels: int = 8, payments_per_day: float = 20_000.0
+        cls,
+        path: Path,
+        *,
+        seed: int = 1,
+        channels: int = 8,
+        payments_per_day: float | None = None,
+        market: MarketConfig | None = None,
+        start_time_s: int = START_TIME_S,
     ) -> Simulation:
         from lnpilot.graph.ingest import load_graph
 
-        config = SimConfig(seed=seed, channels=channels, payments_per_day=payments_per_day)
+        config = SimConfig(
+            seed=seed,
+            channels=channels,
+            payments_per_day=payments_per_day,
+            market=market or MarketConfig(),
+            start_time_s=start_time_s,
+        )
         return cls(load_graph(path).graph, config)
 
     # --- clock ----------------------------------------------------------------------------
@@ -111,7 +180,7 @@ class Simulation:
 
     @property
     def block_height(self) -> int:
-        return self.config.start_block_height + (self.now_s - self.start_s) // BLOCK_INTERVAL_S
+        return self.config.block_height_at_start + (self.now_s - self.start_s) // BLOCK_INTERVAL_S
 
     def block_time_s(self, height: int) -> int:
         start_height = self.block_height - (self.now_s - self.start_s) // BLOCK_INTERVAL_S
@@ -160,7 +229,14 @@ class Simulation:
                     ch.last_flap_ns = (self.config.start_time_s + self._step * self.config.step_s) * _NS
         if changed:
             self._graph_cache = None
-        self._pending = self.traffic.draw(self._step)
+        model = self.market_model
+        model.recover()
+        if model.competitors_due(self._step):
+            ours = {
+                int(c.peer_index): float(self.gossip.advertised.ppm[i]) for i, c in enumerate(self.channels)
+            }
+            self.competitor_fee_changes += model.update_competitors(ours)
+        self._pending = model.draw(self._step)
         self._next_payment = 0
         self._step_ready = True
 
@@ -200,28 +276,28 @@ class Simulation:
         pending = self._pending
         if pending is None:
             return
-        offsets = (limit_ns - step_start_ns) / _NS
-        stop = int(np.searchsorted(pending.times_s, offsets, side="left"))
-        if stop <= self._next_payment:
-            return
-        part = StepPayments(
-            *(
-                a[self._next_payment : stop]
-                for a in (
-                    pending.times_s,
-                    pending.sender_rows,
-                    pending.receivers,
-                    pending.amounts_msat,
-                    pending.buckets,
+        while True:
+            # Gossip lands between payments: route up to each delivery, then let payers know.
+            upto = limit_ns
+            deliver = self.gossip.next_ns()
+            if deliver is not None and deliver <= limit_ns:
+                upto = deliver
+            stop = int(np.searchsorted(pending.times_s, (upto - step_start_ns) / _NS, side="left"))
+            if stop > self._next_payment:
+                part = pending.slice(self._next_payment, stop)
+                forwards, _ = self.market_model.route(
+                    part,
+                    self.channels,
+                    self.gossip.advertised,
+                    step_start_ns,
+                    on_liquidity_failure=self._htlc_failed,
                 )
-            )
-        )
-        new = self.traffic.route_step(
-            part, self.channels, step_start_ns, on_liquidity_failure=self._htlc_failed
-        )
-        self.forwards.extend(new)
-        self._htlc_forwarded(new)
-        self._next_payment = stop
+                self.forwards.extend(forwards)
+                self._htlc_forwarded(forwards)
+                self._next_payment = stop
+            if upto == limit_ns and (deliver is None or deliver > limit_ns):
+                return
+            self.gossip.deliver_until(upto)
 
     def _credit_uptime(self, from_ns: int, to_ns: int) -> None:
         # Credit whole seconds on the absolute grid so split advances add up exactly.
@@ -254,6 +330,7 @@ class Simulation:
         with self.lock:
             channel.policy = replace(policy, last_update=self.now_s)
             self.policy_updates += 1
+            self.gossip.publish(self.channels.index(channel), channel.policy, self.now_ns)
             self._graph_cache = None
 
     def public_graph(self) -> Graph:
@@ -276,6 +353,9 @@ class Simulation:
                 "fees_earned_msat": self.fees_earned_msat(),
                 "rebalance_fees_paid_msat": self.book.rebalance_fees_msat,
                 "policy_updates": self.policy_updates,
+                "market": self.market.name,
+                "payments": self.market_model.stats.as_dict(),
+                "competitor_fee_changes": self.competitor_fee_changes,
                 "channels": [channel_truth(c) for c in self.channels],
             }
 

@@ -37,6 +37,8 @@ class SimChannel:
     failed_peer_liquidity: int = 0  # payments that wanted to enter here but the peer's side was short
     flap_count: int = 0
     last_flap_ns: int = 0
+    succeeded_in_s: float = float("-inf")  # last HTLC in / out that settled (payers' mission control)
+    succeeded_out_s: float = float("-inf")
     closing: bool = False  # a close was requested: out of routing for good (simnet.chain)
 
     @property

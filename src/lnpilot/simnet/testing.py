@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from lnpilot.simnet.engine import SimConfig, Simulation
+from lnpilot.simnet.engine import START_TIME_S, SimConfig, Simulation
 from lnpilot.simnet.faults import Faults
 from lnpilot.simnet.generator import generate_graph
+from lnpilot.simnet.market.config import MarketConfig
 from lnpilot.simnet.server import (
     BackgroundServer,
     LndDir,
@@ -49,9 +50,18 @@ def make_simulation(
     channels: int = 8,
     seed: int = 1,
     graph_path: Path | None = None,
-    payments_per_day: float = 20_000.0,
+    payments_per_day: float | None = None,
+    market: MarketConfig | None = None,
+    start_time_s: int = START_TIME_S,
 ) -> Simulation:
-    config = SimConfig(seed=seed, channels=channels, payments_per_day=payments_per_day)
+    """A simulation of a generated graph (or ``graph_path``) in ``market`` (default: the default)."""
+    config = SimConfig(
+        seed=seed,
+        channels=channels,
+        payments_per_day=payments_per_day,
+        market=market or MarketConfig(),
+        start_time_s=start_time_s,
+    )
     if graph_path is not None:
         from lnpilot.graph.ingest import load_graph
 

@@ -4,11 +4,12 @@ changes, transactions and rebalances. Everything is read from the store over one
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lnpilot.api.services import ApiServices
 from lnpilot.domain.channel_view import ChannelSnapshot, PolicyChange
+from lnpilot.domain.htlc import HtlcEvent
 from lnpilot.store.records import DecisionRecord, ExpertReview, TrackedChannel, TransactionRecord
 from lnpilot.web.data.channels import Overrides, merged_overrides, peer_policy, scid
 from lnpilot.web.graphinfo import GraphInfo
@@ -39,6 +40,8 @@ class ChannelPage:
     overrides: Overrides
     peer_fee_ppm: int | None
     score: float | None
+    failures: list[HtlcEvent] = field(default_factory=list)  # newest first
+    failures_covered_s: int = 0  # seconds of the window the HTLC event subscription was connected
 
 
 def day(ts: int) -> str:
@@ -64,6 +67,8 @@ async def channel_page(
         txs = await uow.transactions.touching(cid, since=since, limit=200)
         stored = await uow.overrides.channel(cid)
         score = await uow.scores.latest(str(cid), "channel", profile)
+        windows = await uow.htlc.windows(since, now + 1)
+        failed = await uow.htlc.failures(since * NS, (now + 1) * NS) if windows else []
     before = [c for c in history if c.changed_at <= since]
     inside = [c for c in history if since < c.changed_at <= now]
     start = [(since, before[-1].new)] if before else []
@@ -97,4 +102,9 @@ async def channel_page(
         overrides=merged_overrides(svc, cid, stored),
         peer_fee_ppm=None if peer is None else peer.fee_rate_ppm,
         score=None if score is None else score.composite,
+        failures=[e for e in reversed(failed) if cid in (e.incoming_chan_id, e.outgoing_chan_id)][:50],
+        failures_covered_s=sum(
+            min(w.ended_at_s if w.ended_at_s is not None else now, now) - max(w.started_at_s, since)
+            for w in windows
+        ),
     )

@@ -1,0 +1,72 @@
+"""Gossip: our policy changes reach payers after a delay, under LND-like rate limits.
+
+A change applies at our node at once (we enforce the new fee on the next HTLC) but payers keep
+pricing routes with the fee they last heard of until the update has propagated, ``delay_s``
+later. Each channel has a token bucket like LND's gossiper (``burst`` updates, one more every
+``min_interval_s``): an update beyond it waits for the bucket instead of spreading at once.
+A payer holding a stale, lower fee fails once at our node (fee insufficient, the failure carries
+our current channel_update) and retries with the new fee; a stale, higher fee is simply paid.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+
+import numpy as np
+
+from lnpilot.domain.graph import RoutingPolicy
+from lnpilot.simnet.market.config import GossipConfig
+from lnpilot.simnet.market.model import Advertised
+
+_NS = 1_000_000_000
+
+
+class Gossip:
+    def __init__(self, policies: Sequence[RoutingPolicy], config: GossipConfig, now_ns: int) -> None:
+        self.config = config
+        self.advertised = Advertised(
+            base_msat=np.array([p.base_fee_msat for p in policies], dtype=np.float64),
+            ppm=np.array([p.fee_rate_ppm for p in policies], dtype=np.float64),
+            inbound_base_msat=np.array([p.inbound_base_fee_msat for p in policies], dtype=np.float64),
+            inbound_ppm=np.array([p.inbound_fee_rate_ppm for p in policies], dtype=np.float64),
+        )
+        self._tokens = np.full(len(policies), float(config.burst))
+        self._refilled_ns = np.full(len(policies), now_ns, dtype=np.int64)
+        self._pending: list[tuple[int, int, int, RoutingPolicy]] = []
+        self._seq = 0
+        self.updates_published = 0
+        self.updates_delayed_by_rate_limit = 0
+
+    def publish(self, position: int, policy: RoutingPolicy, now_ns: int) -> int:
+        """Schedule an update of channel ``position``; returns when payers will know it (ns)."""
+        cfg = self.config
+        interval_ns = cfg.min_interval_s * _NS
+        if interval_ns > 0:
+            gained = (now_ns - self._refilled_ns[position]) / interval_ns
+            self._tokens[position] = min(float(cfg.burst), self._tokens[position] + gained)
+        else:
+            self._tokens[position] = float(cfg.burst)
+        self._refilled_ns[position] = now_ns
+        wait_ns = 0
+        if self._tokens[position] < 1.0:
+            wait_ns = int((1.0 - self._tokens[position]) * interval_ns)
+            self.updates_delayed_by_rate_limit += 1
+        self._tokens[position] -= 1.0
+        effective = now_ns + round(cfg.delay_s * _NS) + wait_ns
+        heapq.heappush(self._pending, (effective, self._seq, position, policy))
+        self._seq += 1
+        self.updates_published += 1
+        return effective
+
+    def next_ns(self) -> int | None:
+        return self._pending[0][0] if self._pending else None
+
+    def deliver_until(self, t_ns: int) -> None:
+        adv = self.advertised
+        while self._pending and self._pending[0][0] <= t_ns:
+            _, _, pos, pol = heapq.heappop(self._pending)
+            adv.base_msat[pos] = pol.base_fee_msat
+            adv.ppm[pos] = pol.fee_rate_ppm
+            adv.inbound_base_msat[pos] = pol.inbound_base_fee_msat
+            adv.inbound_ppm[pos] = pol.inbound_fee_rate_ppm

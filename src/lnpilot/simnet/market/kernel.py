@@ -1,0 +1,789 @@
+# mypy: allow-untyped-defs
+# (numba kernels: typed by numba at compile time from the arrays passed in)
+"""The per-payment route choice and settlement, compiled: candidates priced at the payment's amount.
+
+For every payment (or MPP part) the sender's candidates are
+- routes around us: the shortest path (under the sender's cost function) found at each reference
+  amount >= the payment's, re-priced here hop by hop at the payment's own amount with the
+  competitors' current fees;
+- routes through us: sender -> peer i (same rule) -> us -> peer j -> receiver, every leg priced
+  the same way, our hops with the policy the sender last heard of (gossip).
+The cheapest valid candidate is tried. A hop short of liquidity fails the attempt, the sender's
+mission control drops that hop for the rest of the payment and the next candidate is tried; a
+stale fee of ours fails once (fee insufficient) and the sender retries with the new fee. Costs of
+one edge for an HTLC of ``a`` msat (``KP`` columns per sender kind):
+    fee (not on the payer's own first hop) + a * time_lock_delta * risk
+    + hop_base + a * hop_ppm / 1e6   (LND: attempt cost x (1 - p) / p, p learned or a priori)
+    + (liq + liq_amt * a / 2^20) * -log10((cap + 1 - a) / (cap + 1))   (LDK's liquidity penalty)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# KP columns: sender kind cost parameters
+RF, HOP_B, HOP_P, LHOP_B, LHOP_P, LEARNS, LIQ, LIQ_A = range(8)
+# FL columns: fee limit (msat) = max(full_up_to >= a ? a : 0, base + a * ppm / 1e6)
+FL_FULL, FL_BASE, FL_PPM = range(3)
+# payment outcome codes
+AROUND, THROUGH, NO_ROUTE, EXHAUSTED = 0, 1, 2, 3
+_INF = np.inf
+NEAREST_REFS = 1  # candidate paths: the reference amounts just above and just below the payment's
+
+
+@njit(cache=True)
+def edge_cost(kp, k, a, fee, tld, cap, learned):  # pragma: no cover - compiled
+    hb = kp[k, HOP_B]
+    hp = kp[k, HOP_P]
+    if learned and kp[k, LEARNS] > 0.0:
+        hb = kp[k, LHOP_B]
+        hp = kp[k, LHOP_P]
+    c = fee + a * tld * kp[k, RF] + hb + a * hp / 1e6
+    if kp[k, LIQ] > 0.0 or kp[k, LIQ_A] > 0.0:
+        if a >= cap + 1.0:
+            return _INF
+        c += (kp[k, LIQ] + kp[k, LIQ_A] * a / 1048576.0) * -np.log10((cap + 1.0 - a) / (cap + 1.0))
+    return c
+
+
+@njit(cache=True)
+def walk(
+    pred,
+    source,
+    target,
+    a,
+    k,
+    charge_source,
+    kp,
+    e_src,
+    e_base,
+    e_ppm,
+    e_tld,
+    e_cap,
+    e_max,
+    e_succ,
+    now,
+    memory,
+    failed,
+    nfailed,
+):  # pragma: no cover - compiled
+    """(cost, fee, hops) of the stored path source -> target at amount ``a``; inf when unusable."""
+    cost = 0.0
+    fee_sum = 0.0
+    hops = 0
+    node = target
+    while node != source:
+        e = pred[node]
+        if e < 0:
+            return _INF, _INF, 0
+        if e_max[e] < a:
+            return _INF, _INF, 0
+        for f in range(nfailed):
+            if failed[f] == e:
+                return _INF, _INF, 0
+        u = e_src[e]
+        fee = 0.0
+        if u != source or charge_source:
+            fee = e_base[e] + np.floor(a * e_ppm[e] / 1e6)
+        learned = e_succ[e] >= now - memory
+        cost += edge_cost(kp, k, a, fee, e_tld[e], e_cap[e], learned)
+        fee_sum += fee
+        hops += 1
+        node = u
+        if hops > 64:
+            return _INF, _INF, 0
+    return cost, fee_sum, hops
+
+
+@njit(cache=True)
+def check_path(pred, source, target, a, e_src, bal):  # pragma: no cover - compiled
+    """-1 when every hop can carry ``a`` msat, else the first (from the sender) hop that cannot."""
+    bad = -1
+    node = target
+    while node != source:
+        e = pred[node]
+        if bal[e] < a:
+            bad = e  # keep going: the hop nearest the sender fails first
+        node = e_src[e]
+    return bad
+
+
+@njit(cache=True)
+def move_path(pred, source, target, a, e_src, bal, twin, flow, e_succ, now, log_e, log_a, nlog):
+    # pragma: no cover - compiled
+    node = target
+    while node != source:
+        e = pred[node]
+        bal[e] -= a
+        t = twin[e]
+        if t >= 0:
+            bal[t] += a
+        flow[e] += a
+        e_succ[e] = now
+        log_e[nlog] = e
+        log_a[nlog] = a
+        nlog += 1
+        node = e_src[e]
+    return nlog
+
+
+@njit(cache=True)
+def _our_fee(a, base, ppm, inb, inppm):  # pragma: no cover - compiled
+    fee = base + np.floor(a * ppm / 1e6) + inb + np.ceil(a * inppm / 1e6)
+    return max(0.0, fee)
+
+
+@njit(cache=True)
+def _price(
+    a,
+    k,
+    row,
+    sender,
+    recv,
+    now,
+    pred_send,
+    pred_peer,
+    refs,
+    kp,
+    memory,
+    e_src,
+    e_base,
+    e_ppm,
+    e_tld,
+    e_cap,
+    e_max,
+    e_succ,
+    failed,
+    nfailed,
+    peer_node,
+    alt_c,
+    alt_f,
+    c1,
+    f1,
+    r1,
+    c2,
+    f2,
+    r2,
+):
+    # pragma: no cover - compiled
+    nref = len(refs)
+    lo = 0
+    while lo < nref and refs[lo] < a:
+        lo += 1
+    hi = min(nref, lo + NEAREST_REFS)
+    # the reference just below the amount too: its paths pass wherever every hop is wide enough
+    lo = max(0, lo - 1)
+    for r in range(nref):
+        alt_c[r] = _INF
+        alt_f[r] = _INF
+    for r in range(lo, hi):
+        c, f, h = walk(
+            pred_send[r, row],
+            sender,
+            recv,
+            a,
+            k,
+            False,
+            kp,
+            e_src,
+            e_base,
+            e_ppm,
+            e_tld,
+            e_cap,
+            e_max,
+            e_succ,
+            now,
+            memory,
+            failed,
+            nfailed,
+        )
+        if h > 0:
+            alt_c[r] = c
+            alt_f[r] = f
+    for i in range(len(peer_node)):
+        c1[i] = _INF
+        f1[i] = _INF
+        r1[i] = -1
+        c2[i] = _INF
+        f2[i] = _INF
+        r2[i] = -1
+        if peer_node[i] == sender:
+            c1[i] = 0.0
+            f1[i] = 0.0
+        if peer_node[i] == recv:
+            c2[i] = 0.0
+            f2[i] = 0.0
+        for r in range(lo, hi):
+            if peer_node[i] != sender:
+                c, f, h = walk(
+                    pred_send[r, row],
+                    sender,
+                    peer_node[i],
+                    a,
+                    k,
+                    False,
+                    kp,
+                    e_src,
+                    e_base,
+                    e_ppm,
+                    e_tld,
+                    e_cap,
+                    e_max,
+                    e_succ,
+                    now,
+                    memory,
+                    failed,
+                    nfailed,
+                )
+                if h > 0 and c < c1[i]:
+                    c1[i] = c
+                    f1[i] = f
+                    r1[i] = r
+            if peer_node[i] != recv:
+                c, f, h = walk(
+                    pred_peer[k, r, i],
+                    peer_node[i],
+                    recv,
+                    a,
+                    k,
+                    True,
+                    kp,
+                    e_src,
+                    e_base,
+                    e_ppm,
+                    e_tld,
+                    e_cap,
+                    e_max,
+                    e_succ,
+                    now,
+                    memory,
+                    failed,
+                    nfailed,
+                )
+                if h > 0 and c < c2[i]:
+                    c2[i] = c
+                    f2[i] = f
+                    r2[i] = r
+
+
+@njit(cache=True)
+def route_payments(
+    p_row,
+    p_kind,
+    p_sender,
+    p_recv,
+    p_amt,
+    p_time,
+    pred_send,
+    pred_peer,
+    refs,
+    kp,
+    fl,
+    memory,
+    indptr,
+    e_dst,
+    e_src,
+    e_base,
+    e_ppm,
+    e_tld,
+    e_cap,
+    e_max,
+    e_succ,
+    bal,
+    twin,
+    flow,
+    peer_node,
+    in_base,
+    in_ppm,
+    in_tld,
+    in_ok,
+    cap_msat,
+    act_base,
+    act_ppm,
+    act_inb,
+    act_inppm,
+    adv_base,
+    adv_ppm,
+    adv_inb,
+    adv_inppm,
+    o_tld,
+    o_min,
+    o_max,
+    out_ok,
+    local,
+    remote,
+    lres,
+    rres,
+    in_succ,
+    out_succ,
+    failed_out,
+    failed_in,
+    max_attempts,
+    mpp,
+    max_parts,
+    min_part,
+    liquidity,
+    decide_only,
+    status,
+    f_pay,
+    f_in,
+    f_out,
+    f_amt_in,
+    f_amt_out,
+    f_fee,
+    counters,
+    lf_pay,
+    lf_in,
+    lf_out,
+    lf_amt_in,
+    lf_amt_out,
+):
+    # pragma: no cover - compiled
+    """Route every payment in time order; returns nothing, fills ``status`` and the forward arrays.
+
+    counters: [forwards, stale-fee failures, attempts, public-hop liquidity failures, parts]
+    """
+    nref = len(refs)
+    nk = len(peer_node)
+    alt_c = np.empty(nref)
+    alt_f = np.empty(nref)
+    c1 = np.empty(nk)
+    f1 = np.empty(nk)
+    r1 = np.empty(nk, dtype=np.int64)
+    c2 = np.empty(nk)
+    f2 = np.empty(nk)
+    r2 = np.empty(nk, dtype=np.int64)
+    failed = np.empty(512, dtype=np.int64)
+    log_e = np.empty(130 * (max_parts + 1), dtype=np.int64)  # a leg has at most 64 hops
+    log_a = np.empty(130 * (max_parts + 1))
+    our_log = np.empty((2 * max_parts + 2, 3), dtype=np.int64)
+    stack = np.empty(4 * max_parts + 4, dtype=np.int64)
+    dead_in = np.zeros(nk, dtype=np.bool_)
+    dead_out = np.zeros(nk, dtype=np.bool_)
+    nn = len(indptr) - 1
+    s_dist = np.empty(nn)
+    s_pred = np.empty(nn, dtype=np.int32)
+    s_done = np.empty(nn, dtype=np.bool_)
+    s_heap_d = np.empty(len(e_dst) + nn + 1)
+    s_heap_v = np.empty(len(e_dst) + nn + 1, dtype=np.int64)
+    for p in range(len(p_amt)):
+        k = p_kind[p]
+        row = p_row[p]
+        sender = p_sender[p]
+        recv = p_recv[p]
+        now = p_time[p]
+        nfailed = 0
+        nlog = 0
+        nour = 0
+        fwd_start = counters[0]
+        know_actual = False
+        dead_in[:] = False
+        dead_out[:] = False
+        nstack = 1
+        stack[0] = p_amt[p]
+        parts = 1
+        used_us = False
+        outcome = AROUND
+        attempts = 0  # one budget for the whole payment, shared by its parts (LND's payment timeout)
+        while nstack > 0:
+            nstack -= 1
+            amt_i = stack[nstack]
+            a = float(amt_i)
+            limit = fl[k, FL_BASE] + a * fl[k, FL_PPM] / 1e6
+            if a <= fl[k, FL_FULL]:
+                limit = max(limit, a)
+            part_ok = False
+            part_fail = NO_ROUTE
+            searched = -1
+            while attempts < max_attempts:
+                _price(
+                    a,
+                    k,
+                    row,
+                    sender,
+                    recv,
+                    now,
+                    pred_send,
+                    pred_peer,
+                    refs,
+                    kp,
+                    memory,
+                    e_src,
+                    e_base,
+                    e_ppm,
+                    e_tld,
+                    e_cap,
+                    e_max,
+                    e_succ,
+                    failed,
+                    nfailed,
+                    peer_node,
+                    alt_c,
+                    alt_f,
+                    c1,
+                    f1,
+                    r1,
+                    c2,
+                    f2,
+                    r2,
+                )
+                best = _INF
+                best_r = -1
+                best_i = -1
+                best_j = -1
+                best_fee = 0.0
+                for r in range(nref):
+                    if alt_c[r] < best and alt_f[r] <= limit:
+                        best = alt_c[r]
+                        best_r = r
+                for i in range(nk):
+                    if c1[i] == _INF or dead_in[i] or not in_ok[i] or a > cap_msat[i]:
+                        continue
+                    if peer_node[i] == recv:
+                        continue
+                    fee_in = 0.0
+                    if peer_node[i] != sender:
+                        fee_in = in_base[i] + np.floor(a * in_ppm[i] / 1e6)
+                    cin = c1[i] + edge_cost(
+                        kp, k, a, fee_in, in_tld[i], cap_msat[i], in_succ[i] >= now - memory
+                    )
+                    for j in range(nk):
+                        if j == i or c2[j] == _INF or dead_out[j] or not out_ok[j]:
+                            continue
+                        if peer_node[j] == sender or a > cap_msat[j] or a < o_min[j] or a > o_max[j]:
+                            continue
+                        if know_actual:
+                            ofee = _our_fee(a, act_base[j], act_ppm[j], act_inb[i], act_inppm[i])
+                        else:
+                            ofee = _our_fee(a, adv_base[j], adv_ppm[j], adv_inb[i], adv_inppm[i])
+                        total_fee = f1[i] + fee_in + ofee + f2[j]
+                        if total_fee > limit:
+                            continue
+                        c = (
+                            cin
+                            + edge_cost(kp, k, a, ofee, o_tld[j], cap_msat[j], out_succ[j] >= now - memory)
+                            + c2[j]
+                        )
+                        if c < best:
+                            best = c
+                            best_r = -1
+                            best_i = i
+                            best_j = j
+                            best_fee = ofee
+                if best_i >= 0 and nfailed > searched:
+                    # Our node is the best candidate: the candidates are a sample of paths, so an exact
+                    # search (bounded by our route's cost, around any failed hop) must find no cheaper
+                    # way around us first -- repeated after each new failure. No free lunch.
+                    searched = nfailed
+                    fresh = search_around(
+                        indptr,
+                        e_dst,
+                        sender,
+                        recv,
+                        a,
+                        k,
+                        kp,
+                        e_src,
+                        e_base,
+                        e_ppm,
+                        e_tld,
+                        e_cap,
+                        e_max,
+                        e_succ,
+                        now,
+                        memory,
+                        failed,
+                        nfailed,
+                        s_dist,
+                        s_pred,
+                        s_done,
+                        s_heap_d,
+                        s_heap_v,
+                        best,
+                    )
+                    if fresh < best:
+                        _fc, ff, fh = walk(
+                            s_pred,
+                            sender,
+                            recv,
+                            a,
+                            k,
+                            False,
+                            kp,
+                            e_src,
+                            e_base,
+                            e_ppm,
+                            e_tld,
+                            e_cap,
+                            e_max,
+                            e_succ,
+                            now,
+                            memory,
+                            failed,
+                            nfailed,
+                        )
+                        if fh > 0 and ff <= limit:
+                            best = fresh
+                            best_r = -2
+                            best_i = -1
+                if best == _INF:
+                    break
+                if decide_only:
+                    part_ok = True
+                    if best_i >= 0:
+                        used_us = True
+                    break
+                attempts += 1
+                counters[2] += 1
+                if best_i < 0:
+                    pred = s_pred if best_r == -2 else pred_send[best_r, row]
+                    bad = -1
+                    if liquidity:
+                        bad = check_path(pred, sender, recv, a, e_src, bal)
+                    if bad >= 0:
+                        counters[3] += 1
+                        if nfailed < 512:
+                            failed[nfailed] = bad
+                            nfailed += 1
+                        continue
+                    if liquidity:
+                        nlog = move_path(
+                            pred, sender, recv, a, e_src, bal, twin, flow, e_succ, now, log_e, log_a, nlog
+                        )
+                    part_ok = True
+                    break
+                i = best_i
+                j = best_j
+                if peer_node[i] != sender and liquidity:
+                    bad = check_path(pred_send[r1[i], row], sender, peer_node[i], a, e_src, bal)
+                    if bad >= 0:
+                        counters[3] += 1
+                        if nfailed < 512:
+                            failed[nfailed] = bad
+                            nfailed += 1
+                        continue
+                amt_in = amt_i + np.int64(best_fee)
+                if remote[i] - rres[i] < amt_in:
+                    failed_in[i] += 1
+                    dead_in[i] = True
+                    continue
+                actual = _our_fee(a, act_base[j], act_ppm[j], act_inb[i], act_inppm[i])
+                if best_fee < actual:
+                    counters[1] += 1  # fee insufficient: the reply carries our current channel_update
+                    know_actual = True
+                    continue
+                if local[j] - lres[j] < amt_i:
+                    failed_out[j] += 1
+                    dead_out[j] = True
+                    m = counters[5]
+                    if m < len(lf_pay):  # an HTLC refused for our outgoing liquidity (link_fail event)
+                        lf_pay[m] = p
+                        lf_in[m] = i
+                        lf_out[m] = j
+                        lf_amt_in[m] = amt_in
+                        lf_amt_out[m] = amt_i
+                        counters[5] = m + 1
+                    continue
+                if peer_node[j] != recv and liquidity:
+                    bad = check_path(pred_peer[k, r2[j], j], peer_node[j], recv, a, e_src, bal)
+                    if bad >= 0:
+                        counters[3] += 1
+                        if nfailed < 512:
+                            failed[nfailed] = bad
+                            nfailed += 1
+                        continue
+                if liquidity:
+                    if peer_node[i] != sender:
+                        nlog = move_path(
+                            pred_send[r1[i], row],
+                            sender,
+                            peer_node[i],
+                            a,
+                            e_src,
+                            bal,
+                            twin,
+                            flow,
+                            e_succ,
+                            now,
+                            log_e,
+                            log_a,
+                            nlog,
+                        )
+                    if peer_node[j] != recv:
+                        nlog = move_path(
+                            pred_peer[k, r2[j], j],
+                            peer_node[j],
+                            recv,
+                            a,
+                            e_src,
+                            bal,
+                            twin,
+                            flow,
+                            e_succ,
+                            now,
+                            log_e,
+                            log_a,
+                            nlog,
+                        )
+                remote[i] -= amt_in
+                local[i] += amt_in
+                local[j] -= amt_i
+                remote[j] += amt_i
+                in_succ[i] = now
+                out_succ[j] = now
+                our_log[nour, 0] = i
+                our_log[nour, 1] = j
+                our_log[nour, 2] = amt_in
+                nour += 1
+                n = counters[0]
+                f_pay[n] = p
+                f_in[n] = i
+                f_out[n] = j
+                f_amt_in[n] = amt_in
+                f_amt_out[n] = amt_i
+                f_fee[n] = amt_in - amt_i
+                counters[0] = n + 1
+                used_us = True
+                part_ok = True
+                break
+            if attempts >= max_attempts and not part_ok:
+                part_fail = EXHAUSTED
+            if part_ok:
+                continue
+            half = amt_i // 2
+            if mpp and not decide_only and parts < max_parts and half >= min_part and attempts < max_attempts:
+                stack[nstack] = half
+                stack[nstack + 1] = amt_i - half
+                nstack += 2
+                parts += 1
+                counters[4] += 1
+                continue
+            outcome = part_fail
+            break
+        if outcome == AROUND and used_us:
+            outcome = THROUGH
+        if outcome != AROUND and outcome != THROUGH:
+            # a part found no way: every part already settled is released (MPP is all or nothing)
+            for m in range(nlog - 1, -1, -1):
+                e = log_e[m]
+                bal[e] += log_a[m]
+                t = twin[e]
+                if t >= 0:
+                    bal[t] -= log_a[m]
+                flow[e] -= log_a[m]
+            for m in range(nour - 1, -1, -1):
+                i = our_log[m, 0]
+                j = our_log[m, 1]
+                amt_in = our_log[m, 2]
+                amt_out = f_amt_out[fwd_start + m]
+                remote[i] += amt_in
+                local[i] -= amt_in
+                local[j] += amt_out
+                remote[j] -= amt_out
+            counters[0] = fwd_start
+        status[p] = outcome
+
+
+@njit(cache=True)
+def search_around(
+    indptr,
+    e_dst,
+    source,
+    target,
+    a,
+    k,
+    kp,
+    e_src,
+    e_base,
+    e_ppm,
+    e_tld,
+    e_cap,
+    e_max,
+    e_succ,
+    now,
+    memory,
+    failed,
+    nfailed,
+    dist,
+    pred,
+    done,
+    heap_d,
+    heap_v,
+    bound,
+):  # pragma: no cover
+    """An exact search: sender -> receiver avoiding the failed hops, at amount ``a``.
+
+    Dijkstra under kind ``k``'s weights with the competitors' current fees, stopping at the
+    receiver and never expanding past ``bound`` (the route through us it must beat); fills
+    ``pred`` and returns the route's cost (inf when there is none below the bound).
+    """
+    n = len(indptr) - 1
+    for v in range(n):
+        dist[v] = _INF
+        pred[v] = -1
+        done[v] = False
+    dist[source] = 0.0
+    heap_d[0] = 0.0
+    heap_v[0] = source
+    size = 1
+    while size > 0:
+        d = heap_d[0]
+        v = heap_v[0]
+        size -= 1
+        if size > 0:
+            ld = heap_d[size]
+            lv = heap_v[size]
+            i = 0
+            while True:
+                c = 2 * i + 1
+                if c >= size:
+                    break
+                if c + 1 < size and heap_d[c + 1] < heap_d[c]:
+                    c += 1
+                if heap_d[c] < ld:
+                    heap_d[i] = heap_d[c]
+                    heap_v[i] = heap_v[c]
+                    i = c
+                else:
+                    break
+            heap_d[i] = ld
+            heap_v[i] = lv
+        if done[v]:
+            continue
+        done[v] = True
+        if v == target:
+            return d
+        for e in range(indptr[v], indptr[v + 1]):
+            if e_max[e] < a:
+                continue
+            skip = False
+            for f in range(nfailed):
+                if failed[f] == e:
+                    skip = True
+            if skip:
+                continue
+            fee = 0.0
+            if v != source:
+                fee = e_base[e] + np.floor(a * e_ppm[e] / 1e6)
+            w = edge_cost(kp, k, a, fee, e_tld[e], e_cap[e], e_succ[e] >= now - memory)
+            if w == _INF:
+                continue
+            u = e_dst[e]
+            nd = d + w
+            if nd < dist[u] and nd < bound and size < len(heap_d):
+                dist[u] = nd
+                pred[u] = e
+                i = size
+                size += 1
+                while i > 0:
+                    p = (i - 1) // 2
+                    if heap_d[p] > nd:
+                        heap_d[i] = heap_d[p]
+                        heap_v[i] = heap_v[p]
+                        i = p
+                    else:
+                        break
+                heap_d[i] = nd
+                heap_v[i] = u
+    return _INF
