@@ -305,6 +305,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except FileNotFoundError as exc:
         raise ConfigError(f"LNPILOT_CONFIG: no such file: {path}") from exc
+    except OSError as exc:  # a directory, no permission, ...
+        raise ConfigError(
+            f"LNPILOT_CONFIG: cannot read {path} ({exc.strerror or type(exc).__name__})"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"LNPILOT_CONFIG: {path} is not valid TOML: {exc}") from exc
 
