@@ -17,5 +17,11 @@ class ConfigError(LnpilotError):
     code = "config-error"
 
 
+class ConflictError(LnpilotError):
+    """The request contradicts the current state (the API answers 409)."""
+
+    code = "conflict"
+
+
 class NotFoundError(LnpilotError):
     code = "not-found"

@@ -51,6 +51,12 @@ class Limits(_Section):
     # A rebalance may spend at most this share of what the target channel earned in the window.
     rebalance_max_budget_share: float = Field(0.5, ge=0, le=1)
     rebalance_budget_window_days: float = Field(30.0, gt=0)
+    # Enforced from the store's rebalance history (issue 17 item 3). A day between rebalances of a
+    # channel follows LNDg's 24 h cadence; the caps bound what a run of bad estimates can spend.
+    rebalance_cooldown_hours: float = Field(24.0, ge=0)
+    max_rebalances_per_day: int = Field(3, ge=0)
+    rebalance_daily_spend_cap_sat: int = Field(2_000, ge=0)
+    rebalance_weekly_spend_cap_sat: int = Field(10_000, ge=0)
     allow_close: bool = False
 
     @model_validator(mode="after")
@@ -299,6 +305,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except FileNotFoundError as exc:
         raise ConfigError(f"LNPILOT_CONFIG: no such file: {path}") from exc
+    except OSError as exc:  # a directory, no permission, ...
+        raise ConfigError(
+            f"LNPILOT_CONFIG: cannot read {path} ({exc.strerror or type(exc).__name__})"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"LNPILOT_CONFIG: {path} is not valid TOML: {exc}") from exc
 

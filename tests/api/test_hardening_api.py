@@ -55,7 +55,8 @@ async def test_private_routes_need_a_key_by_default(
         assert response.status_code == 401 and response.json()["type"].endswith("/unauthenticated"), path
         assert "needs an API key" in response.json()["detail"]
     assert (await client.get("/v1/rankings")).status_code == 200
-    assert (await client.get(f"/v1/scores/nodes/{pubkey(2)}")).status_code == 200
+    for _ in range(2):  # the second answer comes from the cached fast path: the same scope applies
+        assert (await client.get(f"/v1/scores/nodes/{pubkey(2)}")).status_code == 200
     assert (await client.post("/v1/scores/batch", json={"pubkeys": [pubkey(1)]})).status_code == 200
     async with services.store.unit_of_work() as uow:
         _, key = await uow.api_keys.create("reader", "read", NOW)

@@ -82,8 +82,8 @@ def test_apply_shadow_then_live_then_rollback(
         code, _, err = _run(capsys, "rollback", "999")
         assert code == 1 and "no transaction" in err
 
-        code, out, _ = _run(capsys, "apply", "--channel", "1x1x1")
-        assert code == 0 and "no transaction" in out
+        code, _, err = _run(capsys, "apply", "--channel", "1x1x1")  # not ours: an error (issue 17)
+        assert code == 1 and "not one of" in err and len(err.strip().splitlines()) == 1
         code, out, _ = _run(capsys, "apply", "--profile", "aggressive")
         assert code == 0 and "shadow" in out and "decision(s) without action" in out
 

@@ -155,6 +155,10 @@ async def test_rebalance_records_cost_against_earnings(txlog: SqlTransactionLog)
     item = (await txlog.get(result.tx_id)).items[0]
     assert item.result is not None and item.result["cost_to_earnings"] == 0.25
     assert r.to_dict()["rebalance"]["moved_sat"] == 100_000
+    # What it cost is in the validator's history: the rebalance spend caps read it (issue 17 item 3).
+    from lnpilot.store.repos.transaction_log import rebalances_since
+
+    assert await rebalances_since(txlog.store, 0) == [(2, n.clock_s, 1000)]
 
 
 async def test_unknown_mode_is_rejected(txlog: SqlTransactionLog) -> None:

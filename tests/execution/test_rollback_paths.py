@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from lnpilot.domain.node import ForwardingEvent
-from lnpilot.errors import InvalidInputError
+from lnpilot.errors import ConflictError
 from lnpilot.execution.actions import PolicyChange
 from lnpilot.execution.executor import Executor
 from lnpilot.execution.plan import Mode
@@ -44,7 +44,7 @@ async def test_rollback_restores_exact_backups_of_changed_channels_only(txlog: S
     assert (await txlog.get(batch.tx_id)).status is TxStatus.ROLLED_BACK
     rollback_tx = await txlog.get(result.rollback_tx_id)
     assert rollback_tx.note.startswith("rollback of tx") and rollback_tx.status is TxStatus.APPLIED
-    with pytest.raises(InvalidInputError, match="rolled_back"):
+    with pytest.raises(ConflictError, match="rolled_back"):
         await ex.rollback(batch.tx_id)
 
 

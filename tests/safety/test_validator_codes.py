@@ -253,3 +253,34 @@ def test_codes_are_a_closed_set() -> None:
     assert "fee_rate_above_max" in CODES
     with pytest.raises(ValueError, match="unknown violation code"):
         Violation("made_up", "nope")
+
+
+def test_rebalance_limits_from_the_stored_history() -> None:
+    """Issue 17 item 3: rebalance history was written and never read; now a per-channel cooldown,
+    a daily count and daily/weekly spend caps hold (the spend counts this one at its worst case)."""
+    views = rebalance_views()
+    target = views[chan_id_of(1)]
+    lim = Limits(
+        rebalance_cooldown_hours=24,
+        max_rebalances_per_day=2,
+        rebalance_daily_spend_cap_sat=30,
+        rebalance_weekly_spend_cap_sat=50,
+    )
+
+    def found(history: ValidationHistory) -> set[str]:
+        return codes(rebalance(), target, history, views=views, limits=lim)
+
+    assert found(ValidationHistory()) == set()
+    recent = ValidationHistory.from_events([], [(chan_id_of(1), NOW - 3600, 1_000)])
+    assert found(recent) == {"rebalance_cooldown_active"}
+    two_others = ValidationHistory.from_events(
+        [], [(chan_id_of(5), NOW - 3600, 1_000), (chan_id_of(6), NOW - 7200, 1_000)]
+    )
+    assert found(two_others) == {"rebalance_daily_count_reached"}
+    spent_today = ValidationHistory.from_events([], [(chan_id_of(5), NOW - 3600, 25_000)])
+    assert found(spent_today) == {"rebalance_daily_spend_cap_reached"}  # 25 + up to 10 > 30 sat
+    spent_this_week = ValidationHistory.from_events(
+        [], [(chan_id_of(5), NOW - 3 * DAY, 25_000), (chan_id_of(6), NOW - 5 * DAY, 20_000)]
+    )
+    assert found(spent_this_week) == {"rebalance_weekly_spend_cap_reached"}  # 45 + 10 > 50 sat
+    assert ValidationHistory.from_dict(spent_this_week.to_dict()) == spent_this_week

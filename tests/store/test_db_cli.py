@@ -52,7 +52,7 @@ def test_bad_database_url_is_one_line_without_password(
 def test_status_without_a_node(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["status", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["backend"]["kind"] == "simnet" and "needs a running simnet" in data["backend"]["error"]
+    assert data["backend"]["kind"] == "simnet" and data["backend"]["problem"] == "not_configured"
     assert data["counts"] == {
         "channels": 0,
         "forwarding_events": 0,
@@ -63,7 +63,7 @@ def test_status_without_a_node(capsys: pytest.CaptureFixture[str]) -> None:
     assert (data["last_sync"], data["database"], data["cache"]) == ({}, "sqlite", "memory")
     assert main(["status"]) == 0
     out = capsys.readouterr().out
-    assert "unreachable" in out and "never" in out
+    assert "not configured" in out and "never" in out
 
 
 @pytest.mark.service

@@ -1,6 +1,8 @@
-"""Decisions, reviews, transactions, validation history, overrides, API keys, audit log, sync marks."""
+"""Decisions, reviews, transactions, validation history, API keys, audit log, sync marks."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -8,8 +10,6 @@ from lnpilot.errors import InvalidInputError, NotFoundError
 from lnpilot.store import Store
 from lnpilot.store.records import (
     AuditEntry,
-    BlacklistEntry,
-    ChannelOverrideRecord,
     DecisionRecord,
     ExpertReview,
     InvalidTransition,
@@ -134,32 +134,18 @@ async def test_validation_history_for_cooldowns_and_daily_counts(store: Store) -
         assert await uow.validation.count_total(since=0, kind="rebalance") == 1
 
 
-async def test_blacklist_and_channel_overrides(store: Store) -> None:
-    async with store.unit_of_work() as uow:
-        await uow.overrides.blacklist_add(BlacklistEntry("peer", pubkey(3), "spammy", 100))
-        await uow.overrides.blacklist_add(BlacklistEntry("peer", pubkey(3), "still spammy", 200))
-        await uow.overrides.blacklist_add(BlacklistEntry("channel", "800000x1x0", "leaky", 100))
-        with pytest.raises(InvalidInputError):
-            await uow.overrides.blacklist_add(BlacklistEntry("planet", "x", "", 1))
-        await uow.overrides.set_channel(ChannelOverrideRecord(BIG_CHAN, pin=True, updated_at=5))
-        await uow.overrides.set_channel(ChannelOverrideRecord(7, fee_rate_min_ppm=10, fee_rate_max_ppm=500))
-        with pytest.raises(InvalidInputError, match="exceeds"):
-            await uow.overrides.set_channel(
-                ChannelOverrideRecord(8, fee_rate_min_ppm=600, fee_rate_max_ppm=5)
-            )
-    async with store.unit_of_work() as uow:
-        entries = await uow.overrides.blacklist_entries()
-        assert [(e.kind, e.reason) for e in entries] == [("channel", "leaky"), ("peer", "still spammy")]
-        assert await uow.overrides.is_blacklisted("peer", pubkey(3))
-        assert not await uow.overrides.is_blacklisted("peer", pubkey(4))
-        assert await uow.overrides.blacklist_remove("peer", pubkey(3))
-        assert not await uow.overrides.blacklist_remove("peer", pubkey(3))
-        pinned = await uow.overrides.channel(BIG_CHAN)
-        assert pinned is not None and pinned.pin and not pinned.exclude
-        assert [o.chan_id for o in await uow.overrides.channels()] == [7, BIG_CHAN]
-        assert await uow.overrides.remove_channel(7)
-        assert await uow.overrides.channel(7) is None
-        assert not await uow.overrides.remove_channel(7)
+def test_no_table_is_written_and_read_by_nothing() -> None:
+    """Issue 17 item 22: ``blacklist`` was written by nothing and read by nothing (the blacklist lives
+    in settings): the table is gone (migration 0005_hardening) and docs/store.md no longer claims
+    decisions use it. ``channel_overrides`` is wired (web UI writes, the pipeline reads)."""
+    import lnpilot.execution.overrides as folded
+    from lnpilot.store.tables import metadata
+
+    assert "blacklist" not in metadata.tables and "channel_overrides" in metadata.tables
+    assert "uow.overrides.channels()" in Path(folded.__file__).read_text()  # the reader
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "store.md").read_text()
+    table_rows = [line for line in doc.splitlines() if line.startswith("| `")]
+    assert not [r for r in table_rows if "`blacklist`" in r]
 
 
 async def test_api_keys_are_hashed_and_revocable(store: Store) -> None:
@@ -205,3 +191,23 @@ async def test_sync_marks(store: Store) -> None:
         mark = await uow.sync_state.get("forwards")
         assert mark is not None and (mark.synced_at, mark.high_water) == (200, 9)
         assert [m.kind for m in await uow.sync_state.all()] == ["channels", "forwards"]
+
+
+async def test_channel_overrides(store: Store) -> None:
+    from lnpilot.errors import InvalidInputError
+    from lnpilot.store.records import ChannelOverrideRecord
+
+    async with store.unit_of_work() as uow:
+        await uow.overrides.set_channel(ChannelOverrideRecord(BIG_CHAN, pin=True, updated_at=5))
+        await uow.overrides.set_channel(ChannelOverrideRecord(7, fee_rate_min_ppm=10, fee_rate_max_ppm=500))
+        with pytest.raises(InvalidInputError, match="exceeds"):
+            await uow.overrides.set_channel(
+                ChannelOverrideRecord(8, fee_rate_min_ppm=600, fee_rate_max_ppm=5)
+            )
+    async with store.unit_of_work() as uow:
+        pinned = await uow.overrides.channel(BIG_CHAN)
+        assert pinned is not None and pinned.pin and not pinned.exclude
+        assert [o.chan_id for o in await uow.overrides.channels()] == [7, BIG_CHAN]
+        assert await uow.overrides.remove_channel(7)
+        assert await uow.overrides.channel(7) is None
+        assert not await uow.overrides.remove_channel(7)

@@ -24,10 +24,10 @@ async def test_prune_applies_each_retention(store: Store) -> None:
         channel_snapshot_retention_days=10, graph_snapshot_retention_days=5, score_history_retention_days=0
     )
     async with store.unit_of_work() as uow:
-        for age_days in (20, 8, 1):
+        for age_days, value in ((20, 1.0), (8, 0.9), (1, 0.8)):
             await uow.channels.add_snapshots([_channel()], taken_at=NOW - age_days * DAY)
             await uow.graph.add_snapshot(NOW - age_days * DAY, "test", 0, 0, 0)
-            await uow.scores.add(score(pubkey(1), 1.0, NOW - age_days * DAY))
+            await uow.scores.add(score(pubkey(1), value, NOW - age_days * DAY))
     report = await store.prune(NOW)
     assert (report.channel_snapshots, report.graph_snapshots, report.score_history) == (1, 2, 0)
     async with store.unit_of_work() as uow:
@@ -84,3 +84,33 @@ async def test_open_without_migrating_an_already_migrated_database(store: Store,
             assert await uow.forwards.count() == 0
     finally:
         await again.close()
+
+
+async def test_score_history_keeps_what_changed_and_downsamples_old_days(store: Store) -> None:
+    """Issue 17 item 23: an unchanged score adds no history row; past the full-resolution span
+    one row per subject and day remains; the latest score keeps its reasons."""
+    from lnpilot.domain.scores import HEURISTICS
+    from lnpilot.store.store import SCORE_HISTORY_FULL_DAYS
+
+    first = HEURISTICS[0]
+
+    start = NOW - 30 * DAY
+    async with store.unit_of_work() as uow:
+        for hour in range(30 * 24):
+            value = 0.5 if hour % 24 < 12 else 0.6  # changes twice a day
+            await uow.scores.add(score(pubkey(1), value, start + hour * 3600, **{first: value}))
+            await uow.scores.add(score(pubkey(2), 0.7, start + hour * 3600))  # never changes
+        assert len(await uow.scores.history(pubkey(2))) == 1
+        assert len(await uow.scores.history(pubkey(1), limit=5000)) == 60
+        latest = await uow.scores.latest(pubkey(1))
+        assert latest is not None and latest.computed_at == start + (30 * 24 - 1) * 3600
+        assert all(h.reason for h in latest.heuristics.values())  # reasons stay on the latest row
+    store.retention = StoreSettings(score_history_retention_days=0)
+    removed = (await store.prune(NOW)).score_history
+    async with store.unit_of_work() as uow:
+        kept = await uow.scores.history(pubkey(1), limit=5000)
+    recent = [s for s in kept if s.computed_at >= NOW - SCORE_HISTORY_FULL_DAYS * DAY]
+    old_days = {s.computed_at // DAY for s in kept if s.computed_at < NOW - SCORE_HISTORY_FULL_DAYS * DAY}
+    assert len(kept) - len(recent) == len(old_days)  # one row per old day
+    assert removed == 60 - len(kept) > 0
+    assert {s.score_of(first) for s in kept} == {0.5, 0.6}  # the numbers survive compaction

@@ -56,7 +56,7 @@ def test_sync_then_status(simnet_cli: SimnetHandle, capsys: pytest.CaptureFixtur
     assert set(status["last_sync"]) == kinds
     assert main(["status"]) == 0
     out = capsys.readouterr().out
-    assert "last sync: forwards" in out and info.alias in out
+    assert "synced forwards" in out and info.alias in out
 
 
 def test_sync_only_and_unknown_kind(simnet_cli: SimnetHandle, capsys: pytest.CaptureFixture[str]) -> None:
@@ -70,11 +70,12 @@ def test_sync_only_and_unknown_kind(simnet_cli: SimnetHandle, capsys: pytest.Cap
 def test_status_reports_a_refusing_backend(
     simnet_cli: SimnetHandle, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The invoice macaroon may not read node info: status says so and still shows the database.
+    # The invoice macaroon may not read node info: status says so (exit 6, auth) and still shows
+    # the database.
     monkeypatch.setenv("LND_MACAROON_PATH", str(simnet_cli.invoice_macaroon_path))
-    assert main(["status", "--json"]) == 0
+    assert main(["status", "--json"]) == 6
     data = json.loads(capsys.readouterr().out)
-    assert "error" in data["backend"] and data["database"] == "sqlite"
+    assert data["backend"]["problem"] == "auth" and data["database"] == "sqlite"
     assert simnet_cli.macaroon_hex("invoice") not in data["backend"]["error"]
 
 

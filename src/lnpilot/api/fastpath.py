@@ -51,7 +51,7 @@ class CachedScoreFastPath:
             return
         scope["route"] = self._route
         try:
-            await authorize(request, AuthScope.READ)
+            await authorize(request, AuthScope.PUBLIC)  # the same scope as the route
         except ApiProblem as problem:
             await problem_response(
                 problem.code, problem.detail, scope["path"], problem.headers, **problem.extra

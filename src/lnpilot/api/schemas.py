@@ -166,13 +166,14 @@ class AgreementOut(BaseModel):
 
 
 class ApplyIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"mode": "shadow", "channels": []}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"mode": "shadow"}]})
 
     mode: Literal["shadow", "pilot", "live"] = "shadow"
     source: Literal["node", "store"] = Field(
         "node", description="Decide from the live node, or from what `lnpilot sync` stored (richer history)"
     )
-    channels: list[str] = Field(default_factory=list, max_length=1000)
+    # Omitted: every channel. A list must name only our channels and not be empty (422 otherwise).
+    channels: list[str] | None = Field(None, min_length=1, max_length=1000)
     profile: str | None = None
     stop_on_error: bool = False
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from lnpilot.backends.base import NodeBackend
 from lnpilot.backends.graph_source import GraphSource
+from lnpilot.backends.http import RetryPolicy
 from lnpilot.backends.lnbits import LnbitsBackend
 from lnpilot.backends.lnd import LndRestBackend
 from lnpilot.backends.lndconnect import parse_lndconnect
@@ -61,10 +62,17 @@ def read_macaroon(path: Path, settings: Settings) -> bytes:
     return data
 
 
+def _retry(settings: Settings) -> RetryPolicy:
+    """The one retry layer (the executor does not retry again): ``execution.max_retries``."""
+    return RetryPolicy(attempts=settings.execution.max_retries + 1)
+
+
 def _lnd(settings: Settings) -> LndRestBackend:
     if settings.lnd_connect_uri is not None:
         node = parse_lndconnect(settings.lnd_connect_uri.get_secret_value())
-        return LndRestBackend(node.rest_url, node.macaroon_hex, node.write_cert(settings.data_dir))
+        return LndRestBackend(
+            node.rest_url, node.macaroon_hex, node.write_cert(settings.data_dir), retry=_retry(settings)
+        )
     if settings.lnd_rest_url is None:
         raise ConfigError(f"LND_REST_URL: required when LNPILOT_BACKEND={settings.backend}")
     cert = settings.lnd_tls_cert_path
@@ -75,6 +83,7 @@ def _lnd(settings: Settings) -> LndRestBackend:
         macaroon_hex(settings),
         cert,
         allow_insecure_http=settings.allow_insecure_http,
+        retry=_retry(settings),
     )
 
 
@@ -94,6 +103,7 @@ def make_backend(settings: Settings) -> NodeBackend:
             graph_source=GraphSource(source, refresh_s=lnbits.graph_refresh_seconds) if source else None,
             allow_time_lock_reset=lnbits.allow_time_lock_reset,
             allow_insecure_http=settings.allow_insecure_http,
+            retry=_retry(settings),
         )
     if settings.lnd_rest_url is None and settings.lnd_connect_uri is None:
         raise ConfigError(

@@ -69,15 +69,23 @@ def list_keys(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
     if as_json:
         print_json(rows)
         return
-    columns = ("id", "name", "prefix", "scope", "created_at", "last_used_at", "revoked_at")
-    table = Table(*columns, title="API keys")
+    from lnpilot.cli.render import local_time
+
+    # Local dates to the minute (raw Unix seconds in --json).
+    table = Table("id", "name", "prefix", "scope", "created", "last used", "revoked", title="API keys")
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row.values()))
+        when = [
+            local_time(row[k]) if row[k] is not None else ""
+            for k in ("created_at", "last_used_at", "revoked_at")
+        ]
+        table.add_row(str(row["id"]), str(row["name"]), str(row["prefix"]), str(row["scope"]), *when)
     console.print(table)
 
 
 @app.command("revoke")
-def revoke(key_id: int = typer.Argument(..., help="The key's id (see apikey list).")) -> None:
+def revoke(
+    key_id: int = typer.Argument(..., min=1, max=2**63 - 1, help="The key's id (see apikey list)."),
+) -> None:
     """Revoke a key at once."""
 
     async def body(uow: Any) -> Any:

@@ -55,6 +55,9 @@ def apply(
         "node", "--from", help="Views from the node (live) or from the store (after lnpilot sync)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    at: int | None = typer.Option(
+        None, "--at", min=0, max=9_000_000_000, help="Take 'now' as this Unix time (simulated nodes)."
+    ),
 ) -> None:
     """Decide, validate and execute; without --execute only record what would be done."""
     settings = settings_from_env()
@@ -73,8 +76,8 @@ def apply(
             settings,
             executor,
             chosen,
-            int(time.time()),
-            channels=channel,
+            int(time.time()) if at is None else at,
+            channels=channel or None,  # no --channel: every channel
             profile=profile,
             stop_on_error=stop_on_error,
             source=source,
@@ -85,10 +88,15 @@ def apply(
     if as_json:
         print_json(report)
         return
+    from lnpilot.cli.render import changes_lines
+
+    for line in changes_lines(report):  # old -> new for every proposed change, sent or not
+        print(line)
     table = Table("chan_id", "kind", "status", "detail", title=f"apply ({report['mode']})")
     for row in report["results"]:
         table.add_row(row["chan_id"], row["kind"], row["status"], row["detail"])
-    console.print(table)
+    if report["results"]:
+        console.print(table)
     skipped = sum(1 for d in report["decisions"] if not d["verdict"]["approved"] or d["type"] == "no_action")
     tx = f"transaction {report['tx_id']}" if report["tx_id"] is not None else "no transaction (nothing sent)"
     console.print(
@@ -121,7 +129,7 @@ def _tx_dict(record: Any) -> dict[str, Any]:
 
 @app.command("transactions")
 def transactions(
-    limit: int = typer.Option(20, "--limit", min=1, help="How many of the newest to show."),
+    limit: int = typer.Option(20, "--limit", min=1, max=10_000, help="How many of the newest to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The transaction log, newest first."""
@@ -140,11 +148,13 @@ def transactions(
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "created_at", "mode", "status", "channels", "note", title="transactions")
+    from lnpilot.cli.render import local_time
+
+    table = Table("id", "created", "mode", "status", "channels", "note", title="transactions")
     for row in rows:
         statuses = ", ".join(f"{i['chan_id']}:{(i['result'] or {}).get('status', '?')}" for i in row["items"])
         table.add_row(
-            str(row["id"]), str(row["created_at"]), row["mode"], row["status"], statuses, row["note"]
+            str(row["id"]), local_time(row["created_at"]), row["mode"], row["status"], statuses, row["note"]
         )
     console.print(table)
 
@@ -154,6 +164,9 @@ def rollback(
     tx_id: int | None = typer.Argument(None, help="The transaction to undo."),
     auto: bool = typer.Option(
         False, "--auto", help="Instead: judge every watched change and roll back the harmful ones."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Restore even over later changes of the same channels (marked on the log)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -167,7 +180,7 @@ def rollback(
 
     async def body(executor: Executor) -> dict[str, Any]:
         assert tx_id is not None
-        result = await executor.rollback(tx_id)
+        result = await executor.rollback(tx_id, force=force)
         return result.to_dict()
 
     report = _run(settings, body)

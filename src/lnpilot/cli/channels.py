@@ -65,11 +65,15 @@ def channels(
     block_height: int | None = typer.Option(
         None, "--block-height", min=0, help="Current chain height (default: bound from the graph snapshot)."
     ),
+    at: int | None = typer.Option(
+        None, "--at", min=0, max=9_000_000_000, help="Take 'now' as this Unix time (simulated nodes)."
+    ),
+    wide: bool = typer.Option(False, "--wide", help="Every heuristic and the peer (wider than 80 columns)."),
 ) -> None:
     """Score our channels from the store: eight heuristics and the composite, best first."""
     settings = settings_from_env()
     chosen = resolve_profile(profile or settings.profile, settings.profiles)
-    now = int(time.time())
+    now = int(time.time()) if at is None else at
     stored = asyncio.run(_collect(settings, now, block_height))
     scores = score_channels(stored.views, chosen, stored.context)
     peers = {str(v.channel.chan_id): v.channel.remote_pubkey for v in stored.views}
@@ -89,22 +93,31 @@ def channels(
     if not scores and not stored.skipped:
         console.print("no channels in the store (run lnpilot sync first)")
         return
-    table = Table(
-        "channel",
-        "peer",
-        "score",
-        "cover",
-        *(_SHORT[h] for h in HEURISTICS),
-        title=f"channels ({chosen.name})",
-    )
-    for score in scores:
-        row = [
-            str(ShortChannelId.from_chan_id(int(score.subject))),
-            peers[score.subject][:12],
-            _cell(score.composite),
-            f"{score.coverage:.2f}",
-        ]
-        table.add_row(*row, *(_cell(score.score_of(h)) for h in HEURISTICS))
+    if not wide:  # 80 columns: the channel, its composite, and its strongest and weakest heuristic
+        table = Table("channel", "score", "cover", "strongest", "weakest", title=f"channels ({chosen.name})")
+        for score in scores:
+            known = [(v, h) for h in HEURISTICS if (v := score.score_of(h)) is not None]
+            best = f"{max(known)[1]} {max(known)[0]:.0f}" if known else "-"
+            worst = f"{min(known)[1]} {min(known)[0]:.0f}" if known else "-"
+            scid = str(ShortChannelId.from_chan_id(int(score.subject)))
+            table.add_row(scid, _cell(score.composite), f"{score.coverage:.2f}", best, worst)
+    else:
+        table = Table(
+            "channel",
+            "peer",
+            "score",
+            "cover",
+            *(_SHORT[h] for h in HEURISTICS),
+            title=f"channels ({chosen.name})",
+        )
+        for score in scores:
+            row = [
+                str(ShortChannelId.from_chan_id(int(score.subject))),
+                peers[score.subject],
+                _cell(score.composite),
+                f"{score.coverage:.2f}",
+            ]
+            table.add_row(*row, *(_cell(score.score_of(h)) for h in HEURISTICS))
     console.print(table)
     for chan_id, why in stored.skipped.items():
         console.print(f"skipped {ShortChannelId.from_chan_id(chan_id)}: {why}")

@@ -31,13 +31,14 @@ SOURCES = ("node", "store")
 
 async def _reviews(settings: Settings, profile: str | None, now: int, source: str) -> list[Review]:
     from lnpilot.decisions.engine import DecisionEngine
+    from lnpilot.execution.pipeline import REBALANCE_WINDOW_S, history_window_s
     from lnpilot.safety.history import ValidationHistory
     from lnpilot.safety.review import decide_and_validate
     from lnpilot.safety.validator import PolicyValidator
     from lnpilot.scoring.composite import score_channels
     from lnpilot.scoring.profiles import resolve_profile as scoring_profile
     from lnpilot.store import Store
-    from lnpilot.store.repos.transaction_log import applied_changes_since
+    from lnpilot.store.repos.transaction_log import applied_changes_since, rebalances_since
 
     if source not in SOURCES:
         raise InvalidInputError(f"--from: choose one of {', '.join(SOURCES)}, not {source!r}")
@@ -46,7 +47,11 @@ async def _reviews(settings: Settings, profile: str | None, now: int, source: st
     weights = scoring_profile(name, settings.profiles)
     store = await Store.open(settings)
     try:
-        history = ValidationHistory.from_events(await applied_changes_since(store, now - DAY_S))
+        # The same history as apply: the window of the longest limit, rebalances included.
+        history = ValidationHistory.from_events(
+            await applied_changes_since(store, now - history_window_s(settings.limits)),
+            await rebalances_since(store, now - REBALANCE_WINDOW_S),
+        )
         if source == "store":
             from lnpilot.views import stored_views
 
@@ -108,6 +113,7 @@ def _verdict(review: Review) -> str:
 def decide(
     profile: str | None = typer.Option(None, "--profile", help="Decision profile (default: settings)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    wide: bool = typer.Option(False, "--wide", help="Every column and every reason (wider than 80 columns)."),
     source: str = typer.Option(
         "node", "--from", help="node: read the live node; store: what `lnpilot sync` stored (richer history)."
     ),
@@ -115,10 +121,15 @@ def decide(
         None,
         "--at",
         min=0,
+        max=9_000_000_000,
         help="Decide as of this unix time (default: now); for simulated nodes and replays.",
     ),
 ) -> None:
-    """Show each channel's decision, proposed policy, confidence, reasons and verdict. Executes nothing."""
+    """Show each channel's decision, proposed policy, confidence, reasons and verdict. Executes nothing.
+
+    One line per channel (short channel id, peer, decision, the reason that decided it); --wide
+    for the full table; `lnpilot explain CHANNEL` for every reason of one channel.
+    """
     settings = settings_from_env()
     now = int(time.time()) if at is None else at
     reviews = asyncio.run(_reviews(settings, profile, now, source))
@@ -126,8 +137,13 @@ def decide(
         data: list[dict[str, Any]] = [r.to_dict() for r in reviews]
         print_json(data)
         return
-    console.print(render(reviews, profile or settings.profile))
-    console.print(summary(reviews))
+    if wide:
+        console.print(render(reviews, profile or settings.profile))
+    else:
+        print(f"lnpilot decide ({profile or settings.profile}) - nothing executed")
+        for line in compact_lines(reviews):
+            print(line)
+    print(summary(reviews))
 
 
 def render(reviews: list[Review], profile: str) -> Table:
@@ -155,6 +171,29 @@ def render(reviews: list[Review], profile: str) -> Table:
             "; ".join(d.reasons),
         )
     return table
+
+
+from lnpilot.cli.render import WIDTH, fit  # noqa: E402
+
+
+def headline(review: Review) -> str:
+    """The one reason that decided it: a refusal's codes, else the engine's last (deciding) reason."""
+    d = review.decision
+    if d.is_change and not review.verdict.approved:
+        return "refused: " + ", ".join(review.verdict.codes)
+    if d.is_change:
+        return _proposal(review)
+    return d.reasons[-1] if d.reasons else "no reason recorded"
+
+
+def compact_lines(reviews: list[Review], width: int = WIDTH) -> list[str]:
+    """One line per channel, at most ``width`` columns: scid, decision, headline reason."""
+    lines = [f"{'channel':<15} {'decision':<14} reason"]
+    for review in reviews:
+        d = review.decision
+        head = f"{_scid(d.chan_id):<15} {d.type.value:<14} "
+        lines.append(head + fit(headline(review), width - len(head)))
+    return lines
 
 
 def summary(reviews: list[Review]) -> str:

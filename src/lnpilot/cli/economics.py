@@ -61,7 +61,9 @@ def pnl(
     until: str | None = typer.Option(None, "--until", help="End, excluded (default: now)."),
     days: float | None = typer.Option(None, "--days", help="The last N days (default 30)."),
     by: str = typer.Option("node", "--by", help="node, channel or peer."),
-    at: int | None = typer.Option(None, "--at", help="Take 'now' as this Unix time (simulated nodes)."),
+    at: int | None = typer.Option(
+        None, "--at", min=0, max=9_000_000_000, help="Take 'now' as this Unix time (simulated nodes)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Profit and loss: routing revenue, rebalance and on-chain costs, return on capacity."""
@@ -123,7 +125,9 @@ def ledger_cmd(
     days: float | None = typer.Option(None, "--days", help="The last N days (default 30)."),
     fmt: str = typer.Option("csv", "--format", help="csv, json or bos (bos accounting layout)."),
     output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
-    at: int | None = typer.Option(None, "--at", help="Take 'now' as this Unix time (simulated nodes)."),
+    at: int | None = typer.Option(
+        None, "--at", min=0, max=9_000_000_000, help="Take 'now' as this Unix time (simulated nodes)."
+    ),
 ) -> None:
     """Every balance-changing event with a stable id: forwards, rebalances, on-chain fees, opens, closes."""
     from lnpilot.accounting import ledger

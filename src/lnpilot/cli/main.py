@@ -9,63 +9,19 @@ import typer
 from typer._click import exceptions as typer_errors
 
 from lnpilot import __version__
-from lnpilot.cli import apikey as apikey_cli
-from lnpilot.cli import apply as apply_cli
-from lnpilot.cli import arena as arena_cli
-from lnpilot.cli import channels as channels_cli
-from lnpilot.cli import config as config_cli
-from lnpilot.cli import db as db_cli
-from lnpilot.cli import decide as decide_cli
-from lnpilot.cli import demo as demo_cli
-from lnpilot.cli import economics as economics_cli
-from lnpilot.cli import failures as failures_cli
-from lnpilot.cli import graph as graph_cli
-from lnpilot.cli import graph_score as graph_score_cli
-from lnpilot.cli import notify as notify_cli
-from lnpilot.cli import report as report_cli
-from lnpilot.cli import run as run_cli
-from lnpilot.cli import serve as serve_cli
-from lnpilot.cli import simnet as simnet_cli
-from lnpilot.cli import status as status_cli
-from lnpilot.cli import sync as sync_cli
-from lnpilot.cli import vault as vault_cli
-from lnpilot.cli import web as web_cli
-from lnpilot.cli import worker as worker_cli
-from lnpilot.cli.common import err_console
-from lnpilot.errors import LnpilotError
-from lnpilot.logs import redact_text
+from lnpilot.cli.lazy import LazyGroup
 
+# Command modules are imported only when their command runs (lnpilot.cli.lazy.REGISTRY): --help and
+# --version must not pay for SQLAlchemy, numba or matplotlib. A new command is one registry line.
 app = typer.Typer(
     name="lnpilot",
+    cls=LazyGroup,
     help="Autopilot for Lightning routing nodes and a scoring service for the public graph.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
-app.add_typer(config_cli.app, name="config")
-app.add_typer(db_cli.app, name="db")
-app.add_typer(sync_cli.app)  # sync
-app.add_typer(status_cli.app)  # status
-app.add_typer(graph_cli.app, name="graph")
-graph_cli.app.command("score")(graph_score_cli.score)
-app.add_typer(notify_cli.app, name="notify")
-app.add_typer(simnet_cli.app, name="simnet")
-app.add_typer(apply_cli.app)  # apply, transactions, rollback
-app.add_typer(decide_cli.app)  # decide
-app.add_typer(vault_cli.app, name="vault")
-app.add_typer(economics_cli.app)  # pnl, ledger, close
-app.add_typer(economics_cli.suggest_app, name="suggest")
-app.add_typer(apikey_cli.app, name="apikey")
-app.add_typer(web_cli.app, name="web")
-app.command("serve")(serve_cli.serve)
-app.command("channels")(channels_cli.channels)
-app.command("failures")(failures_cli.failures)
-app.command("run")(run_cli.run)
-app.command("report")(report_cli.report)
-app.command("demo")(demo_cli.demo)
-app.command("worker")(worker_cli.worker)
-app.command("jobs")(worker_cli.jobs)
-app.command("arena")(arena_cli.arena)
 
 
 def _version(value: bool) -> None:
@@ -83,21 +39,56 @@ def _root(
     """lnpilot: dry-run by default, validated, logged, verified, reversible."""
 
 
+def _say(line: str) -> None:
+    from lnpilot.cli.common import err_console
+    from lnpilot.logs import redact_text
+
+    err_console.print(redact_text(line), markup=False, highlight=False)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return its exit code; expected errors print one line, never a traceback."""
+    """Run the CLI and return its exit code; every error is one line, never a traceback.
+
+    Exit codes (docs/reliability.md): 0 ok, 1 error, 2 usage, 130 interrupted, 70 internal error
+    (a bug: the line names the exception; LNPILOT_LOG_LEVEL=DEBUG prints the traceback);
+    ``lnpilot status`` adds 3 config, 4 unreachable, 5 TLS, 6 authentication.
+    """
+    from lnpilot.errors import LnpilotError
+
     try:
         result = app(args=list(argv) if argv is not None else None, standalone_mode=False)
     except LnpilotError as exc:
-        err_console.print(f"error: {redact_text(str(exc))}", markup=False, highlight=False)
-        return 1
-    except typer.Abort:
-        err_console.print("aborted", markup=False)
+        _say(f"error: {exc}")
+        return getattr(exc, "exit_code", 1)
+    except (typer.Abort, KeyboardInterrupt):
+        _say("aborted")
         return 130
+    except typer_errors.UsageError as exc:  # one line too: what was wrong and where help is
+        where = exc.ctx.command_path if exc.ctx is not None else "lnpilot"
+        message = " ".join(exc.format_message().split())
+        _say(f"error: {message} (see '{where} --help')")
+        return int(exc.exit_code)
     except typer_errors.ClickException as exc:
-        exc.show()
+        _say(f"error: {' '.join(exc.format_message().split())}")
         return int(exc.exit_code)
     except typer.Exit as exc:
         return int(exc.exit_code)
+    except OSError as exc:  # a file or port the operator named: their input, said in one line
+        where = f" {exc.filename}" if exc.filename else ""
+        _say(f"error: {exc.strerror or type(exc).__name__}{where}")
+        return 1
+    except Exception as exc:  # a bug: one line by default, the traceback only when asked for
+        import os
+
+        if os.environ.get("LNPILOT_LOG_LEVEL", "").upper() == "DEBUG":
+            import traceback
+
+            traceback.print_exc()
+        _say(
+            f"error: internal error ({type(exc).__name__}: {str(exc)[:200]}); "
+            "rerun with LNPILOT_LOG_LEVEL=DEBUG"
+        )
+        return 70
     return result if isinstance(result, int) else 0
 
 

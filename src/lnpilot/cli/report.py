@@ -19,7 +19,9 @@ def report(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="File to write (default: <data dir>/reports/report-<day>.<format>)."
     ),
-    at: int | None = typer.Option(None, "--at", help="Take 'now' as this Unix time (simulated nodes)."),
+    at: int | None = typer.Option(
+        None, "--at", min=0, max=9_000_000_000, help="Take 'now' as this Unix time (simulated nodes)."
+    ),
 ) -> None:
     """Write a report of what lnpilot decided, executed and earned (default: the last 24 hours)."""
     from lnpilot.errors import InvalidInputError

@@ -128,6 +128,7 @@ async def _decide_and_execute(ctx: CycleContext, now: int, stored: ViewSet, repo
             stored=stored,
             record_as="daemon",
             cycle_id=report.cycle_id,
+            locked=True,  # the daemon holds the node's lock for its whole life (daemon.loop)
         )
     for d in outcome["decisions"]:
         ctx.metrics.record_decision(d["type"], d["profile"], ctx.mode.value)

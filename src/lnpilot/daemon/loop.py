@@ -26,6 +26,7 @@ from lnpilot.logctx import cycle_context
 from lnpilot.logs import get_logger
 from lnpilot.metrics.registry import Metrics, default_metrics
 from lnpilot.settings import Settings
+from lnpilot.store.node_lock import DbNodeLock
 
 if TYPE_CHECKING:
     from lnpilot.backends.base import NodeBackend
@@ -61,6 +62,7 @@ class Daemon:
         self._notifier = notifier
         self._store: Store | None = None
         self._lock: NodeLock | None = None
+        self._db_lock: DbNodeLock | None = None
         self._server: MetricsServer | None = None
         self._ctx: CycleContext | None = None
         self.htlc_subscriber: HtlcSubscriber | None = None
@@ -101,12 +103,15 @@ class Daemon:
             info = await backend.get_info()
         self.pubkey = info.pub_key
         self._lock = NodeLock(lock_path(s.data_dir, info.pub_key)).acquire()
+        # The same node's lock in the database: one daemon per node across data dirs and hosts
+        # sharing the store, and no CLI/API apply beside it (store.node_lock).
+        self._db_lock = await DbNodeLock(self._store, info.pub_key, "daemon").acquire()
+        self._db_lock.start_heartbeat()
         executor = Executor(
             backend,
             SqlTransactionLog(self._store),
             pilot_channels=s.execution.pilot_channels,
             allow_close=s.limits.allow_close,
-            max_retries=s.execution.max_retries,
             profile=s.profile,
             clock=self.clock.now,
             observer=Observer(self.metrics, self._notifier),
@@ -258,6 +263,9 @@ class Daemon:
             await self._notifier.aclose()
         if self._backend is not None:
             await self._backend.aclose()
+        if self._db_lock is not None:
+            await self._db_lock.release()
+            self._db_lock = None
         if self._store is not None:
             await self._store.close()
             self._store = None

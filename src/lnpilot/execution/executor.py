@@ -51,7 +51,7 @@ class Executor:
         *,
         pilot_channels: Collection[str] = (),
         allow_close: bool = False,
-        max_retries: int = 3,
+        max_retries: int = 0,
         backoff_s: float = 0.5,
         earnings_lookback_s: int = 30 * _DAY_S,
         profile: str = "",
@@ -87,7 +87,9 @@ class Executor:
             txlog,
             pilot_channels=settings.execution.pilot_channels,
             allow_close=settings.limits.allow_close,
-            max_retries=settings.execution.max_retries,
+            # One retry layer: the HTTP backends retry transient faults of idempotent calls
+            # (``execution.max_retries`` sets their attempts); retrying here too multiplied them.
+            max_retries=0,
             profile=settings.profile,
             observer=Observer(default_metrics(), notifier),
         )
@@ -114,12 +116,17 @@ class Executor:
         return clone
 
     async def rollback(
-        self, tx_id: int, *, chan_ids: Collection[int] | None = None, reason: str = "manual"
+        self,
+        tx_id: int,
+        *,
+        chan_ids: Collection[int] | None = None,
+        reason: str = "manual",
+        force: bool = False,
     ) -> RollbackResult:
         """Restore the backed-up policies of the channels ``tx_id`` changed (see ``rollback``)."""
         from lnpilot.execution.rollback import rollback
 
-        return await rollback(self, tx_id, chan_ids=chan_ids, reason=reason)
+        return await rollback(self, tx_id, chan_ids=chan_ids, reason=reason, force=force)
 
     async def reconcile(self) -> list[ReconcileOutcome]:
         """Settle transactions an earlier run left in flight; safe to call any time."""
@@ -189,7 +196,9 @@ class Executor:
         await self.txlog.set_status(tx_id, status, self.now())
 
     async def retry(self, call: Callable[[], Awaitable[T]]) -> T:
-        """Retry transient backend failures with exponential backoff; everything else propagates."""
+        """Retry transient backend failures with exponential backoff; everything else propagates.
+
+        Zero retries (one call) unless the backend has no retries of its own (in-process nodes)."""
         for attempt in range(self.max_retries + 1):
             try:
                 return await call()
@@ -282,10 +291,17 @@ class Executor:
             return await self._mark(
                 tx_id, item, change, live, ItemStatus.FAILED, f"node refused: {reason}", None
             )
-        except BackendError as exc:
-            # The update may or may not have reached the node: leave it in flight for reconcile.
+        except BackendUnavailable as exc:
+            # Transport uncertainty: the update may or may not have reached the node. Only this
+            # stays in flight for reconcile.
             detail = f"node unreachable after the update was sent ({exc}); reconcile settles it"
             return ChannelResult(change.chan_id, cp, kind, ItemStatus.IN_FLIGHT, detail, item_id=item)
+        except BackendError as exc:
+            # The node answered and refused (permission denied, invalid argument, ...): nothing
+            # changed, so the item is failed and no transaction is left open.
+            return await self._mark(
+                tx_id, item, change, live, ItemStatus.FAILED, f"node refused: {exc}", None
+            )
         crash_point("sent")
         if update.verified:
             status, detail = ItemStatus.APPLIED, "verified by read-back"
@@ -325,7 +341,9 @@ class Executor:
         # An unknown read-back counts as changed, so that a rollback still restores the backup.
         changed = not refused and (read_back is None or not same_policy(read_back, backup))
         mismatches = differences(change.policy, read_back) if read_back is not None else {}
-        changed_at = read_back.last_update if read_back is not None and read_back.last_update else self.now()
+        # Stamped with the time lnpilot acted, never the node's last_update: limits are judged
+        # against our clock, so history must be on it too (a node's clock may be anywhere).
+        changed_at = self.now()
         await self.txlog.set_item_result(
             item,
             {

@@ -9,15 +9,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from lnpilot.domain.channel_view import ChannelView
+from lnpilot.domain.ids import ShortChannelId, parse_channel_point
 from lnpilot.errors import InvalidInputError
 from lnpilot.execution.executor import Executor
 from lnpilot.execution.plan import Mode, channel_matches
-from lnpilot.settings import Settings
+from lnpilot.settings import Limits, Settings
 
 if TYPE_CHECKING:
     from lnpilot.views import ViewSet
 
 SOURCES = ("node", "store")
+DAY_S = 86_400
+REBALANCE_WINDOW_S = 7 * DAY_S  # the weekly spend cap: the longest rebalance limit
+
+
+def history_window_s(limits: Limits) -> int:
+    """How far back the validator's history must reach: the longest window a limit looks at."""
+    return int(max(DAY_S, limits.cooldown_minutes * 60))
+
+
+async def node_key(executor: Executor, settings: Settings) -> str:
+    """The node's public key (the lock's key); a backend that cannot say is keyed by its settings."""
+    from lnpilot.backends.base import Capability
+
+    if Capability.GET_INFO in executor.backend.capabilities:
+        return (await executor.backend.get_info()).pub_key
+    return f"{settings.backend}:{settings.lnbits_url or settings.lnd_rest_url or 'local'}"
 
 
 async def decide_and_apply(
@@ -26,13 +44,67 @@ async def decide_and_apply(
     mode: Mode,
     now: int,
     *,
-    channels: Sequence[str] = (),
+    channels: Sequence[str] | None = None,
     profile: str | None = None,
     stop_on_error: bool = False,
     source: str = "node",
     record_as: str | None = None,
     cycle_id: str | None = None,
     stored: ViewSet | None = None,
+    locked: bool = False,
+) -> dict[str, Any]:
+    """Reconcile, decide every (selected) channel, validate against the stored history, execute.
+
+    A real mode (pilot, live) runs under the node's lock in the database (``store.node_lock``),
+    unless the caller already holds it (``locked``: the daemon, for its whole life); another
+    lnpilot process acting on the node makes this fail with a conflict before anything is read.
+    ``channels`` None acts on every channel; a list must name only our channels, and not be empty.
+    """
+    if mode is Mode.SHADOW or locked:
+        return await _decide_and_apply(
+            settings,
+            executor,
+            mode,
+            now,
+            channels,
+            profile,
+            stop_on_error,
+            source,
+            record_as,
+            cycle_id,
+            stored,
+        )
+    from lnpilot.store.node_lock import DbNodeLock
+
+    purpose = f"{record_as or 'apply'} ({mode.value})"
+    async with DbNodeLock(executor.txlog.store, await node_key(executor, settings), purpose):
+        return await _decide_and_apply(
+            settings,
+            executor,
+            mode,
+            now,
+            channels,
+            profile,
+            stop_on_error,
+            source,
+            record_as,
+            cycle_id,
+            stored,
+        )
+
+
+async def _decide_and_apply(
+    settings: Settings,
+    executor: Executor,
+    mode: Mode,
+    now: int,
+    channels: Sequence[str] | None,
+    profile: str | None,
+    stop_on_error: bool,
+    source: str,
+    record_as: str | None,
+    cycle_id: str | None,
+    stored: ViewSet | None,
 ) -> dict[str, Any]:
     """Reconcile, decide every (selected) channel, validate against the stored history, execute.
 
@@ -49,7 +121,7 @@ async def decide_and_apply(
     from lnpilot.safety.validator import PolicyValidator
     from lnpilot.scoring.composite import score_channels
     from lnpilot.scoring.profiles import resolve_profile as scoring_profile
-    from lnpilot.store.repos.transaction_log import applied_changes_since
+    from lnpilot.store.repos.transaction_log import applied_changes_since, rebalances_since
 
     if source not in SOURCES:
         raise InvalidInputError(f"views source must be one of {', '.join(SOURCES)}, not {source!r}")
@@ -68,16 +140,16 @@ async def decide_and_apply(
         # Live state from the node; the history a node cannot tell from the store, as the daemon has.
         built = await live_views(executor.backend, now, history=store)
     views, context = built.views, built.context
-    if channels:
-        views = [
-            v
-            for v in views
-            if any(channel_matches(v.channel.chan_id, v.channel.channel_point, s) for s in channels)
-        ]
+    views = select_views(views, channels)
     scores = {
         int(s.subject): s for s in score_channels(views, scoring_profile(name, settings.profiles), context)
     }
-    history = ValidationHistory.from_events(await applied_changes_since(executor.txlog.store, now - 86_400))
+    # The window the longest limit needs (a 48 h cooldown reads 48 h), not a fixed day.
+    since = now - history_window_s(settings.limits)
+    history = ValidationHistory.from_events(
+        await applied_changes_since(executor.txlog.store, since),
+        await rebalances_since(executor.txlog.store, now - REBALANCE_WINDOW_S),
+    )
     reviews, _ = decide_and_validate(
         views, scores, history, engine, PolicyValidator.from_settings(settings), now
     )
@@ -99,3 +171,25 @@ async def decide_and_apply(
         )
         outcome["decision_ids"] = await record_decisions(executor.txlog.store, records)
     return outcome
+
+
+def select_views(views: Sequence[ChannelView], selectors: Sequence[str] | None) -> list[ChannelView]:
+    """The views ``selectors`` name (all when None). Every selector must parse (a chan_id, a short
+    channel id ``BLOCKxTXxOUT`` or a channel point) and name one of our channels; an empty list is
+    an error, never "all channels"."""
+    if selectors is None:
+        return list(views)
+    if not selectors:
+        raise InvalidInputError("an empty channel list selects nothing; omit it to act on every channel")
+    chosen: dict[int, ChannelView] = {}
+    for selector in selectors:
+        text = selector.strip()
+        if ":" in text:
+            parse_channel_point(text)
+        else:
+            ShortChannelId.parse(text)
+        matches = [v for v in views if channel_matches(v.channel.chan_id, v.channel.channel_point, text)]
+        if not matches:
+            raise InvalidInputError(f"channel {text!r} is not one of this node's open channels")
+        chosen.update((v.channel.chan_id, v) for v in matches)
+    return [v for v in views if v.channel.chan_id in chosen]

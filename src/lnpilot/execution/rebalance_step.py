@@ -87,7 +87,7 @@ async def execute_rebalance(ex: StepHost, tx_id: int, order: RebalanceOrder) -> 
         ex.now(),
     )
     if outcome.succeeded:
-        await ex.txlog.record_rebalance(order.target_chan_id, tx_id, ex.now())
+        await ex.txlog.record_rebalance(order.target_chan_id, tx_id, ex.now(), outcome.fee_msat)
     crash_point("marked")
     return ChannelResult(order.chan_id, cp, kind, status, detail, item_id=item, rebalance=outcome)
 

@@ -3,6 +3,11 @@
 I/O edge around the pure ``auto_rollback.assess``: it fetches the node's forwards, picks the
 control channels (ours that no change touched in the windows compared), records each verdict on
 the transaction item so it is judged once, and rolls back the channels judged harmful.
+
+Every applied item is watched, also in a transaction marked failed because another of its items
+failed. A change the channel's next change superseded (a later transaction, or a change outside
+lnpilot seen in the live policy) is skipped with the verdict ``superseded``: its after-window would
+measure the newer policy, and restoring its backup would undo the newer change.
 """
 
 from __future__ import annotations
@@ -14,12 +19,18 @@ import structlog
 from lnpilot.backends.base import Capability
 from lnpilot.execution.auto_rollback import RollbackAssessment, Verdict, assess
 from lnpilot.execution.executor import Executor
-from lnpilot.execution.rollback import ROLLBACK_NOTE, RollbackResult, changed_items
+from lnpilot.execution.rollback import (
+    ROLLBACK_NOTE,
+    RollbackConflict,
+    RollbackResult,
+    changed_items,
+    superseded,
+)
 from lnpilot.settings import Settings
 from lnpilot.store.records import TransactionItem, TransactionRecord, TxStatus
 
 log = structlog.get_logger(__name__)
-WATCHED = frozenset({TxStatus.APPLIED, TxStatus.RECONCILED})
+WATCHED = frozenset({TxStatus.APPLIED, TxStatus.RECONCILED, TxStatus.FAILED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +71,7 @@ async def check_auto_rollbacks(
     forwards = await executor.backend.forwarding_history(min(starts) - window_s, now_s + 1)
     ours = {c.chan_id for c in await executor.backend.list_channels()}
     changes = [
-        (i.chan_id, int((i.result or {}).get("changed_at", r.created_at)))
+        (r.id or 0, i.chan_id, int((i.result or {}).get("changed_at", r.created_at)))
         for r in recent
         for i in r.items
         if (i.result or {}).get("changed")
@@ -68,8 +79,17 @@ async def check_auto_rollbacks(
     outcomes: list[WatchOutcome] = []
     for (record, item), changed_at in zip(pending, starts, strict=True):
         assert record.id is not None and item.id is not None
+        later = [tx for tx, chan, _ in changes if chan == item.chan_id and tx > record.id]
+        if not later and now_s < changed_at + window_s:
+            continue  # still watching
+        newer = {item.chan_id: f"channel {item.chan_id}: tx {later[-1]} changed it later"} if later else {}
+        newer = newer or await superseded(executor, record.id, [item])
+        if newer:
+            await _judged(executor, item, now_s, {"verdict": "superseded", "reason": newer[item.chan_id]})
+            log.info("auto-rollback skipped: superseded", tx_id=record.id, chan_id=item.chan_id)
+            continue
         lo, hi = changed_at - window_s, changed_at + window_s
-        touched = {chan for chan, at in changes if lo <= at < hi}
+        touched = {chan for _, chan, at in changes if lo <= at < hi}
         result = assess(
             chan_id=item.chan_id,
             changed_at_s=changed_at,
@@ -90,17 +110,24 @@ async def check_auto_rollbacks(
             "revenue_ratio_adjusted": result.revenue_ratio_adjusted,
             "revenue_p_value": result.revenue_p_value,
         }
-        await executor.txlog.set_item_result(
-            item.id, {**(item.result or {}), "auto_rollback": verdict}, now_s
-        )
+        await _judged(executor, item, now_s, verdict)
         undone = None
         if result.should_roll_back:
-            undone = await executor.rollback(
-                record.id, chan_ids=[item.chan_id], reason=f"automatic: {result.reason}"
-            )
+            try:
+                undone = await executor.rollback(
+                    record.id, chan_ids=[item.chan_id], reason=f"automatic: {result.reason}"
+                )
+            except RollbackConflict as exc:  # changed between the check above and the restore
+                await _judged(executor, item, now_s, {"verdict": "superseded", "reason": str(exc)})
+                continue
         log.info("auto-rollback verdict", tx_id=record.id, chan_id=item.chan_id, verdict=result.verdict.value)
         outcomes.append(WatchOutcome(record.id, item.chan_id, result, undone))
     return outcomes
+
+
+async def _judged(executor: Executor, item: TransactionItem, now_s: int, verdict: dict[str, object]) -> None:
+    assert item.id is not None
+    await executor.txlog.set_item_result(item.id, {**(item.result or {}), "auto_rollback": verdict}, now_s)
 
 
 async def check_auto_rollbacks_from_settings(

@@ -47,5 +47,9 @@ def decide_and_validate(
         verdict = validator.validate(decision, by_id[decision.chan_id], history, now, by_id)
         if verdict.approved and decision.type in FEE_DECISIONS:
             history = history.record(decision.chan_id, now)
+        elif verdict.approved and decision.rebalance is not None:
+            history = history.record_rebalance(
+                decision.rebalance.target_chan_id, now, decision.rebalance.max_fee_msat
+            )
         reviews.append(Review(decision, verdict, scores.get(decision.chan_id)))
     return reviews, history

@@ -62,6 +62,7 @@ class PolicyValidator:
                 add(Violation("missing_rebalance_params", "rebalance decision without parameters"))
             else:
                 found.extend(self._rebalance(decision.rebalance, view, views or {}))
+                found.extend(self._rebalance_rate(decision.rebalance, history, now))
         elif decision.type is DecisionType.CLOSE_CHANNEL:
             if decision.close is None:
                 add(Violation("missing_close_params", "close decision without its economics"))
@@ -224,6 +225,40 @@ class PolicyValidator:
         return found
 
     # -- rebalances --------------------------------------------------------------------------------
+    def _rebalance_rate(
+        self, params: RebalanceParams, history: ValidationHistory, now: int
+    ) -> list[Violation]:
+        """Cooldown per channel, count per day and spend caps, from the stored rebalance history.
+        The spend counts this rebalance at its worst case (``max_fee_msat``)."""
+        lim = self.limits
+        found: list[Violation] = []
+        last = history.last_rebalance(params.target_chan_id)
+        if last is not None and now - last < lim.rebalance_cooldown_hours * 3600:
+            hours = (now - last) / 3600
+            found.append(
+                Violation(
+                    "rebalance_cooldown_active",
+                    f"last rebalance {hours:.1f} h ago (< {lim.rebalance_cooldown_hours:g} h)",
+                )
+            )
+        if history.rebalance_count_since(now - DAY_S) >= lim.max_rebalances_per_day:
+            found.append(
+                Violation("rebalance_daily_count_reached", f"{lim.max_rebalances_per_day} rebalances in 24 h")
+            )
+        for code, window_s, cap_sat in (
+            ("rebalance_daily_spend_cap_reached", DAY_S, lim.rebalance_daily_spend_cap_sat),
+            ("rebalance_weekly_spend_cap_reached", 7 * DAY_S, lim.rebalance_weekly_spend_cap_sat),
+        ):
+            spent = history.rebalance_spend_msat_since(now - window_s)
+            if spent + params.max_fee_msat > cap_sat * 1000:
+                found.append(
+                    Violation(
+                        code,
+                        f"spent {spent // 1000} sat + up to {params.max_fee_msat // 1000} > {cap_sat} sat",
+                    )
+                )
+        return found
+
     def _rebalance(
         self, params: RebalanceParams, view: ChannelView, views: Mapping[int, ChannelView]
     ) -> list[Violation]:

@@ -50,6 +50,10 @@ CODES: frozenset[str] = frozenset(
         "rebalance_source_insufficient",
         "rebalance_target_not_needed",
         "rebalance_target_overfilled",
+        "rebalance_cooldown_active",
+        "rebalance_daily_count_reached",
+        "rebalance_daily_spend_cap_reached",
+        "rebalance_weekly_spend_cap_reached",
         "missing_close_params",
         "close_not_allowed",
     }

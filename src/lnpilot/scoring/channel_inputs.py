@@ -80,12 +80,14 @@ def _within(
 ) -> set[str]:
     seen = {start}
     frontier: deque[tuple[str, int]] = deque([(start, 0)])
+    a, b = cut if cut is not None else ("", "")
     while frontier:
         node, depth = frontier.popleft()
         if depth == hops:
             continue
         for nxt in adj.get(node, {}):
-            if cut is not None and {node, nxt} == set(cut):
+            # The cut edge, either way round (compared as strings: no set built per edge).
+            if cut is not None and ((node == a and nxt == b) or (node == b and nxt == a)):
                 continue
             if nxt not in seen:
                 seen.add(nxt)

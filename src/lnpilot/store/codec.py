@@ -56,12 +56,19 @@ def score_to_row(score: CompositeScore, subject_kind: str) -> dict[str, Any]:
 
 
 def score_from_row(row: Mapping[Any, Any]) -> CompositeScore:
-    heuristics = {
-        name: HeuristicScore(
-            name=name, score=data["score"], reason=data["reason"], components=dict(data["components"])
-        )
-        for name, data in row["heuristics"].items()
-    }
+    if "heuristics" not in row:  # a compact history row: the numbers, without reasons
+        heuristics = {
+            name: HeuristicScore(name=name, score=row[f"h_{name}"], reason="")
+            for name in HEURISTICS
+            if row[f"h_{name}"] is not None
+        }
+    else:
+        heuristics = {
+            name: HeuristicScore(
+                name=name, score=data["score"], reason=data["reason"], components=dict(data["components"])
+            )
+            for name, data in row["heuristics"].items()
+        }
     return CompositeScore(
         subject=row["subject"],
         composite=row["composite"],

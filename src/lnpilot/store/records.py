@@ -104,14 +104,6 @@ class ChannelOverrideRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class BlacklistEntry:
-    kind: str  # "channel" | "peer"
-    value: str
-    reason: str
-    added_at: int
-
-
-@dataclass(frozen=True, slots=True)
 class ApiKeyRecord:
     """A stored key: only its hash and a short prefix are kept, never the key itself."""
 

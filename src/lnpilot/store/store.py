@@ -14,6 +14,8 @@ from lnpilot.store.engine import database_errors, database_kind, make_engine
 from lnpilot.store.uow import UnitOfWork
 
 _DAY_S = 86_400
+# Score history keeps every changed point this long, then one point per subject and day.
+SCORE_HISTORY_FULL_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,8 @@ class Store:
                 if r.htlc_failure_retention_days
                 else 0
             )
+            # Past the full-resolution span, one point per subject and day (issue 17 item 23).
+            scores += await uow.scores.compact_history(now - int(SCORE_HISTORY_FULL_DAYS * _DAY_S))
         return PruneReport(channels, graphs, scores, htlc)
 
     async def close(self) -> None:

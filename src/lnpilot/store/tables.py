@@ -101,11 +101,13 @@ def _score_columns() -> list[Column[Any]]:
     return cols
 
 
+# Compact (issue 17 item 23): the numbers only (the verdicts' reasons stay in scores_latest), a row
+# only when a number changed, one row per subject and day past ``score_history_full_days``.
 score_history = Table(
     "score_history",
     metadata,
     _pk(),
-    *_score_columns(),
+    *[c for c in _score_columns() if c.name != "heuristics"],
     Index(None, "subject_kind", "subject", "computed_at"),
     Index(None, "computed_at"),
 )
@@ -248,20 +250,10 @@ validation_history = Table(
     Column("changed_at", BigInteger, nullable=False),
     Column("kind", String(16), nullable=False),  # "policy" | "rebalance"
     Column("tx_id", Id, nullable=True),
+    Column("cost_msat", BigInteger, nullable=True),  # a rebalance's fee: the daily/weekly spend caps
     Index(None, "chan_id", "changed_at"),
     Index(None, "peer_pubkey", "changed_at"),
     Index(None, "changed_at"),
-)
-
-blacklist = Table(
-    "blacklist",
-    metadata,
-    _pk(),
-    Column("kind", String(8), nullable=False),  # "channel" | "peer"
-    Column("value", String(66), nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("added_at", BigInteger, nullable=False),
-    UniqueConstraint("kind", "value"),
 )
 
 channel_overrides = Table(
@@ -273,6 +265,17 @@ channel_overrides = Table(
     Column("fee_rate_min_ppm", Integer, nullable=True),
     Column("fee_rate_max_ppm", Integer, nullable=True),
     Column("updated_at", BigInteger, nullable=False),
+)
+
+# One lnpilot acting on a node at a time (store.node_lock): the SQLite lease; PostgreSQL uses an
+# advisory lock instead and never writes here.
+node_locks = Table(
+    "node_locks",
+    metadata,
+    Column("pubkey", String(66), primary_key=True, autoincrement=False),
+    Column("holder", String(200), nullable=False),
+    Column("acquired_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
 )
 
 api_keys = Table(

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from lnpilot.backends.base import BackendNotFound, Capability, CapabilityMissing, NodeBackend
+from lnpilot.backends.base import BackendError, BackendNotFound, Capability, CapabilityMissing, NodeBackend
 from lnpilot.domain.channel_view import PolicyChange
 from lnpilot.domain.graph import RoutingPolicy
 from lnpilot.domain.node import ChannelFee
@@ -130,16 +130,20 @@ class SyncJob:
     async def _fee_report(self, now: int) -> dict[str, Any]:
         report = await self.backend.fee_report()
         changes = 0
+        async with self.store.unit_of_work() as uow:
+            stored_policies = await uow.policies.current_all()  # one read, not one per channel
+        own: str | None = None
         unknown: list[str] = []
         for fee in report.channels:
-            async with self.store.unit_of_work() as uow:
-                stored = await uow.policies.current(fee.chan_id)
+            stored = stored_policies.get(fee.chan_id)
             if stored is not None and _policy_fee_fields(stored) == _fee_fields(fee):
                 continue
             # The fee report lacks time lock and HTLC limits; a change is recorded with the complete
             # policy read from the node, and only the fee fields are compared between runs.
+            if own is None and Capability.GET_INFO in self.backend.capabilities:
+                own = (await self.backend.get_info()).pub_key
             try:
-                live = await self.backend.get_policy(fee.channel_point)
+                live = await self._complete_policy(fee, own)
             except BackendNotFound as exc:  # e.g. a channel too young to be in the node's graph
                 log.warning("sync_policy_unavailable", chan_id=fee.chan_id, reason=str(exc))
                 continue
@@ -158,6 +162,22 @@ class SyncJob:
         if unknown:
             result["_skipped"] = f"policy of {len(unknown)} channel(s) not known: {unknown[0]}"
         return result
+
+    async def _complete_policy(self, fee: ChannelFee, own: str | None) -> RoutingPolicy:
+        """Our side of the channel's edge by its chan_id: one read, where ``get_policy`` first
+        lists every channel to find the id of a channel point."""
+        if own is not None:
+            try:
+                edge = await self.backend.get_edge(fee.chan_id)
+            except BackendNotFound:
+                raise
+            except BackendError:
+                return await self.backend.get_policy(fee.channel_point)  # no edge lookup here
+            policy = edge.policy_of(own) if own in (edge.node1, edge.node2) else None
+            if policy is None:
+                raise BackendNotFound(f"channel {fee.chan_id} has no policy of ours in the graph yet")
+            return policy
+        return await self.backend.get_policy(fee.channel_point)
 
     async def _forwards(self, now: int) -> dict[str, Any]:
         async with self.store.unit_of_work() as uow:

@@ -117,12 +117,18 @@ async def transactions(
     "verified by reading it back from the node.",
     responses=problem_responses("not-found", "conflict", *_MUTATION_PROBLEMS),
 )
-async def rollback(tx_id: DbId, ctx: Ctx = ADMIN) -> dict[str, Any]:
+async def rollback(
+    tx_id: DbId,
+    force: Annotated[
+        bool, Query(description="Restore even over later changes of the same channels (409 without)")
+    ] = False,
+    ctx: Ctx = ADMIN,
+) -> dict[str, Any]:
     svc = ctx.svc
-    await _audit(svc, ctx.caller, "rollback", f"tx:{tx_id}", {})
+    await _audit(svc, ctx.caller, "rollback", f"tx:{tx_id}", {"force": force})
     async with _executor(svc) as executor:
         try:
-            result = await executor.rollback(tx_id)
+            result = await executor.rollback(tx_id, force=force)
         except InvalidInputError as exc:  # a valid id whose state forbids it (already rolled back, ...)
             raise ApiProblem("conflict", str(exc)) from exc
     return result.to_dict()

@@ -15,15 +15,23 @@ is far slower than gossip.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from lnpilot.simnet.market.config import MarketConfig
 from lnpilot.simnet.pathing import EdgeArrays
 
-if TYPE_CHECKING:
-    from lnpilot.simnet.market.model import MarketModel
+
+class _ModelArrays(Protocol):
+    """The arrays of ``model.MarketModel`` this reads and writes (model imports this module: the
+    arrow points one way, so this names the model only through this protocol)."""
+
+    balance: np.ndarray
+    chan_cap: np.ndarray
+    ppm: np.ndarray
+    flow: np.ndarray
+
 
 _STREAM_RULES = 0x72756C65
 STATIC, PROPORTIONAL, AUTOFEES, MEDIAN = range(4)
@@ -56,7 +64,7 @@ class Competitors:
             self._into[int(v)] = np.flatnonzero((edges.dst == v) & edges.usable)
         self._dst = edges.dst
 
-    def update(self, model: MarketModel, our_ppm_by_peer: dict[int, float]) -> int:
+    def update(self, model: _ModelArrays, our_ppm_by_peer: dict[int, float]) -> int:
         """Apply every reacting node's rule once; returns how many channel fees changed."""
         if len(self.edges) == 0:
             return 0

@@ -1,6 +1,7 @@
-"""Operator overrides kept in the database: the blacklist and per-channel pins and fee bounds.
+"""Per-channel pins, exclusions and fee bounds kept in the database (set from the web UI).
 
-The settings TOML holds the same kinds of entries; callers merge both (the stricter wins).
+The settings TOML holds the same kinds of entries; ``execution.overrides`` folds these in (the
+stricter wins). The blacklist lives in settings only (its table was read by nothing: dropped).
 """
 
 from __future__ import annotations
@@ -12,17 +13,10 @@ from sqlalchemy import delete, select
 
 from lnpilot.errors import InvalidInputError
 from lnpilot.store.codec import chan_from_db, chan_to_db
-from lnpilot.store.records import BlacklistEntry, ChannelOverrideRecord
+from lnpilot.store.records import ChannelOverrideRecord
 from lnpilot.store.repos.base import Repository
 from lnpilot.store.repos.upsert import upsert
-from lnpilot.store.tables import blacklist, channel_overrides
-
-_KINDS = ("channel", "peer")
-
-
-def _check_kind(kind: str) -> None:
-    if kind not in _KINDS:
-        raise InvalidInputError(f"blacklist kind must be 'channel' or 'peer', not {kind!r}")
+from lnpilot.store.tables import channel_overrides
 
 
 def _override(row: Mapping[Any, Any]) -> ChannelOverrideRecord:
@@ -37,29 +31,6 @@ def _override(row: Mapping[Any, Any]) -> ChannelOverrideRecord:
 
 
 class OverrideRepository(Repository):
-    async def blacklist_add(self, entry: BlacklistEntry) -> None:
-        _check_kind(entry.kind)
-        row = {"kind": entry.kind, "value": entry.value, "reason": entry.reason, "added_at": entry.added_at}
-        await upsert(self._conn, blacklist, row, keys=("kind", "value"))
-
-    async def blacklist_remove(self, kind: str, value: str) -> bool:
-        _check_kind(kind)
-        result = await self._conn.execute(
-            delete(blacklist).where(blacklist.c.kind == kind, blacklist.c.value == value)
-        )
-        return result.rowcount > 0
-
-    async def blacklist_entries(self) -> list[BlacklistEntry]:
-        rows = (
-            await self._conn.execute(select(blacklist).order_by(blacklist.c.kind, blacklist.c.value))
-        ).mappings()
-        return [BlacklistEntry(r["kind"], r["value"], r["reason"], r["added_at"]) for r in rows]
-
-    async def is_blacklisted(self, kind: str, value: str) -> bool:
-        _check_kind(kind)
-        query = select(blacklist.c.id).where(blacklist.c.kind == kind, blacklist.c.value == value)
-        return (await self._conn.execute(query)).first() is not None
-
     async def set_channel(self, record: ChannelOverrideRecord) -> None:
         low, high = record.fee_rate_min_ppm, record.fee_rate_max_ppm
         if low is not None and high is not None and low > high:

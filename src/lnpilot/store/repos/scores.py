@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -16,6 +17,18 @@ from lnpilot.store.tables import score_history, scores_latest
 
 RANKABLE: tuple[str, ...] = ("composite", *HEURISTICS)
 _KEYS = ("subject_kind", "subject", "profile")
+_NUMBERS = ("composite", "coverage", *(f"h_{name}" for name in HEURISTICS))
+# Scores closer than this are the same history point (half the 3-decimal display precision).
+_SAME = 5e-4
+_DAY_S = 86_400
+
+
+def _same_numbers(a: Mapping[Any, Any], b: Mapping[Any, Any]) -> bool:
+    for name in _NUMBERS:
+        x, y = a[name], b[name]
+        if (x is None) != (y is None) or (x is not None and abs(float(x) - float(y)) > _SAME):
+            return False
+    return True
 
 
 class ScoreRepository(Repository):
@@ -23,7 +36,28 @@ class ScoreRepository(Repository):
         rows = [score_to_row(s, subject_kind) for s in scores]
         if not rows:
             return 0
-        await self._conn.execute(score_history.insert(), rows)
+        # History keeps what changed: a subject whose numbers equal its latest row adds nothing.
+        t = scores_latest
+        previous: dict[tuple[str, str], Mapping[Any, Any]] = {}
+        for profile in {r["profile"] for r in rows}:
+            subjects = [r["subject"] for r in rows if r["profile"] == profile]
+            for start in range(0, len(subjects), 500):
+                query = select(t.c.subject, t.c.computed_at, *[t.c[n] for n in _NUMBERS]).where(
+                    t.c.subject_kind == subject_kind,
+                    t.c.profile == profile,
+                    t.c.subject.in_(subjects[start : start + 500]),
+                )
+                for row in (await self._conn.execute(query)).mappings():
+                    previous[(profile, row["subject"])] = row
+        changed = [
+            {k: v for k, v in r.items() if k != "heuristics"}
+            for r in rows
+            if (old := previous.get((r["profile"], r["subject"]))) is None
+            or old["computed_at"] > r["computed_at"]
+            or not _same_numbers(old, r)
+        ]
+        if changed:
+            await self._conn.execute(score_history.insert(), changed)
         builder = pg_insert if self._dialect == "postgresql" else sqlite_insert
         stmt = builder(scores_latest)
         stmt = stmt.on_conflict_do_update(
@@ -110,4 +144,17 @@ class ScoreRepository(Repository):
     async def prune_history(self, before: int) -> int:
         """Drop history older than ``before`` (the latest rows stay)."""
         result = await self._conn.execute(delete(score_history).where(score_history.c.computed_at < before))
+        return max(result.rowcount, 0)
+
+    async def compact_history(self, before: int) -> int:
+        """Downsample history older than ``before`` to one row per subject, profile and UTC day
+        (the day's last). Returns the rows removed."""
+        t = score_history
+        day = t.c.computed_at // _DAY_S  # floor division, rendered for each dialect
+        keep = (
+            select(func.max(t.c.id))
+            .where(t.c.computed_at < before)
+            .group_by(t.c.subject_kind, t.c.subject, t.c.profile, day)
+        )
+        result = await self._conn.execute(delete(t).where(t.c.computed_at < before, t.c.id.not_in(keep)))
         return max(result.rowcount, 0)

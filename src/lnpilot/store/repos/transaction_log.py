@@ -14,7 +14,7 @@ from typing import Any
 
 from lnpilot.domain.channel_view import PolicyChange as PolicyHistoryEntry
 from lnpilot.domain.graph import RoutingPolicy
-from lnpilot.store.records import AuditEntry, TransactionRecord, TxStatus
+from lnpilot.store.records import AuditEntry, TransactionItem, TransactionRecord, TxStatus
 from lnpilot.store.repos.audit import AuditRepository
 from lnpilot.store.repos.policies import PolicyRepository
 from lnpilot.store.repos.transactions import TransactionRepository
@@ -65,9 +65,12 @@ class SqlTransactionLog:
             await PolicyRepository(conn).add(chan_id, PolicyHistoryEntry(now, old, new, source="lnpilot"))
             await ValidationRepository(conn).record(chan_id, now, kind="policy", tx_id=tx_id)
 
-    async def record_rebalance(self, chan_id: int, tx_id: int, now: int) -> None:
+    async def record_rebalance(self, chan_id: int, tx_id: int, now: int, cost_msat: int = 0) -> None:
+        """A rebalance into ``chan_id`` and what it cost: the validator's cooldown, count and caps."""
         async with self.store.engine.begin() as conn:
-            await ValidationRepository(conn).record(chan_id, now, kind="rebalance", tx_id=tx_id)
+            await ValidationRepository(conn).record(
+                chan_id, now, kind="rebalance", tx_id=tx_id, cost_msat=cost_msat
+            )
 
     async def audit(self, entry: AuditEntry) -> None:
         async with self.store.engine.begin() as conn:
@@ -77,6 +80,10 @@ class SqlTransactionLog:
         async with self.store.engine.connect() as conn:
             return await TransactionRepository(conn).get(tx_id)
 
+    async def items_after(self, chan_id: int, after_tx_id: int) -> list[tuple[int, TransactionItem]]:
+        async with self.store.engine.connect() as conn:
+            return await TransactionRepository(conn).items_after(chan_id, after_tx_id)
+
     async def unfinished(self) -> list[TransactionRecord]:
         async with self.store.engine.connect() as conn:
             return await TransactionRepository(conn).open()
@@ -84,6 +91,12 @@ class SqlTransactionLog:
     async def recent(self, limit: int = 50, status: TxStatus | None = None) -> list[TransactionRecord]:
         async with self.store.engine.connect() as conn:
             return await TransactionRepository(conn).search(status=status, limit=limit)
+
+
+async def rebalances_since(store: Store, since: int) -> list[tuple[int, int, int]]:
+    """``(chan_id, at, cost_msat)`` of every rebalance since ``since``."""
+    async with store.unit_of_work() as uow:
+        return await uow.validation.rebalances_since(since)
 
 
 async def applied_changes_since(store: Store, since: int, kind: str = "policy") -> list[tuple[int, int]]:

@@ -151,6 +151,17 @@ class TransactionRepository(Repository):
             )
         return int(tx_id)
 
+    async def items_after(self, chan_id: int, after_tx_id: int) -> list[tuple[int, TransactionItem]]:
+        """``(tx_id, item)`` of every item on ``chan_id`` in transactions newer than ``after_tx_id``."""
+        query = (
+            select(transaction_items)
+            .where(
+                transaction_items.c.chan_id == chan_to_db(chan_id), transaction_items.c.tx_id > after_tx_id
+            )
+            .order_by(transaction_items.c.tx_id, transaction_items.c.id)
+        )
+        return [(int(r["tx_id"]), _item(r)) for r in (await self._conn.execute(query)).mappings()]
+
     async def search(
         self, status: TxStatus | None = None, since: int | None = None, limit: int = 100
     ) -> list[TransactionRecord]:

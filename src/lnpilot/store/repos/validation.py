@@ -17,6 +17,7 @@ class ValidationRepository(Repository):
         kind: str = "policy",
         peer_pubkey: str | None = None,
         tx_id: int | None = None,
+        cost_msat: int | None = None,
     ) -> None:
         await self._conn.execute(
             t.insert().values(
@@ -25,6 +26,7 @@ class ValidationRepository(Repository):
                 kind=kind,
                 peer_pubkey=peer_pubkey,
                 tx_id=tx_id,
+                cost_msat=cost_msat,
             )
         )
 
@@ -55,3 +57,11 @@ class ValidationRepository(Repository):
         query = select(t.c.chan_id, t.c.changed_at).where(t.c.changed_at >= since, t.c.kind == kind)
         rows = (await self._conn.execute(query.order_by(t.c.changed_at))).all()
         return [(chan_from_db(r[0]), int(r[1])) for r in rows]
+
+    async def rebalances_since(self, since: int) -> list[tuple[int, int, int]]:
+        """``(chan_id, at, cost_msat)`` of every rebalance since ``since`` (unknown cost: 0)."""
+        query = select(t.c.chan_id, t.c.changed_at, t.c.cost_msat).where(
+            t.c.changed_at >= since, t.c.kind == "rebalance"
+        )
+        rows = (await self._conn.execute(query.order_by(t.c.changed_at))).all()
+        return [(chan_from_db(r[0]), int(r[1]), int(r[2] or 0)) for r in rows]
