@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import generate_latest
 
-from lnpilot.backends.lnbits import _fee_sum
+from lnpilot.backends.lnbits_wire import fee_sum as _fee_sum
 from lnpilot.domain.node import ChannelFee, FeeReport
 from lnpilot.metrics.registry import Metrics
 
