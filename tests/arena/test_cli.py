@@ -83,3 +83,22 @@ def test_bad_arena_files_are_refused(
 def test_a_missing_arena_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["arena", "--config", str(tmp_path / "nope.toml")]) == 1
     assert "no such arena file" in capsys.readouterr().err
+
+
+def test_a_progress_bar_on_a_terminal_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from lnpilot.cli import arena as arena_cli
+
+    args = ["arena", *_TINY, "--seeds", "1", "--strategies", "static-lnd", "--out", str(tmp_path)]
+    assert main(args) == 0
+    assert "arena runs" not in capsys.readouterr().err  # not a terminal: plain lines only
+    screen = io.StringIO()
+    monkeypatch.setattr(arena_cli, "err_console", Console(file=screen, force_terminal=True, width=80))
+    assert main(args) == 0
+    shown = screen.getvalue()
+    assert "arena runs" in shown and "1/1" in shown

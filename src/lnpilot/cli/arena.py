@@ -12,6 +12,20 @@ from lnpilot.cli.common import err_console
 from lnpilot.errors import InvalidInputError
 
 
+def _progress_bar(total: int) -> Any:
+    """A started Rich bar over ``total`` runs on an interactive stderr, else None."""
+    if not err_console.is_terminal:
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("arena runs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console
+    )
+    bar.add_task("runs", total=total)
+    bar.start()
+    return bar
+
+
 def _pick(cli: Any, file: dict[str, Any], key: str, default: Any) -> Any:
     if cli is not None:
         return cli
@@ -87,24 +101,38 @@ def arena(
     names = parse_list(_pick(strategies, file_arena, "strategies", list(DEFAULT_STRATEGIES)))
     started = time.perf_counter()
 
+    runs = len(seed_list) * (
+        len(parse_fees(_pick(sweep_fees, file_arena, "sweep_fees", list(DEFAULT_SWEEP_PPM))))
+        if sweep
+        else len(names)
+    )
+    # A bar on a terminal only: pipes, files and CI logs get the plain per-run lines.
+    bar = _progress_bar(runs)
+
     def done(result: Any) -> None:
         err_console.print(
             f"  {result.strategy} seed {result.seed}: {result.net_profit_msat / 1000:,.0f} sat",
             markup=False,
             highlight=False,
         )
+        if bar is not None:
+            bar.advance(bar.task_ids[0])
 
     runner_kw: dict[str, Any] = {}
     if workers is not None:
         runner_kw["runner"] = _job_runner(workers)
-    if sweep:
-        fees = parse_fees(_pick(sweep_fees, file_arena, "sweep_fees", list(DEFAULT_SWEEP_PPM)))
-        outcome = run_sweep(base, seed_list, fees, out, jobs=n_jobs, on_done=done, **runner_kw)
-    else:
-        comp = Comparison(base=base, strategies=names, seeds=seed_list, references=REFERENCES)
-        comp.specs()  # validates every name before the graph is loaded
-        load_arena_graph(base.graph)
-        outcome = run_comparison(comp, out, jobs=n_jobs, on_done=done, **runner_kw)
+    try:
+        if sweep:
+            fees = parse_fees(_pick(sweep_fees, file_arena, "sweep_fees", list(DEFAULT_SWEEP_PPM)))
+            outcome = run_sweep(base, seed_list, fees, out, jobs=n_jobs, on_done=done, **runner_kw)
+        else:
+            comp = Comparison(base=base, strategies=names, seeds=seed_list, references=REFERENCES)
+            comp.specs()  # validates every name before the graph is loaded
+            load_arena_graph(base.graph)
+            outcome = run_comparison(comp, out, jobs=n_jobs, on_done=done, **runner_kw)
+    finally:
+        if bar is not None:
+            bar.stop()
     print(outcome.table)
     print(f"wrote {outcome.json_path} and {outcome.html_path} in {time.perf_counter() - started:.0f} s")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from lnpilot.cli.common import console, settings_from_env
+from lnpilot.cli.common import console, err_console, settings_from_env
 
 
 def report(
@@ -47,7 +47,11 @@ def report(
             await store.close()
         return write_report(data, path, fmt)
 
-    written = asyncio.run(main())
+    if err_console.is_terminal:  # a spinner while the window is read and the charts drawn
+        with err_console.status("gathering the report and drawing its charts"):
+            written = asyncio.run(main())
+    else:
+        written = asyncio.run(main())
     console.print(f"report written to {written[0]}", markup=False, soft_wrap=True)
     for extra in written[1:]:
         console.print(f"  chart {extra}", markup=False, soft_wrap=True)
