@@ -13,7 +13,7 @@ from rich.console import Console
 from lnpilot.backends.base import BackendNotFound, Capability
 from lnpilot.backends.lnd import LndRestBackend
 from lnpilot.cli.main import main
-from lnpilot.domain.graph import RoutingPolicy
+from lnpilot.domain.graph import GraphChannel, RoutingPolicy
 from lnpilot.settings import SyncSettings
 from lnpilot.simnet.testing import SimnetHandle
 from lnpilot.store import Store
@@ -126,16 +126,24 @@ class _YoungChannelBackend(LndRestBackend):
     """LND answers "not found" for a channel too young to be in its graph yet."""
 
     young: str = ""
+    young_id: int = 0
 
     async def get_policy(self, channel_point: str) -> RoutingPolicy:
         if channel_point == self.young:
             raise BackendNotFound(f"channel {channel_point} has no policy of ours in the graph yet")
         return await super().get_policy(channel_point)
 
+    async def get_edge(self, chan_id: int) -> GraphChannel:
+        # Sync reads our policy from the channel's edge (one read by chan_id): not there yet either.
+        if chan_id == self.young_id:
+            raise BackendNotFound(f"edge {chan_id} not found")
+        return await super().get_edge(chan_id)
+
 
 async def test_paging_hook_empty_history_and_unknown_policy(simnet: SimnetHandle, store: Store) -> None:
     backend = _YoungChannelBackend(simnet.url, simnet.macaroon_hex(), simnet.tls_cert_path)
     backend.young = simnet.sim.channels[0].channel_point
+    backend.young_id = simnet.sim.channels[0].chan_id
     pages: list[int] = []
 
     async def after_page(number: int) -> None:
