@@ -146,9 +146,6 @@ def channels(
     for chan_id, why in stored.skipped.items():
         console.print(f"skipped {ShortChannelId.from_chan_id(chan_id)}: {why}")
     if stored.flow_source != "forwards":
-        console.print(
-            "flow: ESTIMATED from balance snapshots (net between syncs; this backend has no per-channel "
-            "forwards): see --json"
-        )
+        console.print("flow: ESTIMATED from balance snapshots (no per-channel forwards); see --json")
     if stored.graph_snapshot_at is None:
         console.print("no graph snapshot stored: centrality, peer quality and position are unavailable")
