@@ -183,7 +183,7 @@ def test_every_event_kind_matches_lnd_s_router_swagger_and_parses_back() -> None
         _check(body, schema, defs)
         parsed.append(parse_htlc_event(json.loads(json.dumps(body))))
     details = {p.failure_detail for p in parsed if p.kind == "link_fail"}
-    assert details == {"INSUFFICIENT_BALANCE", "NO_DETAIL", "LINK_NOT_ELIGIBLE"}
+    assert details == {"INSUFFICIENT_BALANCE", "NO_DETAIL"}
     assert sum(p.is_liquidity_failure for p in parsed) == 1 == log.failed_for_liquidity[2]
     forward = next(p for p in parsed if p.kind == "forward")
     assert (forward.incoming_amt_msat, forward.outgoing_amt_msat) == (1_001_000, 1_000_000)
