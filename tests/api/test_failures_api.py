@@ -49,7 +49,8 @@ async def _seed(api: Api) -> None:
         await uow.policies.add(CHAN, PolicyChange(100, None, policy, "initial"))
         window = await uow.htlc.open_window(100)
         await uow.htlc.add_failures([_fail(200, 1), _fail(300, 2), _fail(400, 3, "fee")])
-        await uow.htlc.add_failures([_fail(401, 4, "time_lock"), _fail(402, 5, "inactive"), _fail(403, 6, "other")])
+        others = [_fail(401, 4, "time_lock"), _fail(402, 5, "inactive"), _fail(403, 6, "other")]
+        await uow.htlc.add_failures(others)
         await uow.htlc.extend_window(window, 500)
         await uow.htlc.close_window(window, 500, "stopped")
 

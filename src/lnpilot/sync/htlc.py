@@ -88,7 +88,13 @@ async def channel_failures(
     window_s = until_s - since_s
     result = {
         chan: ChannelFailures(
-            chan, row[LIQUIDITY], sum(row.values()) - row[LIQUIDITY], missed.get(chan, 0), covered, window_s, row
+            chan,
+            row[LIQUIDITY],
+            sum(row.values()) - row[LIQUIDITY],
+            missed.get(chan, 0),
+            covered,
+            window_s,
+            row,
         )
         for chan, row in kinds.items()
     }

@@ -252,7 +252,9 @@ class MarketModel:
         # per payment: each channel refuses at most once for liquidity and once as inactive (the
         # sender drops it), and one stale fee and one stale time lock (the reply updates the sender)
         lf = n * (2 * len(channels) + 2)
-        lf_pay, lf_in, lf_out, lf_amt_in, lf_amt_out, lf_kind = (np.zeros(lf, dtype=np.int64) for _ in range(6))
+        lf_pay, lf_in, lf_out, lf_amt_in, lf_amt_out, lf_kind = (
+            np.zeros(lf, dtype=np.int64) for _ in range(6)
+        )
         o = _our_arrays(channels)
         kern.route_payments(
             rows,
