@@ -58,6 +58,11 @@ class GraphInfoCache:
     def __init__(self) -> None:
         self._cache: Refreshing[GraphInfo] = Refreshing("graph")
 
+    @property
+    def derived_for(self) -> object:
+        """The snapshot id of the GraphInfo held (None before the first derivation)."""
+        return self._cache.key
+
     async def get(self, store: Store) -> GraphInfo:
         return (await self.got(store)).value
 
