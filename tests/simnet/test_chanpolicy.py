@@ -6,7 +6,7 @@ import base64
 from dataclasses import replace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lnpilot.simnet.engine import SimConfig, Simulation
@@ -192,7 +192,7 @@ _fields = st.sampled_from(
         _fields, st.one_of(_json_scalars, st.dictionaries(st.text(max_size=12), _json_scalars))
     )
 )
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_any_body_is_a_plan_or_an_rpc_error(body: dict[str, object]) -> None:
     error: RpcError | None = None
     try:
