@@ -44,10 +44,28 @@ def start_local_workers(count: int, config: JobConfig) -> list[subprocess.Popen[
             procs.append(proc)
         for proc in procs:
             _wait_ready(proc)
+            _drain(proc)
     except BaseException:
         stop_workers(procs)
         raise
     return procs
+
+
+def _drain(proc: subprocess.Popen[str]) -> None:
+    """Keep reading a worker's output so that a full pipe never blocks it (its lines are logs the
+    worker also sends to its log handlers; the last few are kept for a failure message)."""
+    import collections
+    import threading
+
+    tail: collections.deque[str] = collections.deque(maxlen=50)
+    proc.output_tail = tail  # type: ignore[attr-defined]
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            tail.append(line.rstrip())
+
+    threading.Thread(target=read, name=f"worker-{proc.pid}-output", daemon=True).start()
 
 
 def _wait_ready(proc: subprocess.Popen[str]) -> None:

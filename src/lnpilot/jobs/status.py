@@ -35,7 +35,7 @@ def queue_status(config: JobConfig) -> list[QueueStatus]:
     connection = pika.BlockingConnection(pika.URLParameters(config.broker_url))
     try:
         out = []
-        for queue in (config.arena_queue,):
+        for queue in config.queues:
             counts = []
             for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
                 channel = connection.channel()  # a failed passive declare closes its channel

@@ -32,7 +32,7 @@ def serve(config: JobConfig, stop: threading.Event) -> None:
     except Exception as exc:
         engine.close()
         raise BrokerUnreachable(f"cannot reach the broker: {type(exc).__name__}") from None
-    worker = Worker(engine.broker, queues={config.arena_queue}, worker_threads=1, worker_timeout=200)
+    worker = Worker(engine.broker, queues=set(config.queues), worker_threads=1, worker_timeout=200)
     worker.queue_prefetch = 1
     worker.start()
     print(READY_LINE, flush=True)
