@@ -23,6 +23,9 @@ class JobStateCollector(Collector):
     def __init__(self, config: JobConfig) -> None:
         self.config = config
 
+    def describe(self) -> Iterable[Metric]:
+        return []  # registering must not ask the broker; the families come with each scrape
+
     def collect(self) -> Iterable[Metric]:
         from lnpilot.jobs.running import running_jobs
         from lnpilot.jobs.status import queue_status

@@ -6,6 +6,7 @@ the worker finishes, and gives it to another worker if that one dies).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import pika
@@ -32,6 +33,8 @@ def _depth(channel: pika.adapters.blocking_connection.BlockingChannel, name: str
 
 
 def queue_status(config: JobConfig) -> list[QueueStatus]:
+    # A queue never declared answers 404 to the passive declare, which pika logs as a warning.
+    logging.getLogger("pika.channel").setLevel(logging.ERROR)
     connection = pika.BlockingConnection(pika.URLParameters(config.broker_url))
     try:
         out = []

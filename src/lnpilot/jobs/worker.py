@@ -37,7 +37,7 @@ def serve(config: JobConfig, stop: threading.Event, metrics_port: int | None = N
         engine.close()
         raise BrokerUnreachable(f"cannot reach the broker: {type(exc).__name__}") from None
     metrics = Metrics()
-    job_metrics = JobMetrics(metrics, config)
+    job_metrics = JobMetrics(metrics)  # durations; the queue counts are the scheduler's to export
     running = RunningJobs(config.results_url, config.namespace, on_done=job_metrics.observe)
     engine.broker.add_middleware(running)
     server = None
