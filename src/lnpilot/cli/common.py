@@ -7,20 +7,18 @@ from typing import Any
 
 from rich.console import Console
 
+import lnpilot.cli
 from lnpilot.logs import configure_logging, secrets_of
 from lnpilot.settings import Settings, load_settings, select_node
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
-# ``lnpilot --node NAME ...``: the fleet node every command's settings describe (None: LNPILOT_NODE,
-# else the top-level node).
-selected_node: str | None = None
 
 
 def settings_from_env(**overrides: Any) -> Settings:
     """Load settings and set logging up from them; raises ConfigError with one clear line."""
     settings = load_settings(**overrides)
-    settings = select_node(settings, selected_node or settings.node)
+    settings = select_node(settings, lnpilot.cli.selected_node or settings.node)
     secrets_of(
         [
             settings.lnd_macaroon_hex,

@@ -40,9 +40,9 @@ def _root(
     ),
 ) -> None:
     """lnpilot: dry-run by default, validated, logged, verified, reversible."""
-    from lnpilot.cli import common
+    import lnpilot.cli
 
-    common.selected_node = node
+    lnpilot.cli.selected_node = node
 
 
 def _say(line: str) -> None:
@@ -59,10 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     (a bug: the line names the exception; LNPILOT_LOG_LEVEL=DEBUG prints the traceback);
     ``lnpilot status`` adds 3 config, 4 unreachable, 5 TLS, 6 authentication.
     """
-    from lnpilot.cli import common
+    import lnpilot.cli
     from lnpilot.errors import LnpilotError
 
-    common.selected_node = None
+    lnpilot.cli.selected_node = None
     try:
         result = app(args=list(argv) if argv is not None else None, standalone_mode=False)
     except LnpilotError as exc:
