@@ -11,7 +11,16 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, HttpUrl, SecretStr, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from lnpilot.errors import ConfigError
@@ -295,16 +304,17 @@ class Settings(BaseSettings):
     # Which node these settings describe (set by ``select_node``; None: the top-level node).
     node: str | None = Field(None, validation_alias=AliasChoices("LNPILOT_NODE", "node"))
 
-    @model_validator(mode="after")
-    def _node_names(self) -> Settings:
+    @field_validator("nodes")
+    @classmethod
+    def _node_names(cls, nodes: dict[str, NodeSettings]) -> dict[str, NodeSettings]:
         import re
 
-        for name in self.nodes:
+        for name in nodes:
             if not re.fullmatch(_NODE_NAME, name) or name == DEFAULT_NODE:
                 raise ValueError(
-                    f"nodes.{name}: a node name is 1-40 of a-z, 0-9 and '_' (and not {DEFAULT_NODE!r})"
+                    f"{name[:48]!r}: a node name is 1-40 of a-z, 0-9 and '_' (and not {DEFAULT_NODE!r})"
                 )
-        return self
+        return nodes
 
     @classmethod
     def settings_customise_sources(
@@ -371,7 +381,8 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            where = ".".join(str(p) for p in (_toml_name(err["loc"][0]), *err["loc"][1:])) or "settings"
+            loc = err["loc"]
+            where = ".".join(str(p) for p in (_toml_name(loc[0]), *loc[1:])) if loc else "settings"
             problems.append(f"{where}: {err['msg']}")
         raise ConfigError("invalid setting " + "; ".join(problems)) from None
 

@@ -28,14 +28,16 @@ class JobFailed(LnpilotError):
     code = "job-failed"
 
 
-def start_local_workers(count: int, config: JobConfig) -> list[subprocess.Popen[str]]:
+def start_local_workers(
+    count: int, config: JobConfig, extra_args: Sequence[str] = ()
+) -> list[subprocess.Popen[str]]:
     """``count`` worker processes on this machine, each ready (consuming) when this returns."""
     procs: list[subprocess.Popen[str]] = []
     env = {**os.environ, "LNPILOT_BROKER_URL": config.broker_url, "REDIS_URL": config.results_url}
     try:
         for _ in range(count):
             proc = subprocess.Popen(
-                [sys.executable, "-m", "lnpilot.jobs.worker", "--namespace", config.namespace],
+                [sys.executable, "-m", "lnpilot.jobs.worker", "--namespace", config.namespace, *extra_args],
                 env=env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
