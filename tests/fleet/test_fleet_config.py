@@ -137,3 +137,12 @@ async def test_each_node_has_its_own_schema_and_the_api_selects_it(
         # The CLI reads the same node's data.
         monkeypatch.setenv("DATABASE_URL", database)
         assert await asyncio.to_thread(main, ["--node", "alpha", "transactions", "--json"]) == 0
+
+
+def test_config_check_names_the_node_with_a_bad_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _config(tmp_path, monkeypatch, '[nodes.alpha]\nbackend = "lnd"\n[nodes.beta]\n')
+    assert main(["config", "check"]) == 1
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 1 and "nodes.alpha: LND_REST_URL" in err[0] and "nodes.beta" not in err[0]

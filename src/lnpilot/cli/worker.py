@@ -49,12 +49,14 @@ def jobs(
             f"{r.queue}: {r.waiting} waiting, {busy} running, {r.retrying} retrying, {r.failed} failed, "
             f"{r.workers} workers",
             markup=False,
+            soft_wrap=True,
         )
     now = time.time()
     for j in running:
         console.print(
             f"  running {j.actor} {j.label} on {j.host} pid {j.pid} for {now - j.started_at:.0f} s",
             markup=False,
+            soft_wrap=True,
         )
 
 
