@@ -298,6 +298,8 @@ def route_payments(
     p_sender,
     p_recv,
     p_amt,
+    p_budget,
+    budget_base,
     p_time,
     pred_send,
     pred_peer,
@@ -383,6 +385,7 @@ def route_payments(
     f2 = np.empty(nk)
     r2 = np.empty(nk, dtype=np.int64)
     failed = np.empty(512, dtype=np.int64)
+    real_failed = np.empty(256, dtype=np.int64)  # hops that failed an attempt of this payment
     log_e = np.empty(130 * (max_parts + 1), dtype=np.int64)  # a leg has at most 64 hops
     log_a = np.empty(130 * (max_parts + 1))
     our_log = np.empty((2 * max_parts + 2, 3), dtype=np.int64)
@@ -402,6 +405,7 @@ def route_payments(
         recv = p_recv[p]
         now = p_time[p]
         nfailed = 0
+        nreal = 0
         nlog = 0
         nour = 0
         fwd_start = counters[0]
@@ -421,9 +425,23 @@ def route_payments(
             limit = fl[k, FL_BASE] + a * fl[k, FL_PPM] / 1e6
             if a <= fl[k, FL_FULL]:
                 limit = max(limit, a)
+            # the payer's own budget for this payment, shared by its parts in proportion
+            limit = min(limit, budget_base * a / p_amt[p] + a * p_budget[p] / 1e6)
             part_ok = False
             part_fail = NO_ROUTE
             searched = -1
+            # The sender knows its own channels' balances (LND's bandwidth hints): its own channel
+            # halves that cannot carry this part are never tried, so they never fail an attempt.
+            nfailed = 0
+            if liquidity:
+                for e in range(indptr[sender], indptr[sender + 1]):
+                    if bal[e] < a and nfailed < 256:
+                        failed[nfailed] = e
+                        nfailed += 1
+            for f in range(nreal):
+                if nfailed < 512:
+                    failed[nfailed] = real_failed[f]
+                    nfailed += 1
             while attempts < max_attempts:
                 _price(
                     a,
@@ -578,6 +596,9 @@ def route_payments(
                         if nfailed < 512:
                             failed[nfailed] = bad
                             nfailed += 1
+                        if nreal < 256:
+                            real_failed[nreal] = bad
+                            nreal += 1
                         continue
                     if liquidity:
                         nlog = move_path(
@@ -594,6 +615,9 @@ def route_payments(
                         if nfailed < 512:
                             failed[nfailed] = bad
                             nfailed += 1
+                        if nreal < 256:
+                            real_failed[nreal] = bad
+                            nreal += 1
                         continue
                 amt_in = amt_i + np.int64(best_fee)
                 if remote[i] - rres[i] < amt_in:
@@ -635,6 +659,9 @@ def route_payments(
                         if nfailed < 512:
                             failed[nfailed] = bad
                             nfailed += 1
+                        if nreal < 256:
+                            real_failed[nreal] = bad
+                            nreal += 1
                         continue
                 if liquidity:
                     if peer_node[i] != sender:
