@@ -93,11 +93,24 @@ def _check(argv: list[str], capsys: pytest.CaptureFixture[str], results: dict[st
         results.setdefault("failures", []).append((argv, code, err[-300:]))
 
 
-def test_every_command_with_bad_arguments(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def _entries(directory: Path) -> set[str]:
+    return {p.name for p in directory.iterdir()}
+
+
+def test_every_command_with_bad_arguments(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Bad values double as file names (`report -o abc`): they land in a scratch directory, never in
+    # the directory pytest was started from (the repo root).
+    start, scratch = Path.cwd(), tmp_path / "cwd"
+    scratch.mkdir()
+    before = _entries(start)
+    monkeypatch.chdir(scratch)
     results: dict[str, Any] = {}
     rows = _argv_rows()
     for argv in rows:
         _check(argv, capsys, results)
+    assert _entries(start) == before, f"written into {start}: {_entries(start) - before}"
     with capsys.disabled():
         print(f"\nhostile matrix (arguments): {len(LEAVES)} commands, {len(rows)} runs, exit codes {results}")
     assert not results.get("failures"), results.get("failures")
@@ -109,6 +122,10 @@ def test_every_command_in_bad_environments(
 ) -> None:
     (tmp_path / "bad.toml").write_text("[limits\n")
     (tmp_path / "unknown.toml").write_text("[limits]\nno_such_limit = 1\n")
+    start, scratch = Path.cwd(), tmp_path / "cwd"
+    scratch.mkdir()
+    before = _entries(start)
+    monkeypatch.chdir(scratch)
     results: dict[str, Any] = {}
     runs = 0
     for env_name, env in ENVS.items():
@@ -123,6 +140,7 @@ def test_every_command_in_bad_environments(
     with capsys.disabled():
         print(f"\nhostile matrix (environments): {len(ENVS)} environments, {runs} runs, exit codes {results}")
     assert not results.get("failures"), results.get("failures")
+    assert _entries(start) == before, f"written into {start}: {_entries(start) - before}"
     assert runs >= len(ENVS) * (len(LEAVES) - len(LONG_RUNNING) - len(SETTINGS_FREE))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from pathlib import Path
 
 import httpx
 import pytest
@@ -10,7 +11,13 @@ import pytest
 from lnpilot.backends.base import BackendError, BackendNotFound
 from lnpilot.backends.chain import ChainBackend
 from lnpilot.backends.lnd import LndRestBackend
-from lnpilot.simnet.chain import COOP_CLOSE_VBYTES, FORCE_CSV_BLOCKS, FORCE_SWEEP_VBYTES, FUNDING_VBYTES
+from lnpilot.simnet.chain import (
+    COOP_CLOSE_VBYTES,
+    FORCE_CSV_BLOCKS,
+    FORCE_SWEEP_SAT_PER_VBYTE,
+    FORCE_SWEEP_VBYTES,
+    FUNDING_VBYTES,
+)
 from lnpilot.simnet.engine import BLOCK_INTERVAL_S
 from lnpilot.simnet.testing import SimnetHandle
 
@@ -72,7 +79,7 @@ async def test_force_close_waits_for_the_csv_delay(simnet: SimnetHandle) -> None
         sim.advance(BLOCK_INTERVAL_S * FORCE_CSV_BLOCKS)
         closed = await lnd.closed_channels()
     assert closed[0].close_type == "FORCE_CLOSE" and closed[0].closing_tx_hash == started.closing_txid
-    assert any(t.total_fees_sat == 10 * FORCE_SWEEP_VBYTES for t in sim.chain.txs)
+    assert any(t.total_fees_sat == FORCE_SWEEP_SAT_PER_VBYTE * FORCE_SWEEP_VBYTES for t in sim.chain.txs)
 
 
 async def test_bad_closes_are_refused(simnet: SimnetHandle) -> None:
@@ -92,3 +99,22 @@ async def test_bad_closes_are_refused(simnet: SimnetHandle) -> None:
         bad = await raw.delete(url, params={"sat_per_vbyte": "x"}, headers=headers)
     assert bad.status_code == 400
     assert not simnet.sim.chain.closing
+
+
+async def test_a_force_close_takes_no_fee_rate(simnet: SimnetHandle) -> None:
+    """As LND: a force close with a fee rate is refused (the sweep's rate is simnet's named
+    constant, documented with its reason in docs/simnet.md)."""
+    headers = {"Grpc-Metadata-macaroon": simnet.macaroon_hex()}
+    context = ssl.create_default_context(cafile=str(simnet.tls_cert_path))
+    point = simnet.sim.channels[0].channel_point.replace(":", "/")
+    async with httpx.AsyncClient(verify=context) as raw:
+        answer = await raw.delete(
+            f"{simnet.url}/v1/channels/{point}",
+            params={"force": "true", "sat_per_vbyte": "5"},
+            headers=headers,
+        )
+    assert answer.status_code == 500
+    assert answer.json()["message"] == "force closing a channel uses a pre-defined fee"
+    assert not simnet.sim.chain.closing
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "simnet.md").read_text()
+    assert f"`FORCE_SWEEP_SAT_PER_VBYTE` ({FORCE_SWEEP_SAT_PER_VBYTE} sat/vB)" in doc

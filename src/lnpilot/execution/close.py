@@ -3,7 +3,8 @@
 A close cannot be undone, so the gates come first and all of them must pass:
 live mode, the channel on ``[economics] close_allow_list``, the caller's explicit confirmation,
 and a fee rate (from the fee API or given). A force close also needs ``allow_force_close`` and
-a peer seen offline for longer than ``force_close_after_offline_hours`` (from stored snapshots).
+a peer seen online in a stored snapshot, but not for ``force_close_after_offline_hours`` (a peer
+never seen online is refused: how long it has been offline cannot be known).
 The transaction is logged in flight before the node is asked; the answer is verified by reading
 the node's pending closes back (then the closed list, on the next sync).
 """
@@ -122,7 +123,13 @@ async def _close_channel(
             raise CloseRefused("the peer is online: close cooperatively; nothing was sent")
         seen = await _offline_since(store, channel.chan_id)
         limit_s = settings.force_close_after_offline_hours * 3600
-        if seen is not None and now() - seen < limit_s:
+        if seen is None:
+            # No stored snapshot shows the peer online: how long it has been offline is unknown.
+            raise CloseRefused(
+                f"the peer of channel {channel.chan_id} was never seen online in the stored snapshots, "
+                "so how long it has been offline is unknown; nothing was sent"
+            )
+        if now() - seen < limit_s:
             hours = (now() - seen) / 3600
             raise CloseRefused(
                 f"the peer has been offline {hours:.1f} h, less than "

@@ -46,6 +46,10 @@ FORCE_SWEEP_VBYTES = 110  # sweeping our to_local output after the CSV delay
 CLOSE_CONFIRM_BLOCKS = 1
 FORCE_CSV_BLOCKS = 144
 FUNDING_FEE_RATES = (2, 4, 8, 12, 20)  # sat/vB, drawn per channel from the seed
+# A force close takes no fee rate (LND: "force closing a channel uses a pre-defined fee"): the
+# commitment carries its own fee and LND's sweeper prices the sweep from its fee estimator.
+# simnet has no estimator, so the sweep is charged this fixed rate (docs/simnet.md).
+FORCE_SWEEP_SAT_PER_VBYTE = 10
 
 
 def _txid(*parts: object) -> str:
@@ -116,7 +120,9 @@ class SimChain:
             raise RpcError(2, f"channel {ch.channel_point} is already closing")
         now, height = self.sim.now_s, self.sim.block_height
         if force:
-            rate = sat_per_vbyte or 10
+            if sat_per_vbyte:
+                raise RpcError(2, "force closing a channel uses a pre-defined fee")
+            rate = FORCE_SWEEP_SAT_PER_VBYTE
             # The commitment's fee left our balance when the channel opened; we pay the sweep.
             fee = rate * FORCE_SWEEP_VBYTES
             confirm = height + FORCE_CSV_BLOCKS
