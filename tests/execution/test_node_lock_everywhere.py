@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from lnpilot.simnet.testing import SimnetHandle
 from tests.execution.lock_env import fees, lnpilot, lnpilot_env, push_out_of_bounds, start_lnpilot
 
 testing = pytest.importorskip("lnpilot.simnet.testing")
 
 
-def _wait_for_holder(lock_dir: Path, word: str, proc: object, timeout_s: float = 300) -> str:
+def _wait_for_holder(lock_dir: Path, word: str, proc: subprocess.Popen[str], timeout_s: float = 300) -> str:
     """The holder text of the first lock file naming ``word`` (the daemon writes it once it holds)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -27,20 +29,20 @@ def _wait_for_holder(lock_dir: Path, word: str, proc: object, timeout_s: float =
             text = path.read_text(errors="replace")
             if word in text:
                 return text
-        assert getattr(proc, "poll")() is None, "the daemon ended before it held the lock"
+        assert proc.poll() is None, "the daemon ended before it held the lock"
         time.sleep(0.2)
     raise AssertionError(f"no lock naming {word!r} in {lock_dir} after {timeout_s} s")
 
 
-def _refused(result: object, holder_word: str = "daemon") -> str:
-    err = str(getattr(result, "stderr")).strip()
-    assert getattr(result, "returncode") != 0, (getattr(result, "stdout"), err)
+def _refused(result: subprocess.CompletedProcess[str], holder_word: str = "daemon") -> str:
+    err = result.stderr.strip()
+    assert result.returncode != 0, (result.stdout, err)
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
     assert "holds the lock" in err and holder_word in err, err
     return err
 
 
-async def _api_rollback(handle: object, data_dir: Path, tx_id: int) -> httpx.Response:
+async def _api_rollback(handle: SimnetHandle, data_dir: Path, tx_id: int) -> httpx.Response:
     from lnpilot.api.app import create_app
     from lnpilot.api.ratelimit import MemoryRateLimiter
     from lnpilot.api.services import ApiServices
@@ -53,9 +55,9 @@ async def _api_rollback(handle: object, data_dir: Path, tx_id: int) -> httpx.Res
 
     settings = load_settings(
         backend="simnet",
-        lnd_rest_url=getattr(handle, "url"),
-        lnd_tls_cert_path=getattr(handle, "tls_cert_path"),
-        lnd_macaroon_path=getattr(handle, "admin_macaroon_path"),
+        lnd_rest_url=handle.url,
+        lnd_tls_cert_path=handle.tls_cert_path,
+        lnd_macaroon_path=handle.admin_macaroon_path,
         data_dir=data_dir,
     )
     store = await Store.open(settings)
