@@ -9,12 +9,13 @@ looked to the daemon like one from the future. Now both read the node's clock.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from lnpilot.cli.main import main
-from tests.execution.lock_env import fees, push_out_of_bounds
+from tests.execution.lock_env import api_post, fees, push_out_of_bounds
 
 testing = pytest.importorskip("lnpilot.simnet.testing")
 
@@ -68,6 +69,9 @@ def test_cli_and_daemon_judge_one_cooldown_on_the_node_clock(
         before = sim.policy_updates
         _applies(4)
         assert sim.policy_updates == before, "the CLI acted inside the cooldown (judged on another clock)"
+        live = asyncio.run(api_post(handle, tmp_path / "data", "/v1/actions/apply", {"mode": "live"}))
+        assert live.status_code == 200, live.text  # the API judges on the same clock: nothing either
+        assert live.json()["tx_id"] is None and sim.policy_updates == before
 
         # 61 minutes of node time later: the cooldown allows one change per channel, not four.
         sim.advance(61 * 60)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from lnpilot.simnet.testing import SimnetHandle
 
@@ -58,3 +60,45 @@ def start_lnpilot(env: dict[str, str], *argv: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+async def api_post(
+    handle: SimnetHandle, data_dir: Path, path: str, body: dict[str, Any] | None = None
+) -> Any:
+    """One admin POST to ``lnpilot serve``'s app (in process, ASGI) over the simnet backend."""
+    import httpx
+
+    from lnpilot.api.app import create_app
+    from lnpilot.api.ratelimit import MemoryRateLimiter
+    from lnpilot.api.services import ApiServices
+    from lnpilot.backends.factory import make_backend
+    from lnpilot.metrics.registry import Metrics
+    from lnpilot.settings import load_settings
+    from lnpilot.store import Store
+    from lnpilot.store.cache import MemoryCache
+    from lnpilot.store.score_cache import ScoreCache
+
+    settings = load_settings(
+        backend="simnet",
+        lnd_rest_url=handle.url,
+        lnd_tls_cert_path=handle.tls_cert_path,
+        lnd_macaroon_path=handle.admin_macaroon_path,
+        data_dir=data_dir,
+    )
+    store = await Store.open(settings)
+    services = ApiServices(
+        settings=settings,
+        store=store,
+        scores=ScoreCache(MemoryCache()),
+        limiter=MemoryRateLimiter(1_000),
+        metrics=Metrics(),
+        backend_factory=lambda: make_backend(settings),
+    )  # the service clock stays the wall clock: a simulated node's requests use its own
+    async with store.unit_of_work() as uow:
+        _, admin = await uow.api_keys.create(f"ops-{time.monotonic_ns()}", "admin", 1)
+    transport = httpx.ASGITransport(app=create_app(settings, services))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return await client.post(path, json=body, headers={"X-API-Key": admin})
+    finally:
+        await services.aclose()

@@ -12,11 +12,9 @@ import subprocess
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from lnpilot.simnet.testing import SimnetHandle
-from tests.execution.lock_env import fees, lnpilot, lnpilot_env, push_out_of_bounds, start_lnpilot
+from tests.execution.lock_env import api_post, fees, lnpilot, lnpilot_env, push_out_of_bounds, start_lnpilot
 
 testing = pytest.importorskip("lnpilot.simnet.testing")
 
@@ -40,43 +38,6 @@ def _refused(result: subprocess.CompletedProcess[str], holder_word: str = "daemo
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
     assert "holds the lock" in err and holder_word in err, err
     return err
-
-
-async def _api_rollback(handle: SimnetHandle, data_dir: Path, tx_id: int) -> httpx.Response:
-    from lnpilot.api.app import create_app
-    from lnpilot.api.ratelimit import MemoryRateLimiter
-    from lnpilot.api.services import ApiServices
-    from lnpilot.backends.factory import make_backend
-    from lnpilot.metrics.registry import Metrics
-    from lnpilot.settings import load_settings
-    from lnpilot.store import Store
-    from lnpilot.store.cache import MemoryCache
-    from lnpilot.store.score_cache import ScoreCache
-
-    settings = load_settings(
-        backend="simnet",
-        lnd_rest_url=handle.url,
-        lnd_tls_cert_path=handle.tls_cert_path,
-        lnd_macaroon_path=handle.admin_macaroon_path,
-        data_dir=data_dir,
-    )
-    store = await Store.open(settings)
-    services = ApiServices(
-        settings=settings,
-        store=store,
-        scores=ScoreCache(MemoryCache()),
-        limiter=MemoryRateLimiter(1_000),
-        metrics=Metrics(),
-        backend_factory=lambda: make_backend(settings),
-    )
-    async with store.unit_of_work() as uow:
-        _, admin = await uow.api_keys.create("ops", "admin", 1)
-    transport = httpx.ASGITransport(app=create_app(settings, services))
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            return await client.post(f"/v1/transactions/{tx_id}/rollback", headers={"X-API-Key": admin})
-    finally:
-        await services.aclose()
 
 
 async def test_a_second_lnpilot_with_its_own_data_dir_is_refused_on_every_path(tmp_path: Path) -> None:
@@ -107,7 +68,7 @@ async def test_a_second_lnpilot_with_its_own_data_dir_is_refused_on_every_path(t
             point = handle.sim.open_channels()[0].channel_point
             _refused(lnpilot(env_b, "close", point, "--sat-per-vbyte", "5", "--yes"))
             _refused(lnpilot(env_b, "run", "--once", "--mode", "live"))
-            answer = await _api_rollback(handle, tmp_path / "b", tx_id)
+            answer = await api_post(handle, tmp_path / "b", f"/v1/transactions/{tx_id}/rollback")
             assert answer.status_code == 409, answer.text
             assert answer.headers["content-type"].startswith("application/problem+json")
             assert "holds the lock" in answer.json()["detail"] and "daemon" in answer.json()["detail"]
