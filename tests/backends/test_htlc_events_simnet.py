@@ -183,7 +183,7 @@ def test_every_event_kind_matches_lnd_s_router_swagger_and_parses_back() -> None
         _check(body, schema, defs)
         parsed.append(parse_htlc_event(json.loads(json.dumps(body))))
     details = {p.failure_detail for p in parsed if p.kind == "link_fail"}
-    assert details == {"INSUFFICIENT_BALANCE", "NO_DETAIL", "LINK_NOT_ELIGIBLE"}
+    assert details == {"INSUFFICIENT_BALANCE", "NO_DETAIL"}
     assert sum(p.is_liquidity_failure for p in parsed) == 1 == log.failed_for_liquidity[2]
     forward = next(p for p in parsed if p.kind == "forward")
     assert (forward.incoming_amt_msat, forward.outgoing_amt_msat) == (1_001_000, 1_000_000)
@@ -238,3 +238,94 @@ def _one_failure() -> SimHtlcEvent:
     log = HtlcEventLog()
     log.link_fail(_NS, 1, 2, 3, 1000, 999, 800_000, 80, FailureKind.LIQUIDITY)
     return log.since(0)[0]
+
+
+async def test_every_kind_of_refusal_reaches_the_store_as_simnet_counted_it(
+    simnet: SimnetHandle, tmp_path: Path
+) -> None:
+    """Stale fees and time locks (gossip delay) and offline peers fail at our node as LND reports them."""
+    from dataclasses import replace
+
+    from lnpilot.domain.htlc import FAILURE_KINDS
+
+    def by_kind() -> dict[str, dict[int, int]]:
+        with simnet.sim.lock:
+            return {k.value: dict(v) for k, v in simnet.sim.htlc_events.failures.items()}
+
+    store = await _store(tmp_path)
+    lnd = LndRestBackend(simnet.url, simnet.macaroon_hex("readonly"), simnet.tls_cert_path)
+    sink = StoreHtlcSink(store, clock=lambda: simnet.sim.now_s)
+    sub = HtlcSubscriber(lnd.subscribe_htlc_events, sink, clock=lambda: simnet.sim.now_s)
+    stop = asyncio.Event()
+    try:
+        task = asyncio.create_task(sub.run(stop))
+        while sub.connections == 0:
+            await asyncio.sleep(0.05)
+        before, seq0, start_s = by_kind(), simnet.sim.htlc_events.last_seq, simnet.sim.now_s
+        for round_ in range(16):
+            # Our node raises a fee (even rounds) or a time-lock delta (odd rounds) on every channel:
+            # for gossip's delay payers still use the old, lower value and fail at our node.
+            for ch in list(simnet.sim.channels):
+                pol = ch.policy
+                new = (
+                    replace(pol, fee_rate_ppm=pol.fee_rate_ppm + 25)
+                    if round_ % 2 == 0
+                    else replace(pol, time_lock_delta=pol.time_lock_delta + 2)
+                )
+                simnet.sim.set_policy(ch, new)
+            await asyncio.to_thread(simnet.sim.advance, 3 * 3600)
+        await _wait_caught_up(simnet, sub, sink, seq0)
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        after = by_kind()
+        expected = {
+            kind: {
+                c: n - before[kind].get(c, 0) for c, n in after[kind].items() if n - before[kind].get(c, 0)
+            }
+            for kind in after
+        }
+        for kind in ("liquidity", "fee", "time_lock", "inactive"):
+            assert sum(expected[kind].values()) > 0, (kind, expected)
+        async with store.unit_of_work() as uow:
+            stored_events = await uow.htlc.failures(0, (simnet.sim.now_s + 1) * _NS)
+        stored: dict[str, dict[int, int]] = {kind: {} for kind in FAILURE_KINDS}
+        for e in stored_events:
+            kind = e.failure_kind
+            assert kind is not None
+            stored[kind][e.outgoing_chan_id] = stored[kind].get(e.outgoing_chan_id, 0) + 1
+        assert {k: v for k, v in stored.items() if v} == {k: v for k, v in expected.items() if v}
+        # LND's wire failure, detail and failure string of each kind, as the store kept them.
+        shapes = {(e.failure_kind, e.wire_failure, e.failure_detail) for e in stored_events}
+        assert shapes == {
+            ("liquidity", "TEMPORARY_CHANNEL_FAILURE", "INSUFFICIENT_BALANCE"),
+            ("fee", "FEE_INSUFFICIENT", "NO_DETAIL"),
+            ("time_lock", "INCORRECT_CLTV_EXPIRY", "NO_DETAIL"),
+            ("inactive", "UNKNOWN_NEXT_PEER", "NO_DETAIL"),
+        }
+        strings = {e.failure_kind: e.failure_string or "" for e in stored_events}
+        assert strings["liquidity"] == "insufficient bandwidth to route htlc"
+        assert strings["inactive"] == "UnknownNextPeer"
+        assert strings["fee"].startswith("FeeInsufficient(htlc_amt==") and "mSAT, update=" in strings["fee"]
+        assert strings["time_lock"].startswith("IncorrectCltvExpiry(expiry=")
+        # Only liquidity failures count as failed_for_liquidity; the rest are shown by kind.
+        per_channel = await channel_failures(store, start_s, simnet.sim.now_s)
+        assert per_channel is not None
+        assert {c: f.liquidity for c, f in per_channel.items() if f.liquidity} == expected["liquidity"]
+        for c, f in per_channel.items():
+            assert f.other == sum(expected[k].get(c, 0) for k in ("fee", "time_lock", "inactive"))
+        # simnet's truth endpoint reports the same counts per kind over HTTPS.
+        import ssl
+
+        import httpx
+
+        context = ssl.create_default_context(cafile=str(simnet.tls_cert_path))
+        headers = {"Grpc-Metadata-macaroon": simnet.macaroon_hex()}
+        async with httpx.AsyncClient(verify=context, headers=headers) as client:
+            truth_body = (await client.get(f"{simnet.url}/simnet/truth/failures")).json()
+        assert {
+            kind: {int(c): n for c, n in counts.items() if n}
+            for kind, counts in truth_body["by_kind"].items()
+        } == {kind: {c: n for c, n in counts.items() if n} for kind, counts in after.items()}
+    finally:
+        await lnd.aclose()
+        await store.close()

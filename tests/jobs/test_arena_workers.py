@@ -22,7 +22,7 @@ _STRATEGIES = "static-lnd,charge-lnd-10-200"
 
 
 def _runs(out: Path) -> list[dict[str, object]]:
-    return json.loads((out / "arena-generated-80.json").read_text())["runs"]
+    return json.loads((out / "arena-generated-80-default.json").read_text())["runs"]
 
 
 def test_arena_on_two_workers_equals_the_local_run(

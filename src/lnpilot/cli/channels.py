@@ -29,6 +29,28 @@ _SHORT = {
 }
 
 
+def _flow_window_s(settings: Settings) -> int:
+    """The decision profile's flow window: the estimate shown is the one ``decide`` reasons on."""
+    from lnpilot.decisions.profiles import resolve_profile as decision_profile
+    from lnpilot.errors import ConfigError
+
+    try:
+        return int(decision_profile(settings.profile, settings.profiles).flow_window_days * 86_400)
+    except ConfigError:
+        return 7 * 86_400
+
+
+def _flows(stored: StoredViews, now: int, window_s: int) -> dict[str, dict[str, Any]]:
+    """Per channel: where its flow comes from; without per-channel forwards, the labelled estimate."""
+    out: dict[str, dict[str, Any]] = {}
+    for view in stored.views:
+        flow = view.balance_flow
+        out[str(view.channel.chan_id)] = (
+            {"flow_source": view.flow_source} if flow is None else flow.window(now - window_s, now).as_dict()
+        )
+    return out
+
+
 async def _collect(settings: Settings, now: int, block_height: int | None) -> StoredViews:
     from lnpilot.store import Store
 
@@ -77,6 +99,7 @@ def channels(
     stored = asyncio.run(_collect(settings, now, block_height))
     scores = score_channels(stored.views, chosen, stored.context)
     peers = {str(v.channel.chan_id): v.channel.remote_pubkey for v in stored.views}
+    flows = _flows(stored, now, _flow_window_s(settings))
     if as_json:
         print_json(
             {
@@ -85,7 +108,8 @@ def channels(
                 "graph_snapshot_at": stored.graph_snapshot_at,
                 "block_height": stored.block_height,
                 "block_height_source": stored.block_height_source,
-                "channels": [_as_dict(s, peers[s.subject]) for s in scores],
+                "flow_source": stored.flow_source,
+                "channels": [{**_as_dict(s, peers[s.subject]), "flow": flows[s.subject]} for s in scores],
                 "skipped": {str(k): v for k, v in stored.skipped.items()},
             }
         )
@@ -121,5 +145,7 @@ def channels(
     console.print(table)
     for chan_id, why in stored.skipped.items():
         console.print(f"skipped {ShortChannelId.from_chan_id(chan_id)}: {why}")
+    if stored.flow_source != "forwards":
+        console.print("flow: ESTIMATED from balance snapshots (no per-channel forwards); see --json")
     if stored.graph_snapshot_at is None:
         console.print("no graph snapshot stored: centrality, peer quality and position are unavailable")

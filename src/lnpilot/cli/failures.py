@@ -46,13 +46,15 @@ def failures(
         )
         return
     table = Table(title=f"failed forwards, last {days:g} day(s) (not covered: {report['gap_s']} s)")
-    for column in ("chan_id", "failed for liquidity", "failed other", "missed fees (sat)"):
+    for column in ("chan_id", "liquidity", "fee", "time lock", "inactive", "other", "missed fees (sat)"):
         table.add_column(column, justify="right")
     for row in report["channels"]:
+        kinds = row["failed_by_kind"]
         table.add_row(
             row["chan_id"],
             str(row["failed_for_liquidity"]),
-            str(row["failed_other"]),
+            *(str(kinds[k]) for k in ("fee", "time_lock", "inactive", "other")),
             f"{row['missed_fees_msat'] / 1000:.3f}",
         )
     console.print(table)
+    console.print("only liquidity failures are priced and feed the decisions; the others are shown by kind")

@@ -190,6 +190,9 @@ class DecisionEngine:
             )
         coverage, missing = self._coverage(view, score, m.span_s)
         reasons = [f"data coverage {coverage:.2f}" + (f" (missing: {', '.join(missing)})" if missing else "")]
+        if view.balance_flow is not None:  # no per-channel forwards (LNbits): the estimate, labelled
+            window_s = int(self.profile.flow_window_days * DAY_S)
+            reasons.append(view.balance_flow.window(view.now - window_s, view.now).reason())
         candidates: list[_Candidate] = []
         fee_candidate = self._fee(view, policy, coverage, now, reasons, m)
         if fee_candidate is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lnpilot.domain.balance_flow import FLOW_SOURCE_ESTIMATE, FLOW_SOURCE_FORWARDS, BalanceFlow
 from lnpilot.domain.graph import RoutingPolicy
 from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.domain.node import ForwardingEvent, LocalChannel
@@ -72,3 +73,11 @@ class ChannelView:
     parallel_channels: int = 0
     # Changes on this channel the automatic rollback undid as harmful (empty: none known).
     rejected_changes: tuple[RejectedChange, ...] = ()
+    # The backend has no per-channel forwards (LNbits): net flow estimated from the balance
+    # snapshots instead (``forwards`` is then empty, never filled from it). None: forwards measured.
+    balance_flow: BalanceFlow | None = None
+
+    @property
+    def flow_source(self) -> str:
+        """Where this view's flow comes from: measured forwards, or an estimate from balances."""
+        return FLOW_SOURCE_FORWARDS if self.balance_flow is None else FLOW_SOURCE_ESTIMATE

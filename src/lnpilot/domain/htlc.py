@@ -7,9 +7,33 @@ unknown (a gap), never zero.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 LIQUIDITY_DETAIL = "INSUFFICIENT_BALANCE"
+
+# Why a forward failed on our side, from LND's link_fail ``wire_failure`` / ``failure_detail``
+# (htlcswitch/link.go CheckHtlcForward and canSendHtlc, switch.go handlePacketAdd):
+LIQUIDITY = "liquidity"  # TEMPORARY_CHANNEL_FAILURE + INSUFFICIENT_BALANCE: our side was short
+FEE = "fee"  # FEE_INSUFFICIENT: the sender paid less than our fee (a stale, lower fee from gossip)
+TIME_LOCK = "time_lock"  # INCORRECT_CLTV_EXPIRY, EXPIRY_TOO_SOON, EXPIRY_TOO_FAR
+INACTIVE = "inactive"  # UNKNOWN_NEXT_PEER (no link: peer offline), CHANNEL_DISABLED
+OTHER = "other"  # anything else (HTLC above our max, below our min, node failures, ...)
+FAILURE_KINDS = (LIQUIDITY, FEE, TIME_LOCK, INACTIVE, OTHER)
+_BY_WIRE = {
+    "FEE_INSUFFICIENT": FEE,
+    "INCORRECT_CLTV_EXPIRY": TIME_LOCK,
+    "EXPIRY_TOO_SOON": TIME_LOCK,
+    "EXPIRY_TOO_FAR": TIME_LOCK,
+    "UNKNOWN_NEXT_PEER": INACTIVE,
+    "CHANNEL_DISABLED": INACTIVE,
+}
+
+
+def failure_kind(wire_failure: str | None, failure_detail: str | None) -> str:
+    """One of ``FAILURE_KINDS`` for a link failure."""
+    if failure_detail == LIQUIDITY_DETAIL:
+        return LIQUIDITY
+    return _BY_WIRE.get(wire_failure or "", OTHER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +57,11 @@ class HtlcEvent:
         """A forward refused because our side of the outgoing channel could not carry it."""
         return self.kind == "link_fail" and self.failure_detail == LIQUIDITY_DETAIL
 
+    @property
+    def failure_kind(self) -> str | None:
+        """Why a link_fail happened (``FAILURE_KINDS``); None for the other events."""
+        return failure_kind(self.wire_failure, self.failure_detail) if self.kind == "link_fail" else None
+
 
 @dataclass(frozen=True, slots=True)
 class CoverageWindow:
@@ -49,10 +78,11 @@ class ChannelFailures:
 
     chan_id: int
     liquidity: int
-    other: int
+    other: int  # every failure that is not a liquidity one (``by_kind`` splits them)
     missed_fees_msat: int  # what the liquidity failures would have earned at the fee of the day
     covered_s: int  # seconds of the window a subscription covered
     window_s: int
+    by_kind: dict[str, int] = field(default_factory=dict)  # every kind of FAILURE_KINDS, zeros too
 
     @property
     def gap_s(self) -> int:

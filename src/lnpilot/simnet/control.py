@@ -126,9 +126,16 @@ def build_control_router(
         require(request, "simnet:control")
 
         def failures() -> dict[str, Any]:
+            counts = sim.htlc_events.failures
             return {
                 "failed_for_liquidity": {str(c.chan_id): c.failed_for_liquidity for c in sim.channels},
                 "failed_peer_liquidity": {str(c.chan_id): c.failed_peer_liquidity for c in sim.channels},
+                # every refusal at our node, per kind (simnet.htlc_events.FailureKind) and outgoing
+                # channel: what the HTLC stream carried as link_fail events
+                "by_kind": {
+                    kind.value: {str(c.chan_id): counts[kind].get(c.chan_id, 0) for c in sim.channels}
+                    for kind in counts
+                },
             }
 
         return await run_locked(sim, failures)

@@ -18,7 +18,8 @@ from lnpilot.domain.graph import Graph, RoutingPolicy
 from lnpilot.errors import InvalidInputError, NotFoundError
 from lnpilot.simnet.chain import SimChain
 from lnpilot.simnet.generator import generate_graph
-from lnpilot.simnet.htlc_events import FailureKind, HtlcEventLog
+from lnpilot.simnet.htlc_events import ChannelUpdate, FailureKind, HtlcEventLog
+from lnpilot.simnet.market import kernel as _kernel
 from lnpilot.simnet.market.config import MarketConfig
 from lnpilot.simnet.market.gossip import Gossip
 from lnpilot.simnet.market.model import MarketModel, StepPayments
@@ -32,6 +33,13 @@ START_TIME_S = 1_735_689_600  # 2025-01-01T00:00:00Z: the library's fixed defaul
 START_BLOCK_HEIGHT = 877_000  # mainnet's height at START_TIME_S
 BLOCK_INTERVAL_S = 600
 _NS = 1_000_000_000
+# the kernel's refusal codes (market/kernel.py LF_*) as the HTLC event log names them
+_FAILURE_KINDS = {
+    _kernel.LF_LIQUIDITY: FailureKind.LIQUIDITY,
+    _kernel.LF_FEE: FailureKind.FEE,
+    _kernel.LF_TIME_LOCK: FailureKind.TIME_LOCK,
+    _kernel.LF_INACTIVE: FailureKind.INACTIVE,
+}
 
 
 def wall_clock_start() -> int:
@@ -224,6 +232,8 @@ class Simulation:
             if ch.active != bool(online):
                 ch.active = bool(online)
                 changed = True
+                step_ns = (self.config.start_time_s + self._step * self.config.step_s) * _NS
+                self.gossip.peer_status(self.channels.index(ch), ch.active, step_ns)
                 if ch.active:  # LND counts a flap when the peer comes back online
                     ch.flap_count += 1
                     ch.last_flap_ns = (self.config.start_time_s + self._step * self.config.step_s) * _NS
@@ -258,8 +268,25 @@ class Simulation:
             )
 
     def _htlc_failed(
-        self, timestamp_ns: int, ch_in: SimChannel, ch_out: SimChannel, amt_in: int, amt_out: int
+        self, timestamp_ns: int, ch_in: SimChannel, ch_out: SimChannel, amt_in: int, amt_out: int, code: int
     ) -> None:
+        kind = _FAILURE_KINDS[code]
+        pos = self.channels.index(ch_out)
+        pol = ch_out.policy
+        tld = pol.time_lock_delta
+        if kind in (FailureKind.FEE, FailureKind.TIME_LOCK):  # built with the delta the sender had heard of
+            tld = int(self.gossip.advertised.time_lock_delta[pos])
+        update = ChannelUpdate(
+            chan_id=ch_out.chan_id,
+            timestamp=pol.last_update,
+            direction=0 if self.node.pub_key < ch_out.peer_pubkey else 1,
+            disabled=pol.disabled,
+            time_lock_delta=pol.time_lock_delta,
+            min_htlc_msat=pol.min_htlc_msat,
+            base_fee_msat=pol.base_fee_msat,
+            fee_rate_ppm=pol.fee_rate_ppm,
+            max_htlc_msat=pol.max_htlc_msat or ch_out.capacity_sat * 1000,
+        )
         self.htlc_events.link_fail(
             timestamp_ns,
             ch_in.chan_id,
@@ -268,8 +295,9 @@ class Simulation:
             amt_in,
             amt_out,
             self.block_height,
-            ch_out.policy.time_lock_delta,
-            FailureKind.LIQUIDITY,
+            tld,
+            kind,
+            update,
         )
 
     def _route_until(self, limit_ns: int, step_start_ns: int) -> None:
@@ -290,7 +318,7 @@ class Simulation:
                     self.channels,
                     self.gossip.advertised,
                     step_start_ns,
-                    on_liquidity_failure=self._htlc_failed,
+                    on_link_failure=self._htlc_failed,
                 )
                 self.forwards.extend(forwards)
                 self._htlc_forwarded(forwards)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from lnpilot.domain.graph import RoutingPolicy
-from lnpilot.domain.htlc import ChannelFailures, HtlcEvent, covered_seconds
+from lnpilot.domain.htlc import FAILURE_KINDS, LIQUIDITY, ChannelFailures, HtlcEvent, covered_seconds
 from lnpilot.logs import get_logger
 from lnpilot.store import Store
 
@@ -71,25 +71,37 @@ async def channel_failures(
             return None
         failures = await uow.htlc.failures(since_s * _NS, until_s * _NS)
     covered = covered_seconds(windows, since_s, until_s)
-    counts: dict[int, list[int]] = {}
+    kinds: dict[int, dict[str, int]] = {}
+    missed: dict[int, int] = {}
     for e in failures:
-        if e.kind != "link_fail" or not e.outgoing_chan_id:
+        kind = e.failure_kind
+        if kind is None or not e.outgoing_chan_id:
             continue
-        row = counts.setdefault(e.outgoing_chan_id, [0, 0, 0])
-        if e.is_liquidity_failure:
-            row[0] += 1
+        row = kinds.setdefault(e.outgoing_chan_id, dict.fromkeys(FAILURE_KINDS, 0))
+        row[kind] += 1
+        if kind == LIQUIDITY:
             policy = policies.get(e.outgoing_chan_id)
             if policy is not None and e.outgoing_amt_msat:
-                row[2] += policy.fee_msat(e.outgoing_amt_msat)
-        else:
-            row[1] += 1
+                missed[e.outgoing_chan_id] = missed.get(e.outgoing_chan_id, 0) + policy.fee_msat(
+                    e.outgoing_amt_msat
+                )
     window_s = until_s - since_s
     result = {
-        chan: ChannelFailures(chan, liq, other, missed, covered, window_s)
-        for chan, (liq, other, missed) in counts.items()
+        chan: ChannelFailures(
+            chan,
+            row[LIQUIDITY],
+            sum(row.values()) - row[LIQUIDITY],
+            missed.get(chan, 0),
+            covered,
+            window_s,
+            row,
+        )
+        for chan, row in kinds.items()
     }
     for chan in policies:
-        result.setdefault(chan, ChannelFailures(chan, 0, 0, 0, covered, window_s))
+        result.setdefault(
+            chan, ChannelFailures(chan, 0, 0, 0, covered, window_s, dict.fromkeys(FAILURE_KINDS, 0))
+        )
     return result
 
 
@@ -97,6 +109,9 @@ async def failures_report(store: Store, since_s: int, until_s: int) -> dict[str,
     """What the API, the CLI and the report show: per channel failures and the fees they cost.
 
     ``known`` is False (and ``channels`` empty) when no subscription covered any of the window.
+    Only the liquidity failures are priced (``missed_fees_msat``) and feed the decisions; the fee,
+    time-lock, inactive and other failures are shown per kind (``failed_by_kind``) and in
+    ``totals_by_kind``.
     """
     from lnpilot.errors import InvalidInputError
 
@@ -109,20 +124,23 @@ async def failures_report(store: Store, since_s: int, until_s: int) -> dict[str,
     window_s = until_s - since_s
     if result is None:
         return {"since": since_s, "until": until_s, "known": False, "covered_s": 0, "gap_s": window_s,
-                "channels": []}  # fmt: skip
+                "totals_by_kind": None, "channels": []}  # fmt: skip
     covered = next(iter(result.values())).covered_s if result else 0
     rows = sorted(result.values(), key=lambda f: (-f.missed_fees_msat, -f.liquidity, f.chan_id))
+    totals = {kind: sum(f.by_kind.get(kind, 0) for f in rows) for kind in FAILURE_KINDS}
     return {
         "since": since_s,
         "until": until_s,
         "known": True,
         "covered_s": covered,
         "gap_s": window_s - covered,
+        "totals_by_kind": totals,
         "channels": [
             {
                 "chan_id": str(f.chan_id),
                 "failed_for_liquidity": f.liquidity,
                 "failed_other": f.other,
+                "failed_by_kind": {kind: f.by_kind.get(kind, 0) for kind in FAILURE_KINDS},
                 "missed_fees_msat": f.missed_fees_msat,
             }
             for f in rows

@@ -21,6 +21,7 @@ from lnpilot.domain.node import ChannelFee
 from lnpilot.logs import get_logger
 from lnpilot.settings import SyncSettings
 from lnpilot.store import Store
+from lnpilot.store.repos.sync_state import FORWARDS_UNAVAILABLE
 from lnpilot.sync.progress import NullProgress, SyncProgress
 
 log = get_logger(__name__)
@@ -98,6 +99,8 @@ class SyncJob:
                 continue
             if capability not in caps:
                 values["skipped"][kind] = f"backend lacks {capability.value}"
+                if kind == "forwards":  # views then estimate flow from the balance snapshots
+                    await self._mark(FORWARDS_UNAVAILABLE, now)
                 continue
             self.progress.start(kind)
             result = await step(now)

@@ -13,12 +13,14 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from lnpilot.domain.balance_flow import FLOW_SOURCE_ESTIMATE, FLOW_SOURCE_FORWARDS
 from lnpilot.domain.channel_view import ChannelSnapshot, ChannelView, PolicyChange, RejectedChange
 from lnpilot.domain.graph import Graph, RoutingPolicy
 from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.domain.node import ForwardingEvent, LocalChannel
 from lnpilot.scoring.channel_inputs import adjacency, channels_by_node, competitor_fee, reach_lost_by_peer
 from lnpilot.scoring.context import ScoringContext, build_context
+from lnpilot.views.balance_flow import OwnMove, balance_flow
 
 REACH_HOPS = 3
 
@@ -49,6 +51,10 @@ class ViewInputs:
     graph_snapshot_at: int | None = None
     # chan_id -> changes the automatic rollback judged harmful (the rollback memory).
     rejected: Mapping[int, Sequence[RejectedChange]] = field(default_factory=dict)
+    # False when the backend gives no per-channel forwards (LNbits): each view then carries a net
+    # flow estimated from its balance snapshots, our own moves (``own_moves``) taken out.
+    forwards_measured: bool = True
+    own_moves: Mapping[int, Sequence[OwnMove]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,7 @@ class ViewSet:
     graph_snapshot_at: int | None = None
     block_height: int | None = None
     block_height_source: str = ""
+    flow_source: str = FLOW_SOURCE_FORWARDS  # or FLOW_SOURCE_ESTIMATE (no per-channel forwards)
 
 
 def newest_funding_block(graph: Graph) -> int | None:
@@ -133,6 +140,14 @@ def build_views(inputs: ViewInputs) -> ViewSet:
                 reach_total_nodes=None if peer_reach is None else peer_reach.total_nodes,
                 parallel_channels=parallel[peer] - 1,
                 rejected_changes=tuple(inputs.rejected.get(local.chan_id, ())),
+                balance_flow=(
+                    None
+                    if inputs.forwards_measured
+                    else balance_flow(item.snapshots, inputs.own_moves.get(local.chan_id, ()))
+                ),
             )
         )
-    return ViewSet(views, context, dict(inputs.skipped), inputs.graph_snapshot_at, block_height, source)
+    flow_source = FLOW_SOURCE_FORWARDS if inputs.forwards_measured else FLOW_SOURCE_ESTIMATE
+    return ViewSet(
+        views, context, dict(inputs.skipped), inputs.graph_snapshot_at, block_height, source, flow_source
+    )

@@ -16,8 +16,15 @@ from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.domain.node import LocalChannel
 from lnpilot.errors import LnpilotError
 from lnpilot.store import Store
+from lnpilot.views.balance_flow import OwnMove
 from lnpilot.views.builder import ChannelInput, ViewInputs, ViewSet, build_views
-from lnpilot.views.store_source import RECENCY_LOOKBACK_S, failed_for_liquidity, rejected_since, stored_graph
+from lnpilot.views.store_source import (
+    RECENCY_LOOKBACK_S,
+    failed_for_liquidity,
+    own_moves_since,
+    rejected_since,
+    stored_graph,
+)
 
 _DAY_S = 86_400
 
@@ -61,11 +68,9 @@ async def live_inputs(
         info = await backend.get_info()
         us, height = info.pub_key, info.block_height
     channels = await backend.list_channels()
-    forwards = (
-        await backend.forwarding_history(now - RECENCY_LOOKBACK_S, now + 1)
-        if Capability.FORWARDING_HISTORY in backend.capabilities
-        else []  # LNbits: no per-channel forwards; the views' empty history says so
-    )
+    measured = Capability.FORWARDING_HISTORY in backend.capabilities
+    # LNbits: no per-channel forwards; the views carry a flow estimated from stored balances instead.
+    forwards = await backend.forwarding_history(now - RECENCY_LOOKBACK_S, now + 1) if measured else []
     graph = await _graph(backend)
     policies = await _policies(backend, channels, graph, us)
     snapshots: dict[int, tuple[ChannelSnapshot, ...]] = {}
@@ -73,12 +78,15 @@ async def live_inputs(
     metrics: dict[str, NodeMetrics] = {}
     rejected: dict[int, list[RejectedChange]] = {}
     failed: dict[int, int] | None = None
+    own: dict[int, list[OwnMove]] = {}
     if history is not None:
         since = now - int(lookback_days * _DAY_S)
         async with history.unit_of_work() as uow:
             stored_channels = await uow.channels.open_with_snapshots(since)
             changes = dict(await uow.policies.history_all(since))
             failed = await failed_for_liquidity(uow, since, now)
+            if not measured:
+                own = await own_moves_since(uow, since)
         snapshots = {local.chan_id: snaps for local, snaps in stored_channels.found}
         stored = await stored_graph(history)
         metrics = {} if stored is None else stored.metrics
@@ -97,6 +105,8 @@ async def live_inputs(
         our_pubkey=us,
         rejected=rejected,
         failed_for_liquidity=failed,
+        forwards_measured=measured,
+        own_moves=own,
     )
 
 

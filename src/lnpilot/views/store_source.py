@@ -19,7 +19,9 @@ from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.errors import LnpilotError
 from lnpilot.store import Store
 from lnpilot.store.records import TransactionRecord
+from lnpilot.store.repos.sync_state import FORWARDS_UNAVAILABLE
 from lnpilot.store.uow import UnitOfWork
+from lnpilot.views.balance_flow import OwnMove, own_moves_from_transactions
 from lnpilot.views.builder import ChannelInput, ViewInputs, ViewSet, build_views
 
 _DAY_S = 86_400
@@ -102,6 +104,20 @@ async def failed_for_liquidity(uow: UnitOfWork, since_s: int, until_s: int) -> d
     return await uow.htlc.liquidity_counts(since_s * _NS, (until_s + 1) * _NS)
 
 
+async def forwards_measured(uow: UnitOfWork) -> bool:
+    """False when the latest sync found no per-channel forwards to read (then flow is estimated)."""
+    unavailable = await uow.sync_state.get(FORWARDS_UNAVAILABLE)
+    if unavailable is None:
+        return True
+    synced = await uow.sync_state.get("forwards")
+    return synced is not None and synced.synced_at >= unavailable.synced_at
+
+
+async def own_moves_since(uow: UnitOfWork, since: int) -> dict[int, list[OwnMove]]:
+    """Our own executed rebalances since ``since`` as balance moves per channel."""
+    return own_moves_from_transactions(await uow.transactions.search(since=since, limit=10_000))
+
+
 async def store_inputs(
     store: Store, now: int, lookback_days: float = 30.0, block_height: int | None = None
 ) -> ViewInputs:
@@ -113,6 +129,8 @@ async def store_inputs(
         changes = await uow.policies.history_all(since)
         forwards = await uow.forwards.between((now - RECENCY_LOOKBACK_S) * _NS, (now + 1) * _NS)
         failed = await failed_for_liquidity(uow, since, now)
+        measured = await forwards_measured(uow)
+        own = {} if measured else await own_moves_since(uow, since)
     found, missing = stored_channels.found, stored_channels.missing
     source = "given" if block_height is not None else ""
     if block_height is None and stored_channels.block_height is not None:
@@ -135,6 +153,8 @@ async def store_inputs(
         graph_snapshot_at=None if stored is None else stored.taken_at,
         rejected=await rejected_since(store, now),
         failed_for_liquidity=failed,
+        forwards_measured=measured,
+        own_moves=own,
     )
 
 

@@ -18,8 +18,11 @@ _MAX_S = 2**40
     "/v1/failures",
     summary="Failed forwards per channel",
     description="Forwards that wanted to leave through each channel and failed on our side "
-    "(`failed_for_liquidity`: INSUFFICIENT_BALANCE; `failed_other`: fee, time lock, inactive link), "
-    "and `missed_fees_msat`, the liquidity failures priced at our fee. `known` is false when no HTLC "
+    "(`failed_for_liquidity`: INSUFFICIENT_BALANCE; `failed_other`: every other kind), per kind in "
+    "`failed_by_kind` (`liquidity`, `fee`: FEE_INSUFFICIENT, `time_lock`: INCORRECT_CLTV_EXPIRY / "
+    "EXPIRY_TOO_SOON / EXPIRY_TOO_FAR, `inactive`: UNKNOWN_NEXT_PEER / CHANNEL_DISABLED, `other`) and "
+    "summed in `totals_by_kind`, and `missed_fees_msat`, the liquidity failures priced at our fee "
+    "(only those feed the decisions). `known` is false (and `totals_by_kind` null) when no HTLC "
     "subscription covered the window; `gap_s` is the part of the window nobody was listening.",
     responses=problem_responses("invalid-input", "rate-limited", "invalid-api-key"),
 )

@@ -10,7 +10,10 @@ For every payment (or MPP part) the sender's candidates are
   the same way, our hops with the policy the sender last heard of (gossip).
 The cheapest valid candidate is tried. A hop short of liquidity fails the attempt, the sender's
 mission control drops that hop for the rest of the payment and the next candidate is tried; a
-stale fee of ours fails once (fee insufficient) and the sender retries with the new fee. Costs of
+stale fee of ours fails once (fee insufficient) and the sender retries with the new fee; a stale,
+lower time-lock delta fails the same way (incorrect CLTV expiry). An outgoing channel payers still
+believe enabled whose peer is offline fails at our switch (unknown next peer) and the sender drops
+it. Every refusal at our node is recorded (``lf_*``, kind ``LF_*``) for the HTLC event log. Costs of
 one edge for an HTLC of ``a`` msat (``KP`` columns per sender kind):
     fee (not on the payer's own first hop) + a * time_lock_delta * risk
     + hop_base + a * hop_ppm / 1e6   (LND: attempt cost x (1 - p) / p, p learned or a priori)
@@ -28,6 +31,11 @@ RF, HOP_B, HOP_P, LHOP_B, LHOP_P, LEARNS, LIQ, LIQ_A = range(8)
 FL_FULL, FL_BASE, FL_PPM = range(3)
 # payment outcome codes
 AROUND, THROUGH, NO_ROUTE, EXHAUSTED = 0, 1, 2, 3
+# kinds of the refusals at our node (lf_kind), as simnet.htlc_events.FailureKind names them
+LF_LIQUIDITY, LF_FEE, LF_TIME_LOCK, LF_INACTIVE = 0, 1, 2, 3
+# counters: forwards, stale-fee failures, attempts, public-hop liquidity failures, MPP splits,
+# refusals recorded, inactive-link failures, time-lock failures
+N_COUNTERS = 8
 _INF = np.inf
 NEAREST_REFS = 1  # candidate paths: the reference amounts just above and just below the payment's
 
@@ -268,12 +276,30 @@ def _price(
 
 
 @njit(cache=True)
+def _refused(
+    counters, lf_pay, lf_in, lf_out, lf_amt_in, lf_amt_out, lf_kind, p, i, j, amt_in, amt_out, kind
+):  # pragma: no cover - compiled
+    """Record one HTLC our node refused (a link_fail event)."""
+    m = counters[5]
+    if m < len(lf_pay):
+        lf_pay[m] = p
+        lf_in[m] = i
+        lf_out[m] = j
+        lf_amt_in[m] = amt_in
+        lf_amt_out[m] = amt_out
+        lf_kind[m] = kind
+        counters[5] = m + 1
+
+
+@njit(cache=True)
 def route_payments(
     p_row,
     p_kind,
     p_sender,
     p_recv,
     p_amt,
+    p_budget,
+    budget_base,
     p_time,
     pred_send,
     pred_peer,
@@ -307,10 +333,12 @@ def route_payments(
     adv_ppm,
     adv_inb,
     adv_inppm,
+    adv_tld,
     o_tld,
     o_min,
     o_max,
     out_ok,
+    link_up,
     local,
     remote,
     lres,
@@ -338,11 +366,13 @@ def route_payments(
     lf_out,
     lf_amt_in,
     lf_amt_out,
+    lf_kind,
 ):
     # pragma: no cover - compiled
     """Route every payment in time order; returns nothing, fills ``status`` and the forward arrays.
 
-    counters: [forwards, stale-fee failures, attempts, public-hop liquidity failures, parts]
+    ``out_ok``: payers believe the outgoing channel enabled (gossip); ``link_up``: its peer is
+    online (our switch has a link). counters: see ``N_COUNTERS``.
     """
     nref = len(refs)
     nk = len(peer_node)
@@ -355,6 +385,7 @@ def route_payments(
     f2 = np.empty(nk)
     r2 = np.empty(nk, dtype=np.int64)
     failed = np.empty(512, dtype=np.int64)
+    real_failed = np.empty(256, dtype=np.int64)  # hops that failed an attempt of this payment
     log_e = np.empty(130 * (max_parts + 1), dtype=np.int64)  # a leg has at most 64 hops
     log_a = np.empty(130 * (max_parts + 1))
     our_log = np.empty((2 * max_parts + 2, 3), dtype=np.int64)
@@ -374,6 +405,7 @@ def route_payments(
         recv = p_recv[p]
         now = p_time[p]
         nfailed = 0
+        nreal = 0
         nlog = 0
         nour = 0
         fwd_start = counters[0]
@@ -393,9 +425,23 @@ def route_payments(
             limit = fl[k, FL_BASE] + a * fl[k, FL_PPM] / 1e6
             if a <= fl[k, FL_FULL]:
                 limit = max(limit, a)
+            # the payer's own budget for this payment, shared by its parts in proportion
+            limit = min(limit, budget_base * a / p_amt[p] + a * p_budget[p] / 1e6)
             part_ok = False
             part_fail = NO_ROUTE
             searched = -1
+            # The sender knows its own channels' balances (LND's bandwidth hints): its own channel
+            # halves that cannot carry this part are never tried, so they never fail an attempt.
+            nfailed = 0
+            if liquidity:
+                for e in range(indptr[sender], indptr[sender + 1]):
+                    if bal[e] < a and nfailed < 256:
+                        failed[nfailed] = e
+                        nfailed += 1
+            for f in range(nreal):
+                if nfailed < 512:
+                    failed[nfailed] = real_failed[f]
+                    nfailed += 1
             while attempts < max_attempts:
                 _price(
                     a,
@@ -433,6 +479,7 @@ def route_payments(
                 best_i = -1
                 best_j = -1
                 best_fee = 0.0
+                best_tld = 0.0
                 for r in range(nref):
                     if alt_c[r] < best and alt_f[r] <= limit:
                         best = alt_c[r]
@@ -455,14 +502,16 @@ def route_payments(
                             continue
                         if know_actual:
                             ofee = _our_fee(a, act_base[j], act_ppm[j], act_inb[i], act_inppm[i])
+                            otld = o_tld[j]
                         else:
                             ofee = _our_fee(a, adv_base[j], adv_ppm[j], adv_inb[i], adv_inppm[i])
+                            otld = adv_tld[j]
                         total_fee = f1[i] + fee_in + ofee + f2[j]
                         if total_fee > limit:
                             continue
                         c = (
                             cin
-                            + edge_cost(kp, k, a, ofee, o_tld[j], cap_msat[j], out_succ[j] >= now - memory)
+                            + edge_cost(kp, k, a, ofee, otld, cap_msat[j], out_succ[j] >= now - memory)
                             + c2[j]
                         )
                         if c < best:
@@ -471,6 +520,7 @@ def route_payments(
                             best_i = i
                             best_j = j
                             best_fee = ofee
+                            best_tld = otld
                 if best_i >= 0 and nfailed > searched:
                     # Our node is the best candidate: the candidates are a sample of paths, so an exact
                     # search (bounded by our route's cost, around any failed hop) must find no cheaper
@@ -546,6 +596,9 @@ def route_payments(
                         if nfailed < 512:
                             failed[nfailed] = bad
                             nfailed += 1
+                        if nreal < 256:
+                            real_failed[nreal] = bad
+                            nreal += 1
                         continue
                     if liquidity:
                         nlog = move_path(
@@ -562,28 +615,42 @@ def route_payments(
                         if nfailed < 512:
                             failed[nfailed] = bad
                             nfailed += 1
+                        if nreal < 256:
+                            real_failed[nreal] = bad
+                            nreal += 1
                         continue
                 amt_in = amt_i + np.int64(best_fee)
                 if remote[i] - rres[i] < amt_in:
                     failed_in[i] += 1
                     dead_in[i] = True
                     continue
+                # At our node, in LND's order (switch.go handlePacketAdd, link.go CheckHtlcForward).
+                if not link_up[j]:
+                    # no link to an offline peer: unknown next peer; the sender drops the channel
+                    counters[6] += 1
+                    dead_out[j] = True
+                    _refused(counters, lf_pay, lf_in, lf_out, lf_amt_in, lf_amt_out, lf_kind,
+                             p, i, j, amt_in, amt_i, LF_INACTIVE)  # fmt: skip
+                    continue
                 actual = _our_fee(a, act_base[j], act_ppm[j], act_inb[i], act_inppm[i])
                 if best_fee < actual:
                     counters[1] += 1  # fee insufficient: the reply carries our current channel_update
                     know_actual = True
+                    _refused(counters, lf_pay, lf_in, lf_out, lf_amt_in, lf_amt_out, lf_kind,
+                             p, i, j, amt_in, amt_i, LF_FEE)  # fmt: skip
                     continue
                 if local[j] - lres[j] < amt_i:
                     failed_out[j] += 1
                     dead_out[j] = True
-                    m = counters[5]
-                    if m < len(lf_pay):  # an HTLC refused for our outgoing liquidity (link_fail event)
-                        lf_pay[m] = p
-                        lf_in[m] = i
-                        lf_out[m] = j
-                        lf_amt_in[m] = amt_in
-                        lf_amt_out[m] = amt_i
-                        counters[5] = m + 1
+                    _refused(counters, lf_pay, lf_in, lf_out, lf_amt_in, lf_amt_out, lf_kind,
+                             p, i, j, amt_in, amt_i, LF_LIQUIDITY)  # fmt: skip
+                    continue
+                if best_tld < o_tld[j]:
+                    # a stale, lower time-lock delta: incorrect CLTV expiry, with our channel_update
+                    counters[7] += 1
+                    know_actual = True
+                    _refused(counters, lf_pay, lf_in, lf_out, lf_amt_in, lf_amt_out, lf_kind,
+                             p, i, j, amt_in, amt_i, LF_TIME_LOCK)  # fmt: skip
                     continue
                 if peer_node[j] != recv and liquidity:
                     bad = check_path(pred_peer[k, r2[j], j], peer_node[j], recv, a, e_src, bal)
@@ -592,6 +659,9 @@ def route_payments(
                         if nfailed < 512:
                             failed[nfailed] = bad
                             nfailed += 1
+                        if nreal < 256:
+                            real_failed[nreal] = bad
+                            nreal += 1
                         continue
                 if liquidity:
                     if peer_node[i] != sender:

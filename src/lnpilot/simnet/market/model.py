@@ -35,6 +35,7 @@ class StepPayments:
     sender_rows: np.ndarray
     receivers: np.ndarray
     amounts_msat: np.ndarray
+    budget_ppm: np.ndarray | None = None  # the payer's fee budget per payment (None: no budget)
 
     def slice(self, start: int, stop: int) -> StepPayments:
         return StepPayments(
@@ -42,7 +43,14 @@ class StepPayments:
             self.sender_rows[start:stop],
             self.receivers[start:stop],
             self.amounts_msat[start:stop],
+            None if self.budget_ppm is None else self.budget_ppm[start:stop],
         )
+
+    def budgets(self) -> np.ndarray:
+        """Budget ppm per payment; inf where the payer has none (only its implementation's limit)."""
+        if self.budget_ppm is None:
+            return np.full(len(self.amounts_msat), np.inf)
+        return self.budget_ppm
 
 
 @dataclass(slots=True)
@@ -53,6 +61,8 @@ class MarketStats:
     failed_no_route: int = 0
     failed_attempts: int = 0
     stale_fee_failures: int = 0
+    stale_time_lock_failures: int = 0
+    inactive_link_failures: int = 0
     attempts: int = 0
     public_liquidity_failures: int = 0
     mpp_splits: int = 0
@@ -63,12 +73,14 @@ class MarketStats:
 
 @dataclass(slots=True)
 class Advertised:
-    """Our fees as payers currently know them (gossip lags the node)."""
+    """Our policies as payers currently know them (gossip lags the node)."""
 
     base_msat: np.ndarray
     ppm: np.ndarray
     inbound_base_msat: np.ndarray
     inbound_ppm: np.ndarray
+    time_lock_delta: np.ndarray
+    enabled: np.ndarray  # bool: no channel_update with the disabled bit has reached payers
 
 
 def channel_arrays(edges: EdgeArrays, capacity_by_chan: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -198,7 +210,11 @@ class MarketModel:
         small = rng.lognormal(np.log(d.micro_median_sat), 1.0, count)
         sats = np.clip(np.where(micro, small, body), 1, d.max_amount_sat)
         amounts = (sats * 1000).astype(np.int64)
-        return StepPayments(times, rows.astype(np.int64), receivers.astype(np.int64), amounts)
+        # Drawn last, so every draw above stays what it was before budgets existed.
+        budget = None
+        if d.budget_median_ppm > 0:
+            budget = rng.lognormal(np.log(d.budget_median_ppm), d.budget_sigma, count)
+        return StepPayments(times, rows.astype(np.int64), receivers.astype(np.int64), amounts, budget)
 
     # --- the market moving between steps ----------------------------------------------------
     def recover(self) -> None:
@@ -225,9 +241,13 @@ class MarketModel:
         step_start_ns: int,
         *,
         decide_only: bool = False,
-        on_liquidity_failure: Callable[[int, SimChannel, SimChannel, int, int], None] | None = None,
+        on_link_failure: Callable[[int, SimChannel, SimChannel, int, int, int], None] | None = None,
     ) -> tuple[list[Forward], np.ndarray]:
-        """Settle ``payments`` (mutating balances) unless ``decide_only``; (forwards, outcome codes)."""
+        """Settle ``payments`` (mutating balances) unless ``decide_only``; (forwards, outcome codes).
+
+        ``on_link_failure(at_ns, in, out, amt_in_msat, amt_out_msat, kind)`` hears every HTLC our
+        node refused, ``kind`` one of ``kernel.LF_*``.
+        """
         n = len(payments.amounts_msat)
         status = np.zeros(n, dtype=np.int64)
         if n == 0:
@@ -240,9 +260,13 @@ class MarketModel:
         f_pay = np.zeros(cap, dtype=np.int64)
         f_in, f_out = np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int64)
         f_amt_in, f_amt_out, f_fee = (np.zeros(cap, dtype=np.int64) for _ in range(3))
-        counters = np.zeros(6, dtype=np.int64)
-        lf = n * len(channels)
-        lf_pay, lf_in, lf_out, lf_amt_in, lf_amt_out = (np.zeros(lf, dtype=np.int64) for _ in range(5))
+        counters = np.zeros(kern.N_COUNTERS, dtype=np.int64)
+        # per payment: each channel refuses at most once for liquidity and once as inactive (the
+        # sender drops it), and one stale fee and one stale time lock (the reply updates the sender)
+        lf = n * (2 * len(channels) + 2)
+        lf_pay, lf_in, lf_out, lf_amt_in, lf_amt_out, lf_kind = (
+            np.zeros(lf, dtype=np.int64) for _ in range(6)
+        )
         o = _our_arrays(channels)
         kern.route_payments(
             rows,
@@ -250,6 +274,8 @@ class MarketModel:
             pop.senders[rows],
             payments.receivers,
             payments.amounts_msat,
+            payments.budgets(),
+            cfg.demand.budget_base_sat * 1000.0,
             times,
             self.pred_send,
             self.pred_peer,
@@ -283,10 +309,12 @@ class MarketModel:
             advertised.ppm,
             advertised.inbound_base_msat,
             advertised.inbound_ppm,
+            advertised.time_lock_delta,
             o["tld"],
             o["min"],
             o["max"],
-            o["out_ok"],
+            o["out_ok"] & advertised.enabled,
+            o["link_up"],
             o["local"],
             o["remote"],
             o["lres"],
@@ -314,18 +342,20 @@ class MarketModel:
             lf_out,
             lf_amt_in,
             lf_amt_out,
+            lf_kind,
         )
         if decide_only:
             return [], status
-        if on_liquidity_failure is not None:
+        if on_link_failure is not None:
             for m in range(int(counters[5])):
                 at_ns = step_start_ns + int(payments.times_s[int(lf_pay[m])] * 1e9)
-                on_liquidity_failure(
+                on_link_failure(
                     at_ns,
                     channels[int(lf_in[m])],
                     channels[int(lf_out[m])],
                     int(lf_amt_in[m]),
                     int(lf_amt_out[m]),
+                    int(lf_kind[m]),
                 )
         forwards: list[Forward] = []
         for m in range(int(counters[0])):
@@ -361,6 +391,8 @@ class MarketModel:
         s.failed_no_route += int(np.sum(status == kern.NO_ROUTE))
         s.failed_attempts += int(np.sum(status == kern.EXHAUSTED))
         s.stale_fee_failures += int(counters[1])
+        s.inactive_link_failures += int(counters[6])
+        s.stale_time_lock_failures += int(counters[7])
         s.attempts += int(counters[2])
         s.public_liquidity_failures += int(counters[3])
         s.mpp_splits += int(counters[4])
@@ -387,7 +419,9 @@ def _our_arrays(channels: Sequence[SimChannel]) -> dict[str, np.ndarray]:
         "tld": f([c.policy.time_lock_delta for c in channels]),
         "min": f([c.policy.min_htlc_msat for c in channels]),
         "max": f([c.policy.max_htlc_msat or c.capacity_sat * 1000 for c in channels]),
-        "out_ok": np.array([c.active and not c.policy.disabled for c in channels], dtype=np.bool_),
+        # payers see a disabled policy (out_ok, with the gossiped enabled bit); the switch sees the link
+        "out_ok": np.array([not c.policy.disabled and not c.closing for c in channels], dtype=np.bool_),
+        "link_up": np.array([c.active for c in channels], dtype=np.bool_),
         "local": i([c.local_msat for c in channels]),
         "remote": i([c.remote_msat for c in channels]),
         "lres": i([c.local_reserve_sat * 1000 for c in channels]),

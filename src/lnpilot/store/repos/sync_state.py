@@ -9,6 +9,10 @@ from lnpilot.store.repos.base import Repository
 from lnpilot.store.repos.upsert import upsert
 from lnpilot.store.tables import sync_state as t
 
+# The sync job's mark that the backend gave no per-channel forwards (LNbits) at its run; the views
+# then estimate each channel's flow from its balance snapshots.
+FORWARDS_UNAVAILABLE = "forwards_unavailable"
+
 
 class SyncStateRepository(Repository):
     async def get(self, kind: str) -> SyncMark | None:
