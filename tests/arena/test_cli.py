@@ -23,9 +23,9 @@ def test_arena_prints_the_table_and_writes_json_and_html(
     assert code == 0
     assert "net profit sat (95% CI)" in printed and "charge-lnd-10-200" in printed
     assert "[" in printed  # two seeds: intervals, not bare means
-    doc = json.loads((out / "arena-generated-80.json").read_text())
+    doc = json.loads((out / "arena-generated-80-default.json").read_text())
     assert [s["strategy"] for s in doc["summary"]] == ["static-lnd", "charge-lnd-10-200"]
-    assert (out / "arena-generated-80.html").is_file()
+    assert (out / "arena-generated-80-default.html").is_file()
 
 
 def test_arena_sweep_from_a_toml_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -34,7 +34,7 @@ def test_arena_sweep_from_a_toml_file(tmp_path: Path, capsys: pytest.CaptureFixt
     code = main(["arena", "--config", str(cfg), "--sweep", "--out", str(tmp_path / "o")])
     assert code == 0
     assert "best ppm" in capsys.readouterr().out
-    doc = json.loads((tmp_path / "o" / "sweep-generated-80.json").read_text())
+    doc = json.loads((tmp_path / "o" / "sweep-generated-80-default.json").read_text())
     assert [p["fee_ppm"] for p in doc["curves"]["5"]] == [0, 500]
 
 
@@ -44,6 +44,7 @@ def test_arena_sweep_from_a_toml_file(tmp_path: Path, capsys: pytest.CaptureFixt
         (["--strategies", "fee-wizard"], "unknown strategy 'fee-wizard'"),
         (["--graph", "/nonexistent/graph.json"], "no such graph file"),
         (["--market", "/nonexistent/market.toml"], "no such market file"),
+        (["--market", "moon"], "no such market file or preset: moon"),
         (["--seeds", "a,b"], "seeds must be"),
         (["--start-fees", "zero"], "unknown start fees"),
         (["--jobs", "0"], "--jobs must be at least 1"),
@@ -66,7 +67,9 @@ def test_bad_input_is_one_line_and_exit_1(
     [
         ("[arena\n", "arena file"),
         ("[arena]\nwizardry = 1\n", "unknown keys"),
-        ("[market]\nfile = 'm.toml'\nother = 1\n", "[market] takes one key"),
+        ("[market]\nfile = 'm.toml'\nother = 1\n", "[market] takes either file"),
+        ("[market]\nwizardry = 1\n", "unknown parameter 'wizardry'"),
+        ("[market]\npreset = 'moon'\n", "unknown market preset 'moon'"),
         ("[market]\nfile = 'missing.toml'\n", "no such market file"),
         ("[bogus]\n", "unknown sections"),
     ],
@@ -102,3 +105,29 @@ def test_a_progress_bar_on_a_terminal_only(
     assert main(args) == 0
     shown = screen.getvalue()
     assert "arena runs" in shown and "1/1" in shown
+
+
+def test_the_market_reaches_every_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--market PRESET``, ``--market FILE`` and an inline ``[market]`` table all reach simnet."""
+    from lnpilot.arena.market import market_config, market_source
+    from lnpilot.arena.node import build_simulation
+    from lnpilot.arena.types import GraphSpec, RunSpec
+
+    market_file = tmp_path / "m.toml"
+    market_file.write_text('[market]\npreset = "sink-heavy"\n[market.demand]\npayments_per_day = 1234.0\n')
+    text = market_source(str(market_file))
+    sim = build_simulation(RunSpec("static-lnd", 1, GraphSpec(nodes=80), channels=4, market=text))
+    assert sim.market.name == "sink-heavy" and sim.market.demand.payments_per_day == 1234.0
+    assert market_config(market_source("fee-sensitive")).name == "fee-sensitive"
+    default = build_simulation(RunSpec("static-lnd", 1, GraphSpec(nodes=80), channels=4))
+    assert default.market.demand.payments_per_day == market_config(None).demand.payments_per_day
+
+    cfg = tmp_path / "arena.toml"
+    cfg.write_text(
+        "[arena]\nseeds = [5]\nnodes = 80\nchannels = 4\ndays = 1\nstrategies = ['static-lnd']\n"
+        "[market]\npreset = 'fee-sensitive'\ndemand = { payments_per_day = 900.0 }\n"
+    )
+    assert main(["arena", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 0
+    assert "market fee-sensitive" in capsys.readouterr().out
+    doc = json.loads((tmp_path / "o" / "arena-generated-80-fee-sensitive.json").read_text())
+    assert "payments_per_day = 900.0" in doc["config"]["market"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import pytest
 
 from lnpilot.simnet.engine import SimConfig, Simulation
 from lnpilot.simnet.generator import generate_graph
@@ -64,11 +63,6 @@ def test_forwards_leave_us_for_competitors_when_our_fee_rises() -> None:
     assert counts[3_000] < counts[0] / 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 15): LND's a-priori attempt cost (~667 ppm + 67 sat per extra hop) outweighs "
-    "our fee on small graphs, so 5,000 ppm still earns most; see docs/simnet.md",
-)
 def test_revenue_against_a_uniform_fee_has_an_interior_maximum() -> None:
     fees = (0, 50, 200, 600, 1_500, 5_000)
     for seed in (3, 5, 7):
@@ -127,3 +121,39 @@ def test_reacting_competitors_change_fees_daily() -> None:
     sim.advance(2 * DAY + 600)
     assert sim.competitor_fee_changes > 0
     assert sim.truth()["competitor_fee_changes"] == sim.competitor_fee_changes
+
+
+def test_a_payer_abandons_a_payment_no_route_fits_its_budget() -> None:
+    demand = MarketConfig().demand
+    tight = replace(
+        MarketConfig(), demand=replace(demand, budget_median_ppm=1.0, budget_sigma=0.0, budget_base_sat=0.0)
+    )
+    unbounded = replace(MarketConfig(), demand=replace(demand, budget_median_ppm=0.0))
+    runs = {}
+    for name, market in (("tight", tight), ("unbounded", unbounded)):
+        sim = _sim(market=market)
+        _uniform_fee(sim, 2_000)
+        sim.advance(DAY // 4)
+        runs[name] = (sim.market_model.stats.failed_no_route, len(sim.forwards))
+    assert runs["tight"][1] == 0, "2,000 ppm is above a 1 ppm budget: nobody pays it"
+    assert runs["unbounded"][1] > 0
+    assert runs["tight"][0] > runs["unbounded"][0]
+
+
+def test_a_sender_never_tries_its_own_channels_that_cannot_carry_the_payment() -> None:
+    sim = _sim(ppd=0)
+    model = sim.market_model
+    edges = sim.network.edges
+    peers = {int(c.peer_index) for c in sim.channels}
+    row = next(r for r, node in enumerate(model.population.senders) if int(node) not in peers)
+    sender = int(model.population.senders[row])
+    own = np.arange(edges.indptr[sender], edges.indptr[sender + 1])
+    model.balance[own] = 0.0  # every channel of the sender drained on its side
+    receivers = np.array([r for r in range(edges.nodes) if r != sender][:20])
+    n = len(receivers)
+    pays = StepPayments(
+        np.linspace(1.0, 2.0, n), np.full(n, row), receivers, np.full(n, 50_000_000, dtype=np.int64)
+    )
+    forwards, status = model.route(pays, sim.channels, sim.gossip.advertised, sim.now_ns)
+    assert forwards == [] and set(status.tolist()) == {kern.NO_ROUTE}
+    assert model.stats.attempts == 0 and model.stats.public_liquidity_failures == 0

@@ -16,7 +16,7 @@ import pytest
 from lnpilot.graph.ingest import load_graph
 from lnpilot.simnet.engine import SimConfig, Simulation
 from lnpilot.simnet.market import kernel as kern
-from lnpilot.simnet.market.config import FeeLimits, MarketConfig, SenderMix
+from lnpilot.simnet.market.config import DemandConfig, FeeLimits, LiquidityConfig, MarketConfig, SenderMix
 from lnpilot.simnet.market.senders import edge_weights
 from lnpilot.simnet.pathing import EdgeArrays, _dijkstra, build_edges
 from tests.conftest import shared_file
@@ -73,6 +73,8 @@ def test_route_choices_agree_with_exact_searches_on_the_2021_graph() -> None:
     market = MarketConfig(
         senders=SenderMix(lnd_apriori=1.0, lnd_learned=0.0, ldk=0.0, cln_eclair=0.0),
         fee_limits=FeeLimits(lnd_full_up_to_sat=0.0, lnd_percent=100.0),
+        demand=DemandConfig(budget_median_ppm=0.0),
+        liquidity=LiquidityConfig(enabled=False),  # no balances: senders' own channels all usable
     )
     sim = Simulation(graph, SimConfig(seed=1, channels=20, market=market))
     model = sim.market_model

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from lnpilot.arena.market import market_name
 from lnpilot.arena.output import (
     comparison_document,
     profit_chart,
@@ -77,9 +78,12 @@ def run_comparison(
     results = runner(comp.specs(), jobs, on_done)
     references = [r for r in comp.references if r in comp.strategies]
     summaries = summarize(results, references)
-    title = f"lnpilot arena: {comp.base.graph.label}, {comp.base.channels} channels, {comp.base.days:g} days"
+    title = (
+        f"lnpilot arena: {comp.base.graph.label}, market {market_name(comp.base.market)}, "
+        f"{comp.base.channels} channels, {comp.base.days:g} days"
+    )
     table = render_table(summaries, title)
-    stem = f"arena-{comp.base.graph.label.split('.')[0]}"
+    stem = f"arena-{comp.base.graph.label.split('.')[0]}-{market_name(comp.base.market)}"
     json_path, html_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
     write_json(json_path, comparison_document(comp.config(), results, summaries))
     charts = [profit_chart(summaries, results)]
@@ -122,7 +126,10 @@ def run_sweep(
 ) -> ComparisonOutcome:
     results = runner(sweep_specs(base, seeds, fees_ppm), jobs, on_done)
     curves = sweep_curves(results)
-    lines = [f"lnpilot arena --sweep: {base.graph.label}, {base.channels} channels, {base.days:g} days"]
+    lines = [
+        f"lnpilot arena --sweep: {base.graph.label}, market {market_name(base.market)}, "
+        f"{base.channels} channels, {base.days:g} days"
+    ]
     header = "seed  " + "  ".join(f"{p:>8}" for p in sorted(set(fees_ppm))) + "   best ppm  interior"
     lines += [header, "-" * len(header)]
     best: dict[int, dict[str, Any]] = {}
@@ -136,7 +143,7 @@ def run_sweep(
     config = {**asdict(base), "seeds": list(seeds), "fees_ppm": list(fees_ppm)}
     config.pop("strategy")
     config.pop("seed")
-    stem = f"sweep-{base.graph.label.split('.')[0]}"
+    stem = f"sweep-{base.graph.label.split('.')[0]}-{market_name(base.market)}"
     json_path, html_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
     document = {
         "kind": "sweep",

@@ -12,7 +12,9 @@ start_fees = "lnd"         # or "market"
 jobs = 2
 
 [market]
-file = "market.toml"       # simnet's market parameters, passed through
+file = "market.toml"       # a market TOML file or a preset name; or the parameters inline:
+# preset = "fee-sensitive"
+# demand = { payments_per_day = 50000 }
 ```
 """
 
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lnpilot.arena.market import market_config, market_source, table_to_toml
 from lnpilot.errors import InvalidInputError
 
 _ARENA_KEYS = {
@@ -34,7 +37,7 @@ _ARENA_KEYS = {
 @dataclass(frozen=True, slots=True)
 class ArenaFile:
     arena: dict[str, Any]
-    market_file: str | None
+    market: str | None  # the market's TOML text (``arena.market.market_source``)
 
 
 def parse_seeds(text: str | int | list[int]) -> tuple[int, ...]:
@@ -90,10 +93,19 @@ def load_arena_file(path: Path) -> ArenaFile:
         raise InvalidInputError(f"arena file {path}: unknown keys in [arena]: {sorted(unknown)}")
     market = doc.get("market", {})
     market_file = market.get("file")
-    if market and (market_file is None or len(market) != 1):
-        raise InvalidInputError(f'arena file {path}: [market] takes one key, file = "market.toml"')
     if market_file is not None:
-        market_file = str((path.parent / str(market_file)).resolve())
+        if len(market) != 1:
+            raise InvalidInputError(
+                f'arena file {path}: [market] takes either file = "market.toml" or inline parameters'
+            )
+        candidate = path.parent / str(market_file)
+        market_file = str(candidate.resolve()) if candidate.exists() else str(market_file)
+        market_text = market_source(market_file)
+    elif market:
+        market_text = table_to_toml(market)
+        market_config(market_text)  # fail early on an unknown parameter
+    else:
+        market_text = None
     if "graph" in arena:
         arena["graph"] = str((path.parent / str(arena["graph"])).resolve())
-    return ArenaFile(arena, market_file)
+    return ArenaFile(arena, market_text)

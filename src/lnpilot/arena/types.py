@@ -37,9 +37,9 @@ class RunSpec:
     channels: int = 8
     days: float = 30.0
     cycle_hours: float = 6.0
-    payments_per_day: float = 20_000.0
+    payments_per_day: float | None = None  # None: the market's own demand
     start_fees: str = "lnd"
-    market: str | None = None  # path of a market TOML, passed through to simnet
+    market: str | None = None  # the market's TOML text (``arena.market``); None: the default market
     transport: str = "inprocess"
 
     @property

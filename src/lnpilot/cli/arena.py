@@ -26,6 +26,15 @@ def _progress_bar(total: int) -> Any:
     return bar
 
 
+def _optional_float(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"payments_per_day must be a number, got {value!r}") from None
+
+
 def _pick(cli: Any, file: dict[str, Any], key: str, default: Any) -> Any:
     if cli is not None:
         return cli
@@ -47,7 +56,9 @@ def arena(
     start_fees: str | None = typer.Option(
         None, "--start-fees", help="lnd (LND's defaults, default) or market (competitors' median)."
     ),
-    market: Path | None = typer.Option(None, "--market", help="simnet market TOML, same for every run."),
+    market: str | None = typer.Option(
+        None, "--market", help="Market preset (default, mainnet-2025, fee-sensitive, sink-heavy) or TOML."
+    ),
     config: Path | None = typer.Option(None, "--config", help="An arena TOML ([arena], [market])."),
     jobs: int | None = typer.Option(None, "--jobs", help="Local worker processes (default 1)."),
     workers: int | None = typer.Option(
@@ -64,7 +75,7 @@ def arena(
     """Run fee strategies on simnet and print net profit, forwards, updates, flips with 95 % intervals."""
     from lnpilot.arena.compare import DEFAULT_SWEEP_PPM, Comparison, run_comparison, run_sweep
     from lnpilot.arena.config import load_arena_file, parse_fees, parse_list, parse_seeds
-    from lnpilot.arena.market import check_market_file
+    from lnpilot.arena.market import market_source
     from lnpilot.arena.node import load_arena_graph
     from lnpilot.arena.strategies import DEFAULT_STRATEGIES, REFERENCES
     from lnpilot.arena.types import GraphSpec, RunSpec
@@ -72,13 +83,12 @@ def arena(
 
     configure_logging("console", "WARNING")
     file_arena: dict[str, Any] = {}
-    market_file = None
+    market_text = None
     if config is not None:
         loaded = load_arena_file(config)
-        file_arena, market_file = loaded.arena, loaded.market_file
+        file_arena, market_text = loaded.arena, loaded.market
     if market is not None:
-        market_file = str(market)
-    check_market_file(market_file)
+        market_text = market_source(market)
     graph_path = str(graph) if graph is not None else file_arena.get("graph")
     if graph_path is not None and not Path(graph_path).is_file():
         raise InvalidInputError(f"no such graph file: {graph_path}")
@@ -92,9 +102,9 @@ def arena(
         channels=int(_pick(channels, file_arena, "channels", 8)),
         days=float(_pick(days, file_arena, "days", 30.0)),
         cycle_hours=float(_pick(cycle_hours, file_arena, "cycle_hours", 6.0)),
-        payments_per_day=float(file_arena.get("payments_per_day", 20_000.0)),
+        payments_per_day=_optional_float(file_arena.get("payments_per_day")),
         start_fees=str(_pick(start_fees, file_arena, "start_fees", "lnd")),
-        market=market_file,
+        market=market_text,
         transport=transport,
     )
     seed_list = parse_seeds(_pick(seeds, file_arena, "seeds", 3))

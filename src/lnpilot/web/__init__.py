@@ -6,7 +6,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -20,7 +24,20 @@ STATIC = "/ui/static"
 def mount_web(app: FastAPI, settings: Settings) -> None:
     from lnpilot.web.routes import actions, pages, signin
 
-    app.state.web = WebState.from_settings(settings)
+    app.state.web = web = WebState.from_settings(settings)
+
+    @asynccontextmanager
+    async def warm(app: FastAPI) -> AsyncIterator[None]:
+        # Runs inside the app's own lifespan (its services exist). Not awaited: the server
+        # answers at once, and a page asked for during the warm-up joins it instead of repeating it.
+        web.warming = asyncio.create_task(web.warm_up(app.state.services), name="web-warm-up")
+        try:
+            yield
+        finally:
+            web.warming.cancel()
+            await web.aclose()
+
+    app.include_router(APIRouter(lifespan=warm))
     app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="web-static")
     for module in (signin, pages, actions):
         app.include_router(module.router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -15,12 +16,16 @@ from fastapi.templating import Jinja2Templates
 
 from lnpilot.api.auth import services_of
 from lnpilot.api.services import ApiServices
+from lnpilot.logs import get_logger, redact_text
 from lnpilot.settings import Settings
-from lnpilot.web.data.overview import BooksCache, NodeInfoCache
+from lnpilot.web.data.logs import PeerRanking, suggestions
+from lnpilot.web.data.overview import NodeInfoCache
 from lnpilot.web.graphinfo import GraphInfoCache
+from lnpilot.web.refresh import Refreshing
 from lnpilot.web.session import COOKIE, Session, SessionSigner
 
 HERE = Path(__file__).parent
+log = get_logger("lnpilot.web")
 # Pages may load only what this server serves; inline SVG is markup, so no 'unsafe-inline' is needed.
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -54,11 +59,19 @@ def _ago(value: int | None, now: int) -> str:
 
 
 def make_templates() -> Jinja2Templates:
+    """The Jinja environment, built once per app with every template compiled up front.
+
+    The templates ship in the package and never change under a running server, so there is no
+    per-render check of the files (``auto_reload`` off) and no compile on a first render.
+    """
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     env = templates.env
     env.filters.update(ts=_ts, sat=_sat, num=_num)
     env.globals.update(ago=_ago)
     env.trim_blocks = env.lstrip_blocks = True
+    env.auto_reload = False
+    for name in env.list_templates(extensions=["j2"]):
+        env.get_template(name)
     return templates
 
 
@@ -68,9 +81,9 @@ class WebState:
     templates: Jinja2Templates
     graph: GraphInfoCache
     nodes: NodeInfoCache
-    books: BooksCache
     session_s: int
-    peers: dict[str, Any] = field(default_factory=dict)  # the last peer ranking and its inputs
+    peers: Refreshing[PeerRanking] = field(default_factory=lambda: Refreshing("peers"))
+    warming: asyncio.Task[None] | None = None  # the warm-up started with the server
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WebState:
@@ -81,9 +94,21 @@ class WebState:
             make_templates(),
             GraphInfoCache(),
             NodeInfoCache(),
-            BooksCache(),
             int(settings.web.session_hours * 3600),
         )
+
+    async def warm_up(self, svc: ApiServices) -> None:
+        """What a first page would otherwise derive, derived when the server starts: the graph
+        snapshot's aliases and policies, and the peer ranking (both kept per snapshot)."""
+        try:
+            graph = await self.graph.get(svc.store)
+            await suggestions(svc, graph, svc.now(), svc.settings.profile, self.peers)
+        except Exception as exc:  # a page derives it again (and shows the error) if it must
+            log.warning("web_warm_up_failed", error=type(exc).__name__, detail=redact_text(str(exc))[:200])
+
+    async def aclose(self) -> None:
+        await self.graph.aclose()
+        await self.peers.aclose()
 
 
 def web_of(request: Request) -> WebState:

@@ -1,7 +1,8 @@
 """What the pages need from the stored public graph: aliases and each channel's two policies.
 
-The raw snapshot is parsed once per snapshot id (in a thread) and kept until a newer snapshot
-is stored, so a page render reads a dict, not a multi-megabyte JSON document.
+The raw snapshot is parsed once per snapshot id (in a thread, in the background once a first one
+is loaded) and kept until a newer snapshot is parsed, so a page render reads a dict, never a
+multi-megabyte JSON document.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from dataclasses import dataclass, field
 
 from lnpilot.domain.graph import GraphChannel
 from lnpilot.errors import LnpilotError
+from lnpilot.graph.ingest import parse_graph_bytes
 from lnpilot.store import Store
+from lnpilot.web.refresh import Got, Refreshing
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +41,6 @@ EMPTY = GraphInfo(None, None)
 
 
 def _parse(raw: bytes, snapshot_id: int, taken_at: int) -> GraphInfo:
-    from lnpilot.graph.ingest import parse_graph_bytes
-
     graph = parse_graph_bytes(raw, taken_at).graph
     return GraphInfo(
         snapshot_id,
@@ -50,28 +51,38 @@ def _parse(raw: bytes, snapshot_id: int, taken_at: int) -> GraphInfo:
 
 
 class GraphInfoCache:
+    """The latest snapshot's GraphInfo. A newer snapshot is parsed in the background while pages
+    keep the previous one (``current`` False); only the first parse of a process is waited on,
+    and the server's warm-up does that one before the first page is asked for."""
+
     def __init__(self) -> None:
-        self._info = EMPTY
-        self._lock = asyncio.Lock()
+        self._cache: Refreshing[GraphInfo] = Refreshing("graph")
+
+    @property
+    def derived_for(self) -> object:
+        """The snapshot id of the GraphInfo held (None before the first derivation)."""
+        return self._cache.key
 
     async def get(self, store: Store) -> GraphInfo:
+        return (await self.got(store)).value
+
+    async def got(self, store: Store) -> Got[GraphInfo]:
         async with store.unit_of_work() as uow:
             record = await uow.graph.latest_snapshot()
         if record is None:
-            return EMPTY
-        if record.id == self._info.snapshot_id:
-            return self._info
-        async with self._lock:
-            if record.id != self._info.snapshot_id:
-                async with store.unit_of_work() as uow:
-                    raw = await uow.graph.raw_graph(record.id)
-                try:
-                    info = (
-                        await asyncio.to_thread(_parse, raw, record.id, record.taken_at)
-                        if raw is not None
-                        else GraphInfo(record.id, record.taken_at)
-                    )
-                except LnpilotError:
-                    info = GraphInfo(record.id, record.taken_at)  # unreadable: no aliases, said so
-                self._info = info
-        return self._info
+            return Got(EMPTY, True)
+        return await self._cache.get(record.id, lambda: _load(store, record.id, record.taken_at))
+
+    async def aclose(self) -> None:
+        await self._cache.aclose()
+
+
+async def _load(store: Store, snapshot_id: int, taken_at: int) -> GraphInfo:
+    async with store.unit_of_work() as uow:
+        raw = await uow.graph.raw_graph(snapshot_id)
+    if raw is None:
+        return GraphInfo(snapshot_id, taken_at)
+    try:
+        return await asyncio.to_thread(_parse, raw, snapshot_id, taken_at)
+    except LnpilotError:
+        return GraphInfo(snapshot_id, taken_at)  # unreadable: no aliases, said so

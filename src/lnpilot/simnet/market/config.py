@@ -39,6 +39,13 @@ class DemandConfig:
     mpp: bool = True  # split when no single path carries the amount (LND: max 16 parts)
     max_parts: int = 16  # LND routerrpc default max_parts
     min_part_sat: float = 10_000.0  # smallest shard LND-like splitting goes down to
+    # What a payer is willing to pay in routing fees, per payment, below its implementation's
+    # fee limit: budget_base_sat + amount x budget_ppm, budget_ppm log-normal around
+    # budget_median_ppm (docs/simnet.md, "Payer budgets"). A payment no route fits is abandoned
+    # (the payer's outside option: on-chain, another service, later). 0 disables the budget.
+    budget_median_ppm: float = 2_500.0
+    budget_sigma: float = 0.8
+    budget_base_sat: float = 4.0  # Phoenix's 4 sat, CLN's 5 sat exemptfee
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +166,8 @@ def _validate(cfg: MarketConfig) -> None:
     for name in ("micro_share", "directional_share", "source_share", "sink_share", "daily_amplitude"):
         if not 0.0 <= getattr(d, name) <= 1.0:
             raise InvalidInputError(f"market.demand.{name} must be within [0, 1]")
+    if d.budget_median_ppm < 0 or d.budget_sigma < 0 or d.budget_base_sat < 0:
+        raise InvalidInputError("market.demand: budget_median_ppm, budget_sigma, budget_base_sat >= 0")
     if d.sender_sample < 1 or d.max_parts < 1:
         raise InvalidInputError("market.demand: sender_sample and max_parts must be >= 1")
     if min(cfg.sender_shares()) < 0 or sum(cfg.sender_shares()) <= 0:

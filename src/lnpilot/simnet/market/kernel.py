@@ -87,9 +87,8 @@ def walk(
             return _INF, _INF, 0
         if e_max[e] < a:
             return _INF, _INF, 0
-        for f in range(nfailed):
-            if failed[f] == e:
-                return _INF, _INF, 0
+        if nfailed > 0 and failed[e]:
+            return _INF, _INF, 0
         u = e_src[e]
         fee = 0.0
         if u != source or charge_source:
@@ -298,6 +297,8 @@ def route_payments(
     p_sender,
     p_recv,
     p_amt,
+    p_budget,
+    budget_base,
     p_time,
     pred_send,
     pred_peer,
@@ -382,7 +383,12 @@ def route_payments(
     c2 = np.empty(nk)
     f2 = np.empty(nk)
     r2 = np.empty(nk, dtype=np.int64)
-    failed = np.empty(512, dtype=np.int64)
+    # Hops a payment must avoid, as a mask over edges (O(1) per hop checked); ``flist`` holds the
+    # set entries so the mask is cleared in time proportional to them.
+    failed = np.zeros(len(e_src), dtype=np.bool_)
+    flist = np.empty(len(e_src) + 1, dtype=np.int64)
+    nflist = 0
+    real_failed = np.empty(len(e_src) + 1, dtype=np.int64)  # hops that failed an attempt of this payment
     log_e = np.empty(130 * (max_parts + 1), dtype=np.int64)  # a leg has at most 64 hops
     log_a = np.empty(130 * (max_parts + 1))
     our_log = np.empty((2 * max_parts + 2, 3), dtype=np.int64)
@@ -391,6 +397,7 @@ def route_payments(
     dead_out = np.zeros(nk, dtype=np.bool_)
     nn = len(indptr) - 1
     s_dist = np.empty(nn)
+    s_fee = np.empty(nn)
     s_pred = np.empty(nn, dtype=np.int32)
     s_done = np.empty(nn, dtype=np.bool_)
     s_heap_d = np.empty(len(e_dst) + nn + 1)
@@ -402,6 +409,7 @@ def route_payments(
         recv = p_recv[p]
         now = p_time[p]
         nfailed = 0
+        nreal = 0
         nlog = 0
         nour = 0
         fwd_start = counters[0]
@@ -421,9 +429,31 @@ def route_payments(
             limit = fl[k, FL_BASE] + a * fl[k, FL_PPM] / 1e6
             if a <= fl[k, FL_FULL]:
                 limit = max(limit, a)
+            # the payer's own budget for this payment, shared by its parts in proportion
+            limit = min(limit, budget_base * a / p_amt[p] + a * p_budget[p] / 1e6)
             part_ok = False
             part_fail = NO_ROUTE
             searched = -1
+            # The sender knows its own channels' balances (LND's bandwidth hints): its own channel
+            # halves that cannot carry this part are never tried, so they never fail an attempt.
+            for f in range(nflist):
+                failed[flist[f]] = False
+            nflist = 0
+            nfailed = 0
+            if liquidity:
+                for e in range(indptr[sender], indptr[sender + 1]):
+                    if bal[e] < a and not failed[e]:
+                        failed[e] = True
+                        flist[nflist] = e
+                        nflist += 1
+                        nfailed += 1
+            for f in range(nreal):
+                e = real_failed[f]
+                if not failed[e]:
+                    failed[e] = True
+                    flist[nflist] = e
+                    nflist += 1
+                    nfailed += 1
             while attempts < max_attempts:
                 _price(
                     a,
@@ -533,6 +563,8 @@ def route_payments(
                         s_heap_d,
                         s_heap_v,
                         best,
+                        limit,
+                        s_fee,
                     )
                     if fresh < best:
                         _fc, ff, fh = walk(
@@ -575,9 +607,13 @@ def route_payments(
                         bad = check_path(pred, sender, recv, a, e_src, bal)
                     if bad >= 0:
                         counters[3] += 1
-                        if nfailed < 512:
-                            failed[nfailed] = bad
+                        if not failed[bad]:
+                            failed[bad] = True
+                            flist[nflist] = bad
+                            nflist += 1
                             nfailed += 1
+                            real_failed[nreal] = bad
+                            nreal += 1
                         continue
                     if liquidity:
                         nlog = move_path(
@@ -591,9 +627,13 @@ def route_payments(
                     bad = check_path(pred_send[r1[i], row], sender, peer_node[i], a, e_src, bal)
                     if bad >= 0:
                         counters[3] += 1
-                        if nfailed < 512:
-                            failed[nfailed] = bad
+                        if not failed[bad]:
+                            failed[bad] = True
+                            flist[nflist] = bad
+                            nflist += 1
                             nfailed += 1
+                            real_failed[nreal] = bad
+                            nreal += 1
                         continue
                 amt_in = amt_i + np.int64(best_fee)
                 if remote[i] - rres[i] < amt_in:
@@ -632,9 +672,13 @@ def route_payments(
                     bad = check_path(pred_peer[k, r2[j], j], peer_node[j], recv, a, e_src, bal)
                     if bad >= 0:
                         counters[3] += 1
-                        if nfailed < 512:
-                            failed[nfailed] = bad
+                        if not failed[bad]:
+                            failed[bad] = True
+                            flist[nflist] = bad
+                            nflist += 1
                             nfailed += 1
+                            real_failed[nreal] = bad
+                            nreal += 1
                         continue
                 if liquidity:
                     if peer_node[i] != sender:
@@ -726,6 +770,9 @@ def route_payments(
                 remote[j] -= amt_out
             counters[0] = fwd_start
         status[p] = outcome
+        for f in range(nflist):
+            failed[flist[f]] = False
+        nflist = 0
 
 
 @njit(cache=True)
@@ -754,16 +801,20 @@ def search_around(
     heap_d,
     heap_v,
     bound,
+    limit,
+    fsum,
 ):  # pragma: no cover
     """An exact search: sender -> receiver avoiding the failed hops, at amount ``a``.
 
     Dijkstra under kind ``k``'s weights with the competitors' current fees, stopping at the
-    receiver and never expanding past ``bound`` (the route through us it must beat); fills
+    receiver, never expanding past ``bound`` (the route through us it must beat) nor past the
+    payer's fee ``limit`` (fees summed from the sender, as LND prunes its search); fills
     ``pred`` and returns the route's cost (inf when there is none below the bound).
     """
     n = len(indptr) - 1
     for v in range(n):
         dist[v] = _INF
+        fsum[v] = 0.0
         pred[v] = -1
         done[v] = False
     dist[source] = 0.0
@@ -800,11 +851,7 @@ def search_around(
         for e in range(indptr[v], indptr[v + 1]):
             if e_max[e] < a:
                 continue
-            skip = False
-            for f in range(nfailed):
-                if failed[f] == e:
-                    skip = True
-            if skip:
+            if nfailed > 0 and failed[e]:
                 continue
             fee = 0.0
             if v != source:
@@ -814,8 +861,12 @@ def search_around(
                 continue
             u = e_dst[e]
             nd = d + w
+            nf = fsum[v] + fee
+            if nf > limit:
+                continue  # as LND's search does: a path over the payer's fee limit is pruned
             if nd < dist[u] and nd < bound and size < len(heap_d):
                 dist[u] = nd
+                fsum[u] = nf
                 pred[u] = e
                 i = size
                 size += 1

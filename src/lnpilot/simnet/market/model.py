@@ -35,6 +35,7 @@ class StepPayments:
     sender_rows: np.ndarray
     receivers: np.ndarray
     amounts_msat: np.ndarray
+    budget_ppm: np.ndarray | None = None  # the payer's fee budget per payment (None: no budget)
 
     def slice(self, start: int, stop: int) -> StepPayments:
         return StepPayments(
@@ -42,7 +43,14 @@ class StepPayments:
             self.sender_rows[start:stop],
             self.receivers[start:stop],
             self.amounts_msat[start:stop],
+            None if self.budget_ppm is None else self.budget_ppm[start:stop],
         )
+
+    def budgets(self) -> np.ndarray:
+        """Budget ppm per payment; inf where the payer has none (only its implementation's limit)."""
+        if self.budget_ppm is None:
+            return np.full(len(self.amounts_msat), np.inf)
+        return self.budget_ppm
 
 
 @dataclass(slots=True)
@@ -202,7 +210,11 @@ class MarketModel:
         small = rng.lognormal(np.log(d.micro_median_sat), 1.0, count)
         sats = np.clip(np.where(micro, small, body), 1, d.max_amount_sat)
         amounts = (sats * 1000).astype(np.int64)
-        return StepPayments(times, rows.astype(np.int64), receivers.astype(np.int64), amounts)
+        # Drawn last, so every draw above stays what it was before budgets existed.
+        budget = None
+        if d.budget_median_ppm > 0:
+            budget = rng.lognormal(np.log(d.budget_median_ppm), d.budget_sigma, count)
+        return StepPayments(times, rows.astype(np.int64), receivers.astype(np.int64), amounts, budget)
 
     # --- the market moving between steps ----------------------------------------------------
     def recover(self) -> None:
@@ -262,6 +274,8 @@ class MarketModel:
             pop.senders[rows],
             payments.receivers,
             payments.amounts_msat,
+            payments.budgets(),
+            cfg.demand.budget_base_sat * 1000.0,
             times,
             self.pred_send,
             self.pred_peer,

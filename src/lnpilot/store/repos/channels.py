@@ -201,6 +201,47 @@ class ChannelRepository(Repository):
         rows = (await self._conn.execute(query.order_by(t.c.taken_at, t.c.id))).mappings()
         return tuple(_snapshot(r) for r in rows)
 
+    async def balance_series(self, chan_id: int, since: int, bucket_s: int) -> list[tuple[int, float]]:
+        """A channel's local balance since ``since`` for a chart: per ``bucket_s`` of time, the
+        newest snapshot time in the bucket and the bucket's mean balance (averaged in the
+        database, so a month of 10-minute snapshots is a few hundred rows), oldest first."""
+        t = channel_snapshots
+        bucket = (t.c.taken_at // max(int(bucket_s), 1)).label("bucket")
+        query = (
+            select(bucket, func.max(t.c.taken_at), func.avg(t.c.local_balance_sat))
+            .where(t.c.chan_id == chan_to_db(chan_id), t.c.taken_at >= since)
+            .group_by(bucket)
+            .order_by(bucket)
+        )
+        return [(int(at), float(mean)) for _, at, mean in (await self._conn.execute(query)).all()]
+
+    async def newest_snapshots(self, since: int, chan_id: int | None = None) -> dict[int, ChannelSnapshot]:
+        """Each channel's (or one channel's) newest snapshot taken at or after ``since``, in one
+        read, by chan_id."""
+        t = channel_snapshots
+        newest_q = select(t.c.chan_id, func.max(t.c.taken_at).label("at")).where(t.c.taken_at >= since)
+        if chan_id is not None:
+            newest_q = newest_q.where(t.c.chan_id == chan_to_db(chan_id))
+        newest = newest_q.group_by(t.c.chan_id).subquery()
+        query = (
+            select(
+                t.c.chan_id,
+                t.c.taken_at,
+                t.c.local_balance_sat,
+                t.c.remote_balance_sat,
+                t.c.active,
+                t.c.capacity_sat,
+                t.c.uptime_s,
+                t.c.lifetime_s,
+            )
+            .join(newest, (t.c.chan_id == newest.c.chan_id) & (t.c.taken_at == newest.c.at))
+            .order_by(t.c.chan_id, t.c.id)
+        )
+        out: dict[int, ChannelSnapshot] = {}
+        for r in (await self._conn.execute(query)).mappings():
+            out[chan_from_db(r["chan_id"])] = _snapshot(r)  # the last row of a tie wins
+        return out
+
     async def open_with_snapshots(self, since: int) -> StoredChannels:
         """Every open channel with its snapshots since ``since`` (oldest first), in two reads."""
         tracked = {c.chan_id: c for c in await self.all()}

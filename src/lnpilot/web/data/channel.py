@@ -17,6 +17,7 @@ from lnpilot.web.graphinfo import GraphInfo
 DAY_S = 86_400
 NS = 1_000_000_000
 WINDOW_DAYS = 30
+CHART_POINTS = 360  # a chart is 640 units wide: more points than this draw nothing more
 
 
 @dataclass
@@ -26,7 +27,9 @@ class ChannelPage:
     alias: str
     since: int  # start of the window the charts show: 30 days, or since the channel was first seen
     now: int
-    snapshots: tuple[ChannelSnapshot, ...]
+    snapshot: ChannelSnapshot | None  # the newest of the window
+    balance_points: list[tuple[int, float]]  # (newest time in the bucket, mean local balance)
+    balance_bucket_s: int
     changes: list[PolicyChange]
     fee_points: list[tuple[int, float]]
     inbound_points: list[tuple[int, float]]
@@ -44,6 +47,11 @@ class ChannelPage:
     failures_covered_s: int = 0  # seconds of the window the HTLC event subscription was connected
 
 
+def chart_bucket_s(since: int, now: int, points: int = CHART_POINTS) -> int:
+    """The time a chart point stands for: the window in at most ``points`` buckets, whole minutes."""
+    return max(60, -(-(now - since) // points // 60) * 60)
+
+
 def day(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).date().isoformat()
 
@@ -59,7 +67,9 @@ async def channel_page(
     since = max(now - WINDOW_DAYS * DAY_S, min(chan.first_seen_at, now - DAY_S))
     cid = chan.chan_id
     async with svc.store.unit_of_work() as uow:
-        snapshots = await uow.channels.snapshots(cid, since=since)
+        newest = await uow.channels.newest_snapshots(since, chan_id=cid)
+        bucket_s = chart_bucket_s(since, now)
+        balances = await uow.channels.balance_series(cid, since, bucket_s)
         history = await uow.policies.history(cid)
         forwards = await uow.forwards.between(since * NS, (now + 1) * NS, chan_id=cid)
         decisions = await uow.decisions.search(chan_id=cid, limit=25)
@@ -88,7 +98,9 @@ async def channel_page(
         alias=graph.alias(chan.remote_pubkey),
         since=since,
         now=now,
-        snapshots=snapshots,
+        snapshot=newest.get(cid),
+        balance_points=balances,
+        balance_bucket_s=bucket_s,
         changes=list(reversed(inside)),
         fee_points=[(t, float(p.fee_rate_ppm)) for t, p in steps],
         inbound_points=[(t, float(p.inbound_fee_rate_ppm)) for t, p in steps],

@@ -3,7 +3,6 @@ scores, decisions, overrides) and the public graph (alias, the peer's fee)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from lnpilot.api.services import ApiServices
@@ -117,13 +116,12 @@ async def channel_rows(svc: ApiServices, graph: GraphInfo, now: int, profile: st
     cycle_s = svc.settings.daemon.cycle_seconds
     async with svc.store.unit_of_work() as uow:
         tracked = await uow.channels.all()
-        recent = await uow.channels.open_with_snapshots(int(now - max(3 * cycle_s, 3_600)))
-        latest_snap = {local.chan_id: snaps[-1] for local, snaps in recent.found}
-        for chan in recent.missing:  # no recent snapshot: the newest of the last 30 days, if any
-            older = await uow.channels.snapshots(chan.chan_id, since=now - 30 * DAY_S)
-            if older:
-                latest_snap[chan.chan_id] = older[-1]
-        forwards = await uow.forwards.between(since * NS, (now + 1) * NS)
+        # newest snapshots in one read (the last cycles'); a second, over 30 days, only if some
+        # open channel has none that recent
+        latest_snap = await uow.channels.newest_snapshots(int(now - max(3 * cycle_s, 3_600)))
+        if any(c.chan_id not in latest_snap for c in tracked):
+            latest_snap = await uow.channels.newest_snapshots(now - 30 * DAY_S)
+        counts = await uow.forwards.totals_out(since * NS, (now + 1) * NS)  # summed in the database
         stored = {o.chan_id: o for o in await uow.overrides.channels()}
         policies = await uow.policies.current_all()
         scores = {
@@ -131,10 +129,6 @@ async def channel_rows(svc: ApiServices, graph: GraphInfo, now: int, profile: st
             for s in await uow.scores.ranking(subject_kind="channel", profile=profile, limit=100_000)
         }
         decisions = await latest_decisions(uow, [c.chan_id for c in tracked], cycle_s)
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for f in forwards:  # the fee is earned on the outgoing channel
-        counts[f.chan_id_out][0] += 1
-        counts[f.chan_id_out][1] += f.fee_msat
     rows = []
     for chan in tracked:
         n, fees = counts.get(chan.chan_id, (0, 0))

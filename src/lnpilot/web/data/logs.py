@@ -10,9 +10,11 @@ from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.domain.scores import CompositeScore
 from lnpilot.errors import NotFoundError
 from lnpilot.store.records import DecisionRecord, ExpertReview, TrackedChannel, TransactionRecord, TxStatus
+from lnpilot.suggest.gather import peer_suggestions
 from lnpilot.suggest.peers import PeerSuggestion
 from lnpilot.web.data.channels import latest_decisions
 from lnpilot.web.graphinfo import GraphInfo
+from lnpilot.web.refresh import Refreshing
 
 DAY_S = 86_400
 DECISION_TYPES = ("no_action", "increase_fees", "decrease_fees", "rebalance", "close_channel")
@@ -132,6 +134,8 @@ class Suggestions:
     closes: list[DecisionRecord]
     peers: list[PeerSuggestion]
     peers_missing: str = ""  # why there are no peer suggestions, when there are none
+    ranked_for: int | None = None  # the graph snapshot the peers were ranked on
+    current: bool = True  # False: ranked on an older snapshot; the newer one is being ranked
 
 
 def our_key(graph: GraphInfo, channels: list[TrackedChannel]) -> str | None:
@@ -143,12 +147,24 @@ def our_key(graph: GraphInfo, channels: list[TrackedChannel]) -> str | None:
     return None
 
 
-async def suggestions(
-    svc: ApiServices, graph: GraphInfo, now: int, profile: str, cache: dict[str, Any]
-) -> Suggestions:
-    """Closes the engine proposed, and peers to open to (``suggest.gather``, as /v1/suggestions/peers)."""
-    from lnpilot.suggest.gather import peer_suggestions
+PeerRanking = tuple[list[PeerSuggestion], str]  # (ranking, why it is empty)
 
+
+async def rank_peers(svc: ApiServices, us: str, profile: str) -> PeerRanking:
+    try:
+        return await peer_suggestions(svc.store, us=us, profile=profile, limit=15), ""
+    except NotFoundError as exc:
+        return [], str(exc)
+
+
+async def suggestions(
+    svc: ApiServices, graph: GraphInfo, now: int, profile: str, ranking: Refreshing[PeerRanking]
+) -> Suggestions:
+    """Closes the engine proposed, and peers to open to (``suggest.gather``, as /v1/suggestions/peers).
+
+    The peer ranking reads and ranks the whole graph: it is derived once per (snapshot, our peers,
+    profile) and re-derived in the background when one of them changes (``refresh.Refreshing``).
+    """
     async with svc.store.unit_of_work() as uow:
         closes = await uow.decisions.search(type="close_channel", since=now - 7 * DAY_S, limit=200)
         channels = await uow.channels.all()
@@ -159,14 +175,17 @@ async def suggestions(
     if us is None:
         return Suggestions(list(latest.values()), [], "our node is not in the stored public graph yet")
     key = (graph.snapshot_id, us, profile, frozenset(c.remote_pubkey for c in channels))
-    if cache.get("key") != key:  # ranked again only when the graph, our peers or the profile change
-        try:
-            found = await peer_suggestions(svc.store, us=us, profile=profile, limit=15)
-        except NotFoundError as exc:
-            return Suggestions(list(latest.values()), [], str(exc))
-        cache.update(key=key, peers=found)
-    peers: list[PeerSuggestion] = cache["peers"]
-    return Suggestions(list(latest.values()), peers, "" if peers else "no node qualifies")
+    got = await ranking.get(key, lambda: rank_peers(svc, us, profile))
+    peers, missing = got.value
+    ranked_key = ranking.key
+    ranked_for = ranked_key[0] if isinstance(ranked_key, tuple) else None
+    return Suggestions(
+        list(latest.values()),
+        peers,
+        missing or ("" if peers else "no node qualifies"),
+        ranked_for,
+        got.current,
+    )
 
 
 @dataclass

@@ -1,19 +1,20 @@
 """The overview page: node identity and health, mode, P&L over 1/7/30 days, cycles, alerts.
 
-P&L comes from the accounting package's ledger (``accounting.gather.books``): routing revenue
-from settled forwards, rebalance cost from executed rebalances, on-chain fees from the chain
-sync (unknown, not zero, when no chain sync ever ran); nothing is estimated.
+P&L is the accounting package's ledger (``accounting.gather.books``, ``/v1/pnl``): routing revenue
+from settled forwards (summed in the database), rebalance cost from executed rebalances, on-chain
+fees from the chain sync (unknown, not zero, when no chain sync ever ran); nothing is estimated.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from lnpilot.accounting.gather import Books, books
+from lnpilot.accounting.gather import MAX_TRANSACTIONS, paid_rebalances
 from lnpilot.accounting.ledger import Category
 from lnpilot.accounting.pnl import PnlLine, compute
+from lnpilot.accounting.sources import ChannelFacts, chain_events, rebalance_events
 from lnpilot.api.services import ApiServices
 from lnpilot.domain.node import NodeInfo
 from lnpilot.store.records import DecisionRecord, SyncMark, TransactionRecord, TxStatus
@@ -64,43 +65,39 @@ class Overview:
     graph_snapshot_at: int | None = None
 
 
-def pnl_windows(ledger: Books, now: int) -> list[PnL]:
-    """The node's P&L over each window, from one read of the longest window's ledger."""
+async def pnl_windows(svc: ApiServices, now: int) -> tuple[list[PnL], bool]:
+    """The node's P&L over each window, and whether a chain sync ever ran.
+
+    The same ledger as ``accounting.gather.books`` (and ``/v1/pnl``), read so that its cost does
+    not grow with the number of forwards: forward fees are summed in the database
+    (``forwards.totals_out``), the few other events (executed rebalances, on-chain fees) go through
+    the accounting package's own sources and ``compute``.
+    """
+    since = now - max(WINDOWS_DAYS) * DAY_S
+    async with svc.store.unit_of_work() as uow:
+        end_ns = (now + 1) * NS
+        totals = {d: await uow.forwards.totals_out((now - d * DAY_S) * NS, end_ns) for d in WINDOWS_DAYS}
+        channels = await uow.channels.all(include_closed=True)
+        records = await uow.transactions.search(since=since, limit=MAX_TRANSACTIONS)
+        chain_txs = await uow.chain.all(until=now + 1)
+        chain_mark = await uow.sync_state.get("chain")
+    peer_of = {c.chan_id: c.remote_pubkey for c in channels}
+    facts = [
+        ChannelFacts(c.chan_id, c.channel_point, c.remote_pubkey, c.capacity_sat, c.closing_tx_hash or "")
+        for c in channels
+    ]
+    others = [*rebalance_events(paid_rebalances(records), peer_of), *chain_events(chain_txs, facts)]
     rows = []
     for days in WINDOWS_DAYS:
-        since = now - days * DAY_S
-        events = [e for e in ledger.events if e.at_s >= since]
-        line = compute(events, since=since, until=now + 1, capacity_sat={}, peer_of={}).node
+        start = now - days * DAY_S
+        events = [e for e in others if e.at_s >= start]
+        line = compute(events, since=start, until=now + 1, capacity_sat={}, peer_of={}).node
+        forwards = sum(n for n, _ in totals[days].values())
+        revenue = sum(fees for _, fees in totals[days].values())
+        line = replace(line, revenue_msat=line.revenue_msat + revenue, forwards=line.forwards + forwards)
         paid = sum(1 for e in events if e.category is Category.REBALANCE_FEE)
         rows.append(PnL(days, line, paid))
-    return rows
-
-
-class BooksCache:
-    """The 30-day ledger, read again only when the store's money data changed (or a minute passed).
-
-    Reading 30 days of forwards is the overview's one heavy read; it changes only when a cycle
-    syncs forwards, logs a transaction or syncs the chain, and that is what the key is made of.
-    """
-
-    def __init__(self) -> None:
-        self._key: tuple[object, ...] | None = None
-        self._books: Books | None = None
-
-    async def get(self, svc: ApiServices, now: int, marks: list[SyncMark]) -> Books:
-        async with svc.store.unit_of_work() as uow:
-            newest_forward = await uow.forwards.latest_timestamp_ns()
-            newest_tx = await uow.transactions.search(limit=1)
-        key = (
-            now // 60,
-            newest_forward,
-            tuple((t.id, t.updated_at, t.status) for t in newest_tx),
-            tuple(sorted((m.kind, m.synced_at) for m in marks)),
-        )
-        if self._books is None or key != self._key:
-            self._books = await books(svc.store, now - max(WINDOWS_DAYS) * DAY_S, now + 1)
-            self._key = key
-        return self._books
+    return rows, chain_mark is not None
 
 
 class NodeInfoCache:
@@ -152,12 +149,11 @@ def _alerts(view: Overview, txs: list[TransactionRecord], inactive: int) -> list
     return alerts
 
 
-async def overview(svc: ApiServices, nodes: NodeInfoCache, ledgers: BooksCache, now: int) -> Overview:
+async def overview(svc: ApiServices, nodes: NodeInfoCache, now: int) -> Overview:
     node = await nodes.get(svc)
+    pnl, chain_synced = await pnl_windows(svc, now)
     async with svc.store.unit_of_work() as uow:
         marks = await uow.sync_state.all()
-    ledger = await ledgers.get(svc, now, marks)
-    async with svc.store.unit_of_work() as uow:
         txs = await uow.transactions.search(since=now - DAY_S, limit=1_000)
         txs += await uow.transactions.search(status=TxStatus.IN_FLIGHT, limit=100)
         open_channels = await uow.channels.all()
@@ -172,8 +168,8 @@ async def overview(svc: ApiServices, nodes: NodeInfoCache, ledgers: BooksCache, 
         node=node,
         mode=svc.settings.execution.mode,
         profile=svc.settings.profile,
-        pnl=pnl_windows(ledger, now),
-        chain_synced=ledger.chain_synced,
+        pnl=pnl,
+        chain_synced=chain_synced,
         channels_open=len(open_channels),
         last_decision=latest[0] if latest else None,
         last_cycle_at=last_cycle,

@@ -49,7 +49,7 @@ async def overview_page(request: Request, done: str | None = None) -> Response:
         return login_redirect(request)
     svc = svc_of(request)
     web = web_of(request)
-    view = await overview(svc, web.nodes, web.books, svc.now())
+    view = await overview(svc, web.nodes, svc.now())
     return render(request, "overview.html.j2", session, {"o": view, "done": DONE.get(done or "")})
 
 
@@ -99,8 +99,8 @@ async def channel_detail(request: Request, chan: str, done: str | None = None) -
             " ppm",
         ),
         "balance": charts.line_chart(
-            "Local balance (sat)",
-            [charts.Series("local", [(s.taken_at, float(s.local_balance_sat)) for s in page.snapshots])],
+            f"Local balance (sat, mean per {page.balance_bucket_s // 60} min)",
+            [charts.Series("local", page.balance_points)],
             page.since,
             page.now,
             " sat",
