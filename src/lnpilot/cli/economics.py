@@ -182,6 +182,8 @@ def close(
     from lnpilot.backends.mempool import fetch_recommended
     from lnpilot.errors import InvalidInputError
     from lnpilot.execution.close import CloseRequest, close_channel
+    from lnpilot.execution.guard import node_guard
+    from lnpilot.execution.node_clock import node_now
     from lnpilot.store import Store
 
     settings = settings_from_env()
@@ -205,8 +207,15 @@ def close(
         backend = make_backend(settings)
         try:
             request = CloseRequest(channel_point, force, rate, confirmed)
+            clock = await node_now(settings, backend)  # the node's clock, as apply and the daemon
             outcome = await close_channel(
-                backend, store, eco, request, mode=settings.execution.mode, now=lambda: int(time.time())
+                backend,
+                store,
+                eco,
+                request,
+                mode=settings.execution.mode,
+                now=clock.now,
+                guard=node_guard(settings, backend, store),  # the node's lock, like every change
             )
         finally:
             await backend.aclose()
