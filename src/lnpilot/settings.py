@@ -238,6 +238,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         Path.home() / ".lnpilot", validation_alias=AliasChoices("LNPILOT_DATA_DIR", "data_dir")
     )
+    # Where the node locks of this host live (store.host_lock): every lnpilot of the user meets
+    # there, whatever its data dir. None: ~/.local/state/lnpilot/locks. Share one directory to
+    # make several users (or containers with a shared volume) exclude each other.
+    lock_dir: Path | None = Field(None, validation_alias=AliasChoices("LNPILOT_LOCK_DIR", "lock_dir"))
     lnd_rest_url: HttpUrl | None = Field(None, validation_alias=AliasChoices("LND_REST_URL", "lnd_rest_url"))
     lnd_macaroon_path: Path | None = Field(
         None, validation_alias=AliasChoices("LND_MACAROON_PATH", "lnd_macaroon_path")

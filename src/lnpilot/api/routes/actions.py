@@ -14,6 +14,7 @@ from lnpilot.api.schemas import ApplyIn, TransactionItemOut, TransactionOut
 from lnpilot.api.services import ApiServices, check_profile
 from lnpilot.errors import InvalidInputError
 from lnpilot.execution.executor import Executor
+from lnpilot.execution.node_clock import node_now, simulated
 from lnpilot.execution.plan import Mode
 from lnpilot.store.records import AuditEntry, TransactionRecord
 from lnpilot.store.repos.transaction_log import SqlTransactionLog
@@ -35,7 +36,12 @@ async def _executor(svc: ApiServices) -> AsyncIterator[Executor]:
         raise ApiProblem("backend-unavailable", "no node backend is configured for this API")
     backend = svc.backend_factory()
     try:
-        yield Executor.from_settings(svc.settings, backend, SqlTransactionLog(svc.store))
+        # One "now" per request, the CLI's and the daemon's rule (execution.node_clock): a simulated
+        # node's own clock, read once; a real node's is the wall clock (the service's clock).
+        clock = svc.clock
+        if simulated(svc.settings):
+            clock = (await node_now(svc.settings, backend)).now
+        yield Executor.from_settings(svc.settings, backend, SqlTransactionLog(svc.store), clock=clock)
     finally:
         await backend.aclose()
 
@@ -88,7 +94,7 @@ async def apply(body: ApplyIn, ctx: Ctx = ADMIN) -> dict[str, Any]:
             svc.settings,
             executor,
             Mode.parse(body.mode),
-            svc.now(),
+            executor.now(),
             channels=body.channels,
             profile=body.profile,
             stop_on_error=body.stop_on_error,
