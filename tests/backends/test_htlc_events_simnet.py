@@ -47,11 +47,16 @@ async def _store(tmp_path: Path) -> Store:
 async def _wait_caught_up(handle: SimnetHandle, sub: HtlcSubscriber, sink: StoreHtlcSink, seen: int) -> None:
     """Until the subscriber has seen every event simnet logged after it subscribed."""
     target = handle.sim.htlc_events.last_seq - seen
-    for _ in range(600):
+    # Each event is one store write: on a loaded machine this takes a while, so give up only when
+    # the subscriber has made no progress for 30 s (a bound on a stall, not on speed).
+    last, idle = -1, 0
+    while idle < 600:
         if sub.events_seen >= target:
             return
+        idle = 0 if sub.events_seen != last else idle + 1
+        last = sub.events_seen
         await asyncio.sleep(0.05)
-    raise AssertionError(f"subscriber saw {sub.events_seen} of {target} events")
+    raise AssertionError(f"subscriber stalled at {sub.events_seen} of {target} events")
 
 
 async def test_a_subscription_stores_exactly_simnet_s_liquidity_failures(

@@ -33,10 +33,7 @@ async def test_a_daemon_run_stores_simnet_s_liquidity_failures_per_channel(
                 assert await daemon.cycle() is not None
                 await daemon.clock.wait(settings.daemon.cycle_seconds, daemon.stop)
             target = handle.sim.htlc_events.last_seq
-            for _ in range(1200):  # the stream delivers what the clock's last advance produced
-                if sub.events_seen >= target:
-                    break
-                await asyncio.sleep(0.05)
+            await _caught_up(handle, sub)
             assert sub.events_seen == target
             await daemon.stop_htlc_subscription()
             body = control(handle, "GET", "/simnet/truth/failures")
@@ -92,6 +89,7 @@ async def test_stored_views_carry_failed_for_liquidity_and_it_changes_a_decision
     from lnpilot.backends.lnd import LndRestBackend
     from lnpilot.decisions.engine import DecisionEngine
     from lnpilot.decisions.types import DecisionType
+    from lnpilot.domain.channel_view import ChannelView
     from lnpilot.views import stored_views
 
     with running_simnet(tmp_path / "lnd") as handle:
@@ -127,8 +125,15 @@ async def test_stored_views_carry_failed_for_liquidity_and_it_changes_a_decision
                 assert "failed for liquidity" in unknown.reasons[0]
                 assert unknown.confidence < with_failures.confidence
 
-            # The channel that failed most, priced between the two thresholds of the approach rule.
-            chan = max(failing, key=lambda v: (v.failed_for_liquidity or 0, v.channel.chan_id)).channel
+            # The channel whose failures move its prior most, priced between the two thresholds of
+            # the approach rule.
+            def spread(v: ChannelView) -> float:
+                with_ = _prior_ppm(engine.decide(v, None, now).reasons)
+                return with_ - _prior_ppm(
+                    engine.decide(replace(v, failed_for_liquidity=0), None, now).reasons
+                )
+
+            chan = max(failing, key=lambda v: (spread(v), v.channel.chan_id)).channel
             ratio = engine.profile.approach_ratio
             decided = None
             for _ in range(4):
@@ -140,8 +145,8 @@ async def test_stored_views_carry_failed_for_liquidity_and_it_changes_a_decision
                 )
                 if decided is not None and low < decided.fee_rate_ppm < high:
                     break  # the fee set last round still sits between the thresholds
-                assert high - low >= 2, (low, high)
                 fee = round((low * high) ** 0.5)
+                assert low < fee < high, (low, high)
                 assert view.policy is not None
                 decided = replace(view.policy, fee_rate_ppm=fee)
                 result = await lnd.update_channel_policy(chan.channel_point, decided)
@@ -180,11 +185,16 @@ async def _caught_up(handle: object, sub: object) -> None:
     from lnpilot.simnet.testing import SimnetHandle
 
     assert isinstance(handle, SimnetHandle) and isinstance(sub, HtlcSubscriber)
-    for _ in range(1200):  # the stream delivers what the clock's last advance produced
+    last, idle = -1, 0
+    while idle < 1200:  # the stream delivers what the clock's last advance produced; stalls fail
         if sub.events_seen >= handle.sim.htlc_events.last_seq:
             return
+        idle = 0 if sub.events_seen != last else idle + 1
+        last = sub.events_seen
         await asyncio.sleep(0.05)
-    raise AssertionError(f"subscriber saw {sub.events_seen} of {handle.sim.htlc_events.last_seq} events")
+    raise AssertionError(
+        f"subscriber stalled at {sub.events_seen} of {handle.sim.htlc_events.last_seq} events"
+    )
 
 
 def _delete_liquidity_failures(database_url: str, chan_id: int) -> None:
