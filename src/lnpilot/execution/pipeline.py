@@ -174,6 +174,12 @@ async def _decide_and_apply(
     )
     batch = await executor.apply(actions, mode, stop_on_error=stop_on_error)
     outcome: dict[str, Any] = {"decisions": [r.to_dict() for r in reviews], **batch.to_dict()}
+    # The peers' aliases where the graph names them (chan_id -> alias), for one-line views.
+    outcome["aliases"] = {
+        str(v.channel.chan_id): built.aliases[v.channel.remote_pubkey]
+        for v in views
+        if v.channel.remote_pubkey in built.aliases
+    }
     if record_as is not None:
         from lnpilot.execution.shadow_log import decision_records, record_decisions
 
