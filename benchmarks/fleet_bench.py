@@ -178,6 +178,8 @@ def main() -> None:
             _cycles_per_minute(settings, config, handles, 1, 1)  # first sync and graph: warm-up, untimed
             one = _cycles_per_minute(settings, config, handles, 1, rounds)
             two = _cycles_per_minute(settings, config, handles, 2, rounds)
+            print(f"  node cycles per minute: 1 worker {one:.1f}, 2 workers {two:.1f}", flush=True)
+        os.environ.pop("LNPILOT_CONFIG")  # the arena workers need no fleet (its files are gone)
         seeds = 2 if args.small else 6
         specs = [
             RunSpec("static-lnd", seed, GraphSpec(nodes=80 if args.small else 150), channels=4, days=1.0)

@@ -75,7 +75,7 @@ async def _in_flight(settings: Settings) -> bool:
         await store.close()
 
 
-def wait_in_flight(settings: Settings, node: str, timeout_s: float = 300.0) -> None:
+def wait_in_flight(settings: Settings, node: str, timeout_s: float = 900.0) -> None:
     """Block until node ``node`` has a transaction with a change sent and not yet answered."""
     node_settings = select_node(settings, node)
     deadline = time.monotonic() + timeout_s

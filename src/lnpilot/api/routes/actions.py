@@ -80,7 +80,9 @@ async def _audit(svc: ApiServices, caller: object, action: str, target: str, det
     description="Runs the same cycle as `lnpilot apply`: reconcile in-flight transactions, decide every "
     "(selected) channel, validate, then execute in the requested mode. `shadow` records what would be "
     "done and changes nothing.",
-    responses=problem_responses("invalid-request", "invalid-input", "payload-too-large", *_MUTATION_PROBLEMS),
+    responses=problem_responses(
+        "invalid-request", "invalid-input", "payload-too-large", "conflict", *_MUTATION_PROBLEMS
+    ),
 )
 async def apply(body: ApplyIn, ctx: Ctx = ADMIN) -> dict[str, Any]:
     svc = ctx.svc
