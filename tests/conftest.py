@@ -75,6 +75,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for key in ("DATABASE_URL", "REDIS_URL", "MACAROON_ENCRYPTION_KEY"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("LNPILOT_DATA_DIR", str(tmp_path / "data"))
+    # The node locks of this host (store.host_lock): per test, never the developer's ~/.local/state
+    # (simnets of one seed share a pubkey; sessions running tests side by side must not meet).
+    monkeypatch.setenv("LNPILOT_LOCK_DIR", str(tmp_path / "locks"))
     return
 
 

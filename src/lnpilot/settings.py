@@ -11,7 +11,16 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, HttpUrl, SecretStr, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from lnpilot.errors import ConfigError
@@ -188,6 +197,40 @@ class EconomicsSettings(_Section):
     close_vbytes: int = Field(200, gt=0)  # a cooperative close of a two-output tx, for cost estimates
 
 
+# The node every single-node setting describes; `[nodes.NAME]` tables add more (issue 25).
+DEFAULT_NODE = "default"
+_NODE_NAME = r"[a-z0-9_]{1,40}"
+# A PostgreSQL URL's query parameter naming the schema lnpilot keeps its tables in (search_path).
+SCHEMA_PARAM = "lnpilot_schema"
+
+
+class NodeSettings(_Section):
+    """One node of a fleet (``[nodes.NAME]``): its backend, profile and store, over the top level.
+
+    Every field left out is taken from the top-level settings, except ``data_dir`` (default:
+    ``<data_dir>/nodes/NAME``) and ``database_url`` (default: the top-level PostgreSQL database
+    with the schema ``lnpilot_node_NAME``, or a SQLite file in the node's data dir), so that no
+    two nodes ever share their tables.
+    """
+
+    backend: Backend | None = None
+    lnd_rest_url: HttpUrl | None = None
+    lnd_macaroon_path: Path | None = None
+    lnd_macaroon_hex: SecretStr | None = None
+    lnd_tls_cert_path: Path | None = None
+    lnd_connect_uri: SecretStr | None = None
+    lnbits_url: HttpUrl | None = None
+    lnbits_api_key: SecretStr | None = None
+    lnbits_username: str | None = None
+    lnbits_password: SecretStr | None = None
+    profile: str | None = None
+    database_url: SecretStr | None = None
+    data_dir: Path | None = None
+    limits: Limits | None = None
+    execution: ExecutionSettings | None = None
+    daemon: DaemonSettings | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -195,6 +238,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         Path.home() / ".lnpilot", validation_alias=AliasChoices("LNPILOT_DATA_DIR", "data_dir")
     )
+    # Where the node locks of this host live (store.host_lock): every lnpilot of the user meets
+    # there, whatever its data dir. None: ~/.local/state/lnpilot/locks. Share one directory to
+    # make several users (or containers with a shared volume) exclude each other.
+    lock_dir: Path | None = Field(None, validation_alias=AliasChoices("LNPILOT_LOCK_DIR", "lock_dir"))
     lnd_rest_url: HttpUrl | None = Field(None, validation_alias=AliasChoices("LND_REST_URL", "lnd_rest_url"))
     lnd_macaroon_path: Path | None = Field(
         None, validation_alias=AliasChoices("LND_MACAROON_PATH", "lnd_macaroon_path")
@@ -256,6 +303,22 @@ class Settings(BaseSettings):
     sync: SyncSettings = SyncSettings()
     lnbits: LnbitsSettings = LnbitsSettings()
     economics: EconomicsSettings = EconomicsSettings()
+    # A fleet: several nodes in one configuration (docs/scale.md). Empty: the one node above.
+    nodes: dict[str, NodeSettings] = {}
+    # Which node these settings describe (set by ``select_node``; None: the top-level node).
+    node: str | None = Field(None, validation_alias=AliasChoices("LNPILOT_NODE", "node"))
+
+    @field_validator("nodes")
+    @classmethod
+    def _node_names(cls, nodes: dict[str, NodeSettings]) -> dict[str, NodeSettings]:
+        import re
+
+        for name in nodes:
+            if not re.fullmatch(_NODE_NAME, name) or name == DEFAULT_NODE:
+                raise ValueError(
+                    f"{name[:48]!r}: a node name is 1-40 of a-z, 0-9 and '_' (and not {DEFAULT_NODE!r})"
+                )
+        return nodes
 
     @classmethod
     def settings_customise_sources(
@@ -322,7 +385,8 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            where = ".".join(str(p) for p in (_toml_name(err["loc"][0]), *err["loc"][1:])) or "settings"
+            loc = err["loc"]
+            where = ".".join(str(p) for p in (_toml_name(loc[0]), *loc[1:])) if loc else "settings"
             problems.append(f"{where}: {err['msg']}")
         raise ConfigError("invalid setting " + "; ".join(problems)) from None
 
@@ -486,3 +550,49 @@ def _lndconnect_problems(uri: SecretStr) -> list[str]:
     except ConfigError as exc:
         return [str(exc)]
     return []
+
+
+def node_names(settings: Settings) -> list[str]:
+    """The fleet's nodes: the ``[nodes.NAME]`` tables, or the one top-level node when there are none."""
+    return sorted(settings.nodes) or [DEFAULT_NODE]
+
+
+def node_schema(name: str) -> str:
+    return f"lnpilot_node_{name}"
+
+
+def select_node(settings: Settings, name: str | None) -> Settings:
+    """The settings of node ``name``: its ``[nodes.NAME]`` table over the top-level settings.
+
+    ``None`` or ``"default"`` is the top-level node itself, so a single-node configuration is
+    unchanged. An unknown name is a ConfigError naming the configured ones.
+    """
+    if name is None or name == DEFAULT_NODE:
+        return settings
+    node = settings.nodes.get(name)
+    if node is None:
+        known = ", ".join(node_names(settings)) if settings.nodes else f"none (only {DEFAULT_NODE!r})"
+        raise ConfigError(f"unknown node {name!r}; configured nodes: {known}")
+    update: dict[str, Any] = {
+        key: value for key in NodeSettings.model_fields if (value := getattr(node, key)) is not None
+    }
+    update.setdefault("data_dir", settings.data_dir / "nodes" / name)
+    if "database_url" not in update:
+        update["database_url"] = _node_database_url(settings, name)
+    update["node"] = name
+    return settings.model_copy(update=update)
+
+
+def _node_database_url(settings: Settings, name: str) -> SecretStr | None:
+    """The top-level PostgreSQL database with the node's own schema; None (SQLite in the node's
+    data dir) when the top level is SQLite."""
+    if settings.database_url is None:
+        return None
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url.get_secret_value())
+    if not url.get_backend_name().startswith("postgres"):
+        return None
+    return SecretStr(
+        url.update_query_dict({SCHEMA_PARAM: node_schema(name)}).render_as_string(hide_password=False)
+    )

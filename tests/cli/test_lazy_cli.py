@@ -51,3 +51,19 @@ def test_help_text_has_no_markup_loss(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "--version" in out and "<bool>" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "text"),
+    [
+        (["db", "prune", "--help"], "older than the [store] retention settings"),
+        (["notify", "channels", "--help"], "the [notify] settings configure"),
+    ],
+)
+def test_help_text_keeps_its_brackets(argv: list[str], text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Rich markup once ate ``[store]`` and ``[notify]`` from these help texts (issue 23)."""
+    from lnpilot.cli.main import main
+
+    assert main(argv) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert text in out and "``" not in out

@@ -55,6 +55,9 @@ def test_every_command_fits_80_columns(
     capsys.readouterr()
     first_channel = None
     problems: list[str] = []
+    graph = simnet.sim.public_graph()
+    aliases = [graph.nodes[c.peer_pubkey].alias for c in simnet.sim.open_channels()]
+    assert all(aliases)
     for argv in [*COMMANDS, ["explain", "FIRST"]]:
         if argv[0] == "explain":
             argv = ["explain", str(first_channel)]
@@ -62,6 +65,15 @@ def test_every_command_fits_80_columns(
             argv = [*argv, "--at", at]
         narrow = _run(argv, 80, capsys, monkeypatch)
         wide = _run(argv, 1000, capsys, monkeypatch)
+        if argv[0] in {"decide", "channels"}:  # one line per channel names the peer by its alias
+            missing = [a for a in aliases if a not in narrow]
+            if missing:
+                problems.append(f"{argv}: aliases missing {missing[:3]}")
+        if argv[0] == "apply":  # old -> new lines name the peer too
+            changes = [line for line in narrow.splitlines() if " -> " in line]
+            problems += [
+                f"apply: no alias in {line!r}" for line in changes if not any(a in line for a in aliases)
+            ]
         if argv[0] == "decide" and first_channel is None:
             first_channel = narrow.splitlines()[2].split()[0]
         known = _words(wide)
@@ -74,3 +86,30 @@ def test_every_command_fits_80_columns(
         if cut:
             problems.append(f"{argv}: cut words {cut[:8]}")
     assert problems == [], "\n".join(problems)
+
+
+def test_apply_change_lines_name_the_peer() -> None:
+    from lnpilot.cli.render import changes_lines
+
+    report = {
+        "aliases": {"945366694631702529": "ACINQ node of the bay"},
+        "decisions": [
+            {
+                "chan_id": "945366694631702529",
+                "type": "fee_change",
+                "old_policy": {"fee_rate_ppm": 100, "base_fee_msat": 0},
+                "new_policy": {"fee_rate_ppm": 150, "base_fee_msat": 0},
+                "verdict": {"approved": True, "codes": []},
+            },
+            {
+                "chan_id": "945366694631702530",
+                "type": "fee_change",
+                "old_policy": {"fee_rate_ppm": 10},
+                "new_policy": {"fee_rate_ppm": 20},
+                "verdict": {"approved": False, "codes": ["max_step"]},
+            },
+        ],
+    }
+    named, unnamed = changes_lines(report)
+    assert named.startswith("859806x2x1 ") and " ACINQ node… fee_change: 100 -> 150 ppm; approved" in named
+    assert " fee_change: 10 -> 20 ppm; refused: max_step" in unnamed and len(named) <= 80

@@ -149,12 +149,13 @@ async def test_a_refused_update_is_failed_not_in_flight(txlog: SqlTransactionLog
     assert await txlog.unfinished() == []  # nothing left for reconcile, so no retry piles up
 
 
-def test_one_retry_layer() -> None:
+async def test_one_retry_layer(txlog: SqlTransactionLog) -> None:
     from lnpilot.backends.factory import make_backend
     from lnpilot.settings import Settings
 
     settings = Settings(backend="lnd", lnd_rest_url="https://127.0.0.1:10009", lnd_macaroon_hex="00ff")
     backend = make_backend(settings)
-    ex = Executor.from_settings(settings, backend, None)  # type: ignore[arg-type]
+    ex = Executor.from_settings(settings, backend, txlog)
+    assert ex.guard is not None  # and the node's lock (item 5)
     assert ex.max_retries == 0  # the executor no longer multiplies the HTTP layer's attempts
     assert backend._retry.attempts == settings.execution.max_retries + 1  # type: ignore[attr-defined]

@@ -45,7 +45,8 @@ def job_config(broker_url: str, redis_url: str) -> Iterator[JobConfig]:
     connection = pika.BlockingConnection(pika.URLParameters(broker_url))
     try:
         channel = connection.channel()
-        for suffix in ("", ".DQ", ".XQ"):
-            channel.queue_delete(queue=config.arena_queue + suffix)
+        for queue in config.queues:
+            for suffix in ("", ".DQ", ".XQ"):
+                channel.queue_delete(queue=queue + suffix)
     finally:
         connection.close()

@@ -108,7 +108,7 @@ def test_jobs_command_shows_waiting_jobs_and_workers(
     monkeypatch.setenv("REDIS_URL", job_config.results_url)
     ns = ["--namespace", job_config.namespace, "--json"]
     assert main(["jobs", *ns]) == 0  # nothing declared yet: all zero, no error
-    assert json.loads(capsys.readouterr().out)[0]["waiting"] == 0
+    assert [r["waiting"] for r in json.loads(capsys.readouterr().out)] == [0, 0, 0]
     engine = make_engine(job_config)
     try:
         for seed in (1, 2):
@@ -118,14 +118,17 @@ def test_jobs_command_shows_waiting_jobs_and_workers(
     finally:
         engine.close()
     assert main(["jobs", *ns]) == 0
-    (row,) = json.loads(capsys.readouterr().out)
-    assert row == {
+    arena, fleet, graph = json.loads(capsys.readouterr().out)
+    assert arena == {
         "queue": job_config.arena_queue,
         "waiting": 2,
+        "running": 0,
         "retrying": 0,
         "failed": 0,
         "workers": 0,
     }
+    assert fleet["queue"] == job_config.fleet_queue and fleet["waiting"] == 0
+    assert graph["queue"] == job_config.graph_queue and graph["waiting"] == 0
     procs = start_local_workers(1, job_config)
     try:
         # The worker's consumer registers with RabbitMQ shortly after the worker says it is ready.

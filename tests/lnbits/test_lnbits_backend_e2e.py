@@ -38,6 +38,10 @@ from tests.lnbits.stack import (
 
 async def _recorded_changes() -> list[tuple[int, Any]]:
     """Every policy change lnpilot recorded (sync, executor, rollback), oldest first."""
+    return [(chan_id, policy) for chan_id, policy, _source in await _recorded_with_source()]
+
+
+async def _recorded_with_source() -> list[tuple[int, Any, str]]:
     from sqlalchemy import select
 
     from lnpilot.store.codec import policy_from_json
@@ -49,7 +53,30 @@ async def _recorded_changes() -> list[tuple[int, Any]]:
             rows = (await conn.execute(select(t).order_by(t.c.changed_at, t.c.id))).mappings().all()
     finally:
         await store.close()
-    return [(int(r["chan_id"]), policy_from_json(r["new_policy"])) for r in rows]
+    return [(int(r["chan_id"]), policy_from_json(r["new_policy"]), str(r["source"])) for r in rows]
+
+
+Fees = tuple[int, int, int]
+
+
+def _log_simnet_updates(simnet: SimnetHandle, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, Fees]]:
+    """Every policy simnet applies from now on, in order (what LNbits' PUTs reached)."""
+    applied: list[tuple[int, Fees]] = []
+    original = simnet.sim.set_policy
+
+    def set_policy(channel: Any, policy: Any) -> None:
+        original(channel, policy)
+        applied.append((channel.chan_id, (policy.base_fee_msat, policy.fee_rate_ppm, policy.time_lock_delta)))
+
+    monkeypatch.setattr(simnet.sim, "set_policy", set_policy)
+    return applied
+
+
+def _per_channel(changes: list[tuple[int, Fees]]) -> dict[int, list[Fees]]:
+    out: dict[int, list[Fees]] = {}
+    for chan_id, fees in changes:
+        out.setdefault(chan_id, []).append(fees)
+    return out
 
 
 def _assert_latest_equal_truth(changes: list[tuple[int, Any]], truth: dict[int, tuple[int, int, int]]) -> int:
@@ -64,6 +91,7 @@ def test_commands_and_daemon_through_lnbits_match_simnet(
 ) -> None:
     configure(monkeypatch, stack, tmp_path)
     simnet = stack.simnet
+    applied_by_simnet = _log_simnet_updates(simnet, monkeypatch)
 
     report = run_json(capsys, "sync")
     assert report["channels"] == 8 and report["policy_changes"] == 8
@@ -109,6 +137,15 @@ def test_commands_and_daemon_through_lnbits_match_simnet(
         chan_id = int(result["chan_id"])
         assert restored[chan_id][:2] == before[chan_id][:2], chan_id
     _assert_latest_equal_truth(asyncio.run(_recorded_changes()), restored)
+    # Every change lnpilot recorded after the first sync (executor, daemon, rollback) is one simnet
+    # applied, in the same order per channel, and simnet applied nothing lnpilot did not record.
+    recorded = [
+        (chan_id, (p.base_fee_msat, p.fee_rate_ppm, p.time_lock_delta))
+        for chan_id, p, source in asyncio.run(_recorded_with_source())
+        if source != "initial"
+    ]
+    assert len(recorded) >= len(changed) * 2  # the apply and the rollback at least
+    assert _per_channel(recorded) == _per_channel(applied_by_simnet)
 
 
 def _set_time_lock(simnet: SimnetHandle, chan_id: int, time_lock: int) -> None:

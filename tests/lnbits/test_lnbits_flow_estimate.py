@@ -115,10 +115,36 @@ def test_estimated_flow_equals_simnets_net_flow_and_is_labelled_everywhere(
         assert flow["flow_source"] == FLOW_SOURCE_ESTIMATE and "nets out" in flow["caveat"]
         assert abs(flow["net_out_sat"] * 1000 - truth.get(int(row["chan_id"]), 0)) < 1000
 
-    for argv in (("decide", "--from", "store"), ("decide",)):
+    for argv in (("decide", "--from", "store"), ("decide",), ("apply", "--from", "store")):
         decided = run_json(capsys, *argv)
-        assert len(decided) == 8
-        for decision in decided:
+        for decision in decided if isinstance(decided, list) else decided["decisions"]:
             text = " ".join(decision["reasons"])
-            assert "ESTIMATED from balance snapshots (not measured forwards)" in text, text
-            assert "per-channel forwards not available from this backend" in text
+            assert LABEL in text and "per-channel forwards not available from this backend" in text, text
+
+    # The API's channels carry the stored decisions (``apply`` above recorded them), label included.
+    listed = asyncio.run(_api_channels())
+    assert len(listed) == 8
+    for channel in listed:
+        assert LABEL in " ".join(channel["latest_decision"]["reasons"])
+
+
+LABEL = "ESTIMATED from balance snapshots (not measured forwards)"
+
+
+async def _api_channels() -> list[dict[str, object]]:
+    import httpx
+
+    from lnpilot.api.app import create_app
+    from lnpilot.api.services import ApiServices
+
+    settings = load_settings(api={"public_reads": True})
+    services = await ApiServices.from_settings(settings)
+    try:
+        app = create_app(settings, services)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            response = await client.get("/v1/channels")
+        assert response.status_code == 200, response.text
+        return list(response.json())
+    finally:
+        await services.aclose()

@@ -192,6 +192,8 @@ async def test_an_empty_window_renders_without_charts(filled: Path, tmp_path: Pa
     text = written[0].read_text()
     assert "not measured (no reviews)" not in text  # reviews are counted over all time
     assert "| forwards | 0 |" in text
+    assert "| decisions | 0 (none in the window) |" in text and "()" not in text  # was "0 ()"
+    assert "| payment fees (sent to other nodes) | unknown (no payment sync) |" in text
 
 
 def test_report_cli_writes_md_and_html(

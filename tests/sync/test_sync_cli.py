@@ -52,7 +52,16 @@ def test_sync_then_status(simnet_cli: SimnetHandle, capsys: pytest.CaptureFixtur
     assert status["backend"]["pubkey"] == info.pub_key and status["backend"]["alias"] == info.alias
     assert status["backend"]["channels"] == len(simnet_cli.sim.channels) == status["counts"]["channels"]
     assert status["counts"]["forwarding_events"] == len(truth)
-    kinds = {"channels", "fee_report", "forwards", "closed_channels", "chain", "graph"}
+    kinds = {
+        "channels",
+        "fee_report",
+        "forwards",
+        "closed_channels",
+        "chain",
+        "payments",
+        "invoices",
+        "graph",
+    }
     assert set(status["last_sync"]) == kinds
     assert main(["status"]) == 0
     out = capsys.readouterr().out
@@ -97,6 +106,7 @@ async def test_missing_capabilities_are_skipped_with_a_reason(simnet: SimnetHand
         "forwards": "backend lacks forwarding_history",
         "closed_channels": "backend lacks closed_channels",
         "chain": "backend lacks chain_transactions",
+        "payments": "backend lacks payment_history",
         "graph": "backend lacks describe_graph",
     }
 

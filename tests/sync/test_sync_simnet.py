@@ -51,7 +51,16 @@ async def test_sync_is_idempotent_and_adds_exactly_the_new_forwards(
 
         async with store.unit_of_work() as uow:
             marks = {m.kind: m for m in await uow.sync_state.all()}
-            assert set(marks) == {"channels", "fee_report", "forwards", "closed_channels", "chain", "graph"}
+            assert set(marks) == {
+                "channels",
+                "fee_report",
+                "forwards",
+                "closed_channels",
+                "chain",
+                "payments",
+                "invoices",
+                "graph",
+            }
             assert marks["forwards"].synced_at == now + 120
             assert await uow.channels.count() == len(simnet.sim.channels)
             chan_id = simnet.sim.channels[0].chan_id

@@ -128,6 +128,9 @@ def test_every_page_populated_from_the_daemon_run(page: Any, dashboard: Dashboar
         texts[name] = page.inner_text("body")
         shoot(page, name)
     assert re.search(r"1 day\s+[1-9]", texts["overview"]), texts["overview"]  # forwards in the last day
+    node = dashboard.simnet.sim.node  # the node's identity and health, read from simnet's get_info
+    assert node.pub_key in texts["overview"] and node.alias in texts["overview"]
+    assert re.search(r"Backend\s+ok", texts["overview"]), texts["overview"]
     assert "Last cycle" in texts["overview"] and "never" not in texts["overview"].split("Last cycle")[1][:40]
     page.goto(dashboard.url + "/ui/channels")
     assert page.locator("#channels tbody tr").count() == 6
@@ -256,3 +259,85 @@ def test_pages_refresh_when_a_cycle_ends(page: Any, dashboard: Dashboard) -> Non
     with page.expect_navigation(timeout=30_000):
         dashboard.run_cycles(1)
     assert "/ui/transactions" in page.url
+
+
+def _luminance(css: str) -> float:
+    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", css)[:3])
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(fg: str, bg: str) -> float:
+    """WCAG contrast ratio of two computed CSS colours."""
+    hi, lo = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_keyboard_only_sign_in_filter_and_sort(page: Any, dashboard: Dashboard) -> None:
+    page.goto(dashboard.url + "/ui/channels")
+    assert "/ui/login" in page.url
+    shoot(page, "login")
+    assert page.evaluate("document.activeElement.id") == "secret"  # the key field has the focus
+    page.keyboard.type(dashboard.admin_key)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == dashboard.url + "/ui/channels"  # back where the sign-in started
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    assert page.evaluate("document.activeElement.getBoundingClientRect().left") >= 0  # shown on focus
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"  # past the navigation
+
+    def tab_to(check: str, limit: int = 40) -> None:
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate(check):
+                return
+        raise AssertionError(f"Tab never reached {check}")
+
+    scids = page.locator("#channels tbody th .mono").all_inner_texts()
+    assert len(scids) == 6
+    tab_to("document.activeElement.id === 'q'")
+    page.keyboard.type(scids[3])
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("#channels tbody th .mono").all_inner_texts() == [scids[3]]
+    assert "1 of 6 channels" in page.inner_text("form.filters")
+    page.goto(dashboard.url + "/ui/channels")
+    page.locator("#main").focus()
+    tab_to("document.activeElement.textContent.trim().startsWith('Capacity')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    order = page.locator("#channels thead a[aria-sort]").get_attribute("aria-sort")
+    capacities = [
+        int(c.replace(",", "")) for c in page.locator("#channels tbody td:nth-child(2)").all_inner_texts()
+    ]
+    assert len(capacities) == 6 and len(set(capacities)) > 1
+    assert capacities == sorted(capacities, reverse=order == "descending"), (order, capacities)
+    page.locator("#channels thead a[aria-sort]").focus()  # a new page: focus the sorted header again
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # the same header again: the other direction
+    again = [
+        int(c.replace(",", "")) for c in page.locator("#channels tbody td:nth-child(2)").all_inner_texts()
+    ]
+    assert again == sorted(capacities, reverse=order != "descending")
+
+
+def test_dark_mode_is_readable(page: Any, dashboard: Dashboard) -> None:
+    page.emulate_media(color_scheme="dark")
+    sign_in(page, dashboard, dashboard.admin_key)
+    href = first_channel(page, dashboard)
+    for name, path in (("overview", "/ui/"), ("channels", "/ui/channels"), ("channel", href)):
+        page.goto(dashboard.url + path)
+        body = page.evaluate(
+            "[getComputedStyle(document.body).color, getComputedStyle(document.body).backgroundColor]"
+        )
+        assert _luminance(body[1]) < 0.05, (name, body)  # a dark page, not the light one
+        assert contrast(*body) >= 7, (name, body)
+        link = page.locator("main a").first.evaluate("e => getComputedStyle(e).color")
+        assert contrast(link, body[1]) >= 4.5, (name, link, body)
+        if page.locator(".card").count():  # the cards' surface is lighter than the page's
+            card = page.locator(".card").first.evaluate("e => getComputedStyle(e).backgroundColor")
+            assert contrast(link, card) >= 4.5 and contrast(body[0], card) >= 7, (name, link, card)
+        shoot(page, f"{name}-dark")

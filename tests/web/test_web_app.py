@@ -180,6 +180,7 @@ async def test_every_page_renders(web: Web) -> None:
         "/ui/suggestions",
         "/ui/graph?q=x",
         "/ui/live",
+        "/ui/channels?node=elsewhere",  # a fleet's ?node= is the JSON API's: the dashboard is one node's
     ):
         answer = await web.client.get(path)
         assert answer.status_code == 200, (path, answer.text[:500])
@@ -189,6 +190,20 @@ async def test_every_page_renders(web: Web) -> None:
     assert "not_configured" in overview and "unknown" in overview  # no node; no chain sync ran
     channel = (await web.client.get(f"/ui/channels/{CHAN}")).text
     assert "900 ppm" in channel and "settings file also has an override" in channel
+    # the decision log's filters: by type, by the validator's verdict
+    only = (await web.client.get("/ui/decisions?type=rebalance")).text
+    assert "rebalance: reason one" in only and "increase_fees: reason one" not in only
+    rejected = (await web.client.get("/ui/decisions?verdict=rejected")).text
+    assert "rebalance: reason one" in rejected and "no_action: reason one" not in rejected
+    executing = (await web.client.get("/ui/decisions?verdict=would_execute")).text
+    assert "increase_fees: reason one" in executing and "rebalance: reason one" not in executing
+    # the overview's alerts: a failed transaction of the last day
+    assert "failed transaction" not in overview
+    async with web.services.store.unit_of_work() as uow:
+        item = TransactionItem(CHAN, "aa" * 32 + ":1", {"fee_rate_ppm": 150}, {"fee_rate_ppm": 100})
+        await uow.transactions.create(TransactionRecord(NOW - 30, NOW - 30, "live", TxStatus.FAILED, (item,)))
+    overview = (await web.client.get("/ui/")).text
+    assert "1 failed transaction(s) in the last 24 h" in overview
     assert "Failed forwards" in channel and "failures are unknown (not zero)" in channel
 
 

@@ -12,7 +12,7 @@ from lnpilot.accounting.sources import (
     PaidRebalance,
     chain_events,
     forward_events,
-    rebalance_events,
+    payment_events,
 )
 from lnpilot.errors import InvalidInputError
 from lnpilot.store import Store
@@ -30,6 +30,9 @@ class Books:
     events: tuple[LedgerEvent, ...]
     pnl: Pnl
     chain_synced: bool  # False: no chain sync ever ran, so on-chain costs are unknown, not zero
+    # False: no payment sync ever ran: invoices and payments are unknown, rebalances come from
+    # lnpilot's own transaction log only
+    payments_synced: bool = False
 
     @property
     def totals(self) -> dict[str, int]:
@@ -47,7 +50,12 @@ def paid_rebalances(records: list[TransactionRecord]) -> list[PaidRebalance]:
             if fee is None or item.id is None or record.id is None:
                 continue
             moved = int(result.get("moved_sat") or 0)
-            paid.append(PaidRebalance(record.id, item.id, record.created_at, item.chan_id, int(fee), moved))
+            payment_hash = str(result.get("payment_hash") or "")
+            paid.append(
+                PaidRebalance(
+                    record.id, item.id, record.created_at, item.chan_id, int(fee), moved, payment_hash
+                )
+            )
     return paid
 
 
@@ -67,6 +75,9 @@ async def books(store: Store, since: int, until: int) -> Books:
         records = await uow.transactions.search(since=since, limit=MAX_TRANSACTIONS)
         txs = await uow.chain.all(until=until)
         chain_mark = await uow.sync_state.get("chain")
+        payments_mark = await uow.sync_state.get("payments")
+        payments = await uow.payments.payments() if payments_mark else []
+        invoices = await uow.payments.invoices() if payments_mark else []
     peer_of = {c.chan_id: c.remote_pubkey for c in channels}
     facts = [
         ChannelFacts(c.chan_id, c.channel_point, c.remote_pubkey, c.capacity_sat, c.closing_tx_hash or "")
@@ -74,7 +85,13 @@ async def books(store: Store, since: int, until: int) -> Books:
     ]
     events = [
         *forward_events(forwards, peer_of),
-        *rebalance_events(paid_rebalances(records), peer_of),
+        *payment_events(
+            payments,
+            invoices,
+            paid_rebalances(records),
+            peer_of,
+            payments_synced_at=payments_mark.synced_at if payments_mark else None,
+        ),
         *chain_events(txs, facts),
     ]
     in_window = ledger.sort_events(e for e in events if since <= e.at_s < until)
@@ -84,4 +101,4 @@ async def books(store: Store, since: int, until: int) -> Books:
         if c.first_seen_at < until and (not c.closed or c.last_seen_at >= since)
     }
     pnl = compute(in_window, since=since, until=until, capacity_sat=capacity, peer_of=peer_of)
-    return Books(since, until, tuple(in_window), pnl, chain_mark is not None)
+    return Books(since, until, tuple(in_window), pnl, chain_mark is not None, payments_mark is not None)

@@ -2,7 +2,9 @@
 
 Amounts are signed millisatoshis from the node's point of view: income is positive, a cost is
 negative. Opens and closes move our own money between the chain wallet and a channel: they are
-``transfer`` rows (no effect on profit) so that the ledger's profit total equals the P&L.
+``transfer`` rows (no effect on profit) so that the ledger's profit total equals the P&L. Invoices
+paid to us and payments we sent move money in and out of the node without being routing profit;
+only a payment's fee is a cost.
 """
 
 from __future__ import annotations
@@ -23,9 +25,14 @@ class Category(StrEnum):
     ONCHAIN_FEE = "onchain_fee"  # miner fee of an open, close, sweep or other wallet tx (cost)
     CHANNEL_OPEN = "channel_open"  # wallet -> channel (transfer)
     CHANNEL_CLOSE = "channel_close"  # channel -> wallet (transfer)
+    INVOICE = "invoice"  # paid to us by another node on an invoice (received, not routing income)
+    PAYMENT = "payment"  # the amount we paid another node (sent)
+    PAYMENT_FEE = "payment_fee"  # the routing fee of a payment we sent (cost)
 
 
-PROFIT_CATEGORIES = frozenset({Category.FORWARD_FEE, Category.REBALANCE_FEE, Category.ONCHAIN_FEE})
+PROFIT_CATEGORIES = frozenset(
+    {Category.FORWARD_FEE, Category.REBALANCE_FEE, Category.ONCHAIN_FEE, Category.PAYMENT_FEE}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +60,9 @@ _BOS_TYPE = {
     Category.ONCHAIN_FEE: "fee:network",
     Category.CHANNEL_OPEN: "transfer",
     Category.CHANNEL_CLOSE: "transfer",
+    Category.INVOICE: "income",
+    Category.PAYMENT: "spend",
+    Category.PAYMENT_FEE: "fee:network",
 }
 
 
@@ -92,7 +102,7 @@ def to_bos_csv(events: Sequence[LedgerEvent]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(BOS_COLUMNS)
     for e in events:
-        is_fee = e.category in (Category.REBALANCE_FEE, Category.ONCHAIN_FEE)
+        is_fee = e.category in (Category.REBALANCE_FEE, Category.ONCHAIN_FEE, Category.PAYMENT_FEE)
         amount_sat = 0 if is_fee else e.amount_msat / 1000
         fee_sat = -e.amount_msat / 1000 if is_fee else 0
         writer.writerow(

@@ -21,10 +21,13 @@ class PnlLine:
     onchain_cost_msat: int
     forwards: int
     capacity_sat: int  # capacity the row's channels had in the window (0 for unattributed costs)
+    payment_fee_msat: int = 0  # routing fees of payments we sent to other nodes (a cost)
+    received_msat: int = 0  # paid to us on invoices (not routing profit: outside net)
+    sent_msat: int = 0  # paid by us to other nodes, fees excluded (outside net)
 
     @property
     def net_msat(self) -> int:
-        return self.revenue_msat - self.rebalance_cost_msat - self.onchain_cost_msat
+        return self.revenue_msat - self.rebalance_cost_msat - self.onchain_cost_msat - self.payment_fee_msat
 
     def return_on_capacity(self, window_s: int) -> float | None:
         """Annualised net / capacity; None when there is no capacity or no window to judge."""
@@ -47,10 +50,11 @@ class Pnl:
 
 
 class _Acc:
-    __slots__ = ("forwards", "onchain", "rebalance", "revenue")
+    __slots__ = ("forwards", "onchain", "payment_fee", "rebalance", "received", "revenue", "sent")
 
     def __init__(self) -> None:
         self.revenue = self.rebalance = self.onchain = self.forwards = 0
+        self.payment_fee = self.received = self.sent = 0
 
     def add(self, e: LedgerEvent) -> None:
         if e.category is Category.FORWARD_FEE:
@@ -60,9 +64,25 @@ class _Acc:
             self.rebalance += -e.amount_msat
         elif e.category is Category.ONCHAIN_FEE:
             self.onchain += -e.amount_msat
+        elif e.category is Category.PAYMENT_FEE:
+            self.payment_fee += -e.amount_msat
+        elif e.category is Category.INVOICE:
+            self.received += e.amount_msat
+        elif e.category is Category.PAYMENT:
+            self.sent += -e.amount_msat
 
     def line(self, key: str, capacity_sat: int) -> PnlLine:
-        return PnlLine(key, self.revenue, self.rebalance, self.onchain, self.forwards, capacity_sat)
+        return PnlLine(
+            key,
+            self.revenue,
+            self.rebalance,
+            self.onchain,
+            self.forwards,
+            capacity_sat,
+            self.payment_fee,
+            self.received,
+            self.sent,
+        )
 
 
 def compute(

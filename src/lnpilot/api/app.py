@@ -28,7 +28,7 @@ from lnpilot.api.services import BUILTIN_PROFILES, ApiServices
 from lnpilot.logctx import RequestIdMiddleware
 from lnpilot.metrics.asgi import PrometheusMiddleware
 from lnpilot.metrics.registry import Metrics
-from lnpilot.settings import Settings
+from lnpilot.settings import Settings, select_node
 from lnpilot.web import mount_web
 
 # Documented in the spec only: the routes check keys themselves to answer with `malformed-pubkey`.
@@ -70,9 +70,17 @@ def create_app(settings: Settings, services: ApiServices | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
         app.state.services = services or await ApiServices.from_settings(settings, metrics)
+        # A fleet (`[nodes.NAME]`): every node's store and backend, chosen per request by ?node=.
+        app.state.node_services = {}
         try:
+            for name in settings.nodes:
+                app.state.node_services[name] = await ApiServices.from_settings(
+                    select_node(settings, name), metrics
+                )
             yield
         finally:
+            for node_svc in app.state.node_services.values():
+                await node_svc.aclose()
             if owned:
                 await app.state.services.aclose()
 

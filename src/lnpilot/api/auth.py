@@ -16,6 +16,7 @@ from lnpilot.api.problems import ApiProblem
 from lnpilot.api.ratelimit import RateDecision
 from lnpilot.api.services import ApiServices
 from lnpilot.logs import get_logger
+from lnpilot.settings import DEFAULT_NODE
 
 _log = get_logger("lnpilot.api.auth")
 
@@ -42,8 +43,17 @@ class Ctx:
 
 
 def services_of(request: Request) -> ApiServices:
+    """The services of the node the request names with ``?node=NAME`` (a ``[nodes.NAME]`` of a
+    fleet), else of the top-level node. API keys and rate limits are always the top level's."""
     svc: ApiServices = request.app.state.services
-    return svc
+    node = request.query_params.get("node")
+    if node is None or node == DEFAULT_NODE:
+        return svc
+    by_node: dict[str, ApiServices] = getattr(request.app.state, "node_services", {})
+    if node not in by_node:
+        known = ", ".join([DEFAULT_NODE, *sorted(by_node)])
+        raise ApiProblem("not-found", f"unknown node {node[:64]!r}; configured nodes: {known}")
+    return by_node[node]
 
 
 async def services(request: Request) -> ApiServices:
@@ -114,10 +124,11 @@ async def _rate_limit(svc: ApiServices, caller: Caller) -> None:
 
 async def authorize(request: Request, scope: Scope) -> Ctx:
     """Identify the caller, rate-limit it, check its key allows ``scope``; raise ApiProblem if not."""
+    home: ApiServices = request.app.state.services  # keys and limits: one set for the whole fleet
     svc = services_of(request)
-    caller = await _caller(request, svc)
-    await _rate_limit(svc, caller)
-    api = svc.settings.api
+    caller = await _caller(request, home)
+    await _rate_limit(home, caller)
+    api = home.settings.api
     public = (scope is Scope.READ and api.public_reads) or (
         scope is Scope.PUBLIC and (api.public_scores or api.public_reads)
     )

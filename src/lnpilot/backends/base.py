@@ -36,6 +36,7 @@ class Capability(StrEnum):
     PAY_SELF = "pay_self"  # circular rebalancing
     CLOSE_CHANNEL = "close_channel"
     CHAIN_TRANSACTIONS = "chain_transactions"  # on-chain wallet history (fees of opens/closes)
+    PAYMENT_HISTORY = "payment_history"  # payments sent and invoices paid (the ledger)
 
 
 class BackendError(LnpilotError):

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from lnpilot.backends import lnd_chain
+from lnpilot.backends import lnd_chain, lnd_payments
 from lnpilot.backends import lnd_wire as wire
 from lnpilot.backends.base import (
     BackendError,
@@ -36,6 +36,7 @@ from lnpilot.backends.http import (
     pinned_tls_context,
     send_with_retries,
 )
+from lnpilot.backends.payments import InvoicesPage, PaymentsPage
 from lnpilot.domain.graph import GraphChannel, GraphNode, RoutingPolicy
 from lnpilot.domain.htlc import HtlcEvent
 from lnpilot.domain.ids import is_pubkey, parse_channel_point
@@ -133,6 +134,18 @@ class LndRestBackend:
 
     async def chain_transactions(self) -> list[ChainTransaction]:
         return lnd_chain.parse_transactions(await self._get_json("/v1/transactions"))
+
+    async def payments_page(self, index_offset: int, max_payments: int, own_pubkey: str) -> PaymentsPage:
+        params = {
+            "include_incomplete": "true",
+            "index_offset": str(index_offset),
+            "max_payments": str(max_payments),
+        }
+        return lnd_payments.parse_payments_page(await self._get_json("/v1/payments", params), own_pubkey)
+
+    async def invoices_page(self, index_offset: int, max_invoices: int) -> InvoicesPage:
+        params = {"index_offset": str(index_offset), "num_max_invoices": str(max_invoices)}
+        return lnd_payments.parse_invoices_page(await self._get_json("/v1/invoices", params))
 
     async def pending_closes(self) -> list[PendingClose]:
         return lnd_chain.parse_pending_closes(await self._get_json("/v1/channels/pending"))

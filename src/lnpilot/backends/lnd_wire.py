@@ -132,6 +132,7 @@ def parse_info(obj: Json) -> NodeInfo:
         synced_to_chain=as_bool(obj, "synced_to_chain"),
         version=as_str(obj, "version"),
         color=as_str(obj, "color"),
+        best_header_timestamp=as_int(obj, "best_header_timestamp") or None,
     )
 
 

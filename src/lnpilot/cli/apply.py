@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -24,8 +23,10 @@ T = TypeVar("T")
 
 
 def _run(settings: Settings, body: Callable[[Executor], Awaitable[T]]) -> T:
-    """Open the store and the backend, build the executor, run ``body``, close both."""
+    """Open the store and the backend, build the executor on the node's clock (read once for the
+    command, the rule the API and the daemon follow: ``execution.node_clock``), run ``body``."""
     from lnpilot.backends.factory import make_backend
+    from lnpilot.execution.node_clock import node_now
     from lnpilot.store import Store
     from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
@@ -34,7 +35,8 @@ def _run(settings: Settings, body: Callable[[Executor], Awaitable[T]]) -> T:
         try:
             store = await Store.open(settings)
             try:
-                executor = Executor.from_settings(settings, backend, SqlTransactionLog(store))
+                clock = (await node_now(settings, backend)).now
+                executor = Executor.from_settings(settings, backend, SqlTransactionLog(store), clock=clock)
                 return await body(executor)
             finally:
                 await store.close()
@@ -56,7 +58,7 @@ def apply(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     at: int | None = typer.Option(
-        None, "--at", min=0, max=9_000_000_000, help="Take 'now' as this Unix time (simulated nodes)."
+        None, "--at", min=0, max=9_000_000_000, help="Shadow only: decide as of this Unix time."
     ),
 ) -> None:
     """Decide, validate and execute; without --execute only record what would be done."""
@@ -68,6 +70,9 @@ def apply(
             raise InvalidInputError("--execute needs --mode pilot or --mode live (or execution.mode)")
     elif mode is not None:
         raise InvalidInputError("--mode only applies with --execute; without it apply runs in shadow")
+    if execute and at is not None:
+        # A what-if time would let a real run judge its cooldowns and daily limits on a made-up clock.
+        raise InvalidInputError("--at is for shadow runs; a real apply acts at the node's now")
 
     async def body(executor: Executor) -> dict[str, Any]:
         from lnpilot.execution.pipeline import decide_and_apply
@@ -76,7 +81,7 @@ def apply(
             settings,
             executor,
             chosen,
-            int(time.time()) if at is None else at,
+            executor.now() if at is None else at,
             channels=channel or None,  # no --channel: every channel
             profile=profile,
             stop_on_error=stop_on_error,
@@ -199,8 +204,9 @@ def _auto_rollback(settings: Settings, as_json: bool) -> None:
     async def body(executor: Executor) -> list[dict[str, Any]]:
         from lnpilot.execution.watch import check_auto_rollbacks_from_settings
 
-        await executor.reconcile()
-        outcomes = await check_auto_rollbacks_from_settings(executor, settings, int(time.time()))
+        async with executor.guarded("rollback --auto"):  # judged and restored under the node's lock
+            await executor.reconcile()
+            outcomes = await check_auto_rollbacks_from_settings(executor, settings, executor.now())
         return [
             {
                 "tx_id": o.tx_id,

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from lnpilot.cli.common import console, print_json, settings_from_env
+from lnpilot.cli.render import fit
 from lnpilot.domain.ids import ShortChannelId
 from lnpilot.domain.scores import HEURISTICS, CompositeScore
 from lnpilot.scoring.composite import score_channels
@@ -109,7 +110,14 @@ def channels(
                 "block_height": stored.block_height,
                 "block_height_source": stored.block_height_source,
                 "flow_source": stored.flow_source,
-                "channels": [{**_as_dict(s, peers[s.subject]), "flow": flows[s.subject]} for s in scores],
+                "channels": [
+                    {
+                        **_as_dict(s, peers[s.subject]),
+                        "alias": stored.aliases.get(peers[s.subject]),
+                        "flow": flows[s.subject],
+                    }
+                    for s in scores
+                ],
                 "skipped": {str(k): v for k, v in stored.skipped.items()},
             }
         )
@@ -118,16 +126,20 @@ def channels(
         console.print("no channels in the store (run lnpilot sync first)")
         return
     if not wide:  # 80 columns: the channel, its composite, and its strongest and weakest heuristic
-        table = Table("channel", "score", "cover", "strongest", "weakest", title=f"channels ({chosen.name})")
+        table = Table(
+            "channel", "alias", "score", "cover", "strongest", "weakest", title=f"channels ({chosen.name})"
+        )
         for score in scores:
             known = [(v, h) for h in HEURISTICS if (v := score.score_of(h)) is not None]
             best = f"{max(known)[1]} {max(known)[0]:.0f}" if known else "-"
             worst = f"{min(known)[1]} {min(known)[0]:.0f}" if known else "-"
             scid = str(ShortChannelId.from_chan_id(int(score.subject)))
-            table.add_row(scid, _cell(score.composite), f"{score.coverage:.2f}", best, worst)
+            alias = fit(stored.aliases.get(peers[score.subject], "-"), 12)
+            table.add_row(scid, alias, _cell(score.composite), f"{score.coverage:.2f}", best, worst)
     else:
         table = Table(
             "channel",
+            "alias",
             "peer",
             "score",
             "cover",
@@ -137,6 +149,7 @@ def channels(
         for score in scores:
             row = [
                 str(ShortChannelId.from_chan_id(int(score.subject))),
+                stored.aliases.get(peers[score.subject], "-"),
                 peers[score.subject],
                 _cell(score.composite),
                 f"{score.coverage:.2f}",

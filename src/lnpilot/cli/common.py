@@ -7,8 +7,9 @@ from typing import Any
 
 from rich.console import Console
 
+import lnpilot.cli
 from lnpilot.logs import configure_logging, secrets_of
-from lnpilot.settings import Settings, load_settings
+from lnpilot.settings import Settings, load_settings, select_node
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -17,6 +18,7 @@ err_console = Console(stderr=True, soft_wrap=True)
 def settings_from_env(**overrides: Any) -> Settings:
     """Load settings and set logging up from them; raises ConfigError with one clear line."""
     settings = load_settings(**overrides)
+    settings = select_node(settings, lnpilot.cli.selected_node or settings.node)
     secrets_of(
         [
             settings.lnd_macaroon_hex,
@@ -26,6 +28,16 @@ def settings_from_env(**overrides: Any) -> Settings:
             settings.notify.telegram_bot_token,
             settings.notify.webhook_secret,
             settings.notify.smtp_password,
+            *(
+                secret
+                for node in settings.nodes.values()
+                for secret in (
+                    node.lnd_macaroon_hex,
+                    node.lnd_connect_uri,
+                    node.lnbits_api_key,
+                    node.lnbits_password,
+                )
+            ),
         ]
     )
     configure_logging(settings.log_format, settings.log_level)

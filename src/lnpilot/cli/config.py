@@ -7,7 +7,7 @@ from rich.table import Table
 
 from lnpilot.cli.common import console, print_json, settings_from_env
 from lnpilot.errors import ConfigError
-from lnpilot.settings import redacted_dump, semantic_problems
+from lnpilot.settings import redacted_dump, select_node, semantic_problems
 
 app = typer.Typer(help="Show and check the effective settings.", no_args_is_help=True)
 
@@ -30,6 +30,9 @@ def check() -> None:
     """Validate the settings; exit non-zero with one line naming the bad setting."""
     settings = settings_from_env()
     problems = semantic_problems(settings)
+    for name in settings.nodes:  # every fleet node as its own settings would be used
+        own = [p for p in semantic_problems(select_node(settings, name)) if p not in problems]
+        problems += [f"nodes.{name}: {p}" for p in own]
     if problems:
         raise ConfigError("; ".join(problems))
     console.print(f"settings OK (backend={settings.backend}, database={_db_kind(settings)})")

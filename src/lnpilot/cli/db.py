@@ -69,7 +69,7 @@ def current(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -
 
 @app.command("prune")
 def prune(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Delete history older than the ``[store]`` retention settings."""
+    """Delete history older than the [store] retention settings."""
     settings = settings_from_env()
 
     async def main() -> dict[str, int]:

@@ -29,7 +29,10 @@ DAY_S = 86_400
 SOURCES = ("node", "store")
 
 
-async def _reviews(settings: Settings, profile: str | None, now: int, source: str) -> list[Review]:
+async def _reviews(
+    settings: Settings, profile: str | None, now: int, source: str
+) -> tuple[list[Review], dict[int, str]]:
+    """The reviewed decisions, and the peer's alias per channel where the graph names it."""
     from lnpilot.decisions.engine import DecisionEngine
     from lnpilot.execution.pipeline import REBALANCE_WINDOW_S, history_window_s
     from lnpilot.safety.history import ValidationHistory
@@ -65,7 +68,12 @@ async def _reviews(settings: Settings, profile: str | None, now: int, source: st
     reviews, _ = decide_and_validate(
         views, scores, history, engine, PolicyValidator.from_settings(settings), now
     )
-    return reviews
+    aliases = {
+        v.channel.chan_id: built.aliases[v.channel.remote_pubkey]
+        for v in views
+        if v.channel.remote_pubkey in built.aliases
+    }
+    return reviews, aliases
 
 
 async def _live(settings: Settings, now: int, store: Store) -> ViewSet:
@@ -132,24 +140,28 @@ def decide(
     """
     settings = settings_from_env()
     now = int(time.time()) if at is None else at
-    reviews = asyncio.run(_reviews(settings, profile, now, source))
+    reviews, aliases = asyncio.run(_reviews(settings, profile, now, source))
     if as_json:
-        data: list[dict[str, Any]] = [r.to_dict() for r in reviews]
+        data: list[dict[str, Any]] = [
+            {**r.to_dict(), "alias": aliases.get(r.decision.chan_id)} for r in reviews
+        ]
         print_json(data)
         return
     if wide:
-        console.print(render(reviews, profile or settings.profile))
+        console.print(render(reviews, profile or settings.profile, aliases))
     else:
         print(f"lnpilot decide ({profile or settings.profile}) - nothing executed")
-        for line in compact_lines(reviews):
+        for line in compact_lines(reviews, aliases):
             print(line)
     print(summary(reviews))
 
 
-def render(reviews: list[Review], profile: str) -> Table:
+def render(reviews: list[Review], profile: str, aliases: dict[int, str] | None = None) -> Table:
     """The decide table: one row per channel, every reason spelled out."""
+    aliases = aliases or {}
     table = Table(
         "channel",
+        "alias",
         "score",
         "decision",
         "proposal",
@@ -163,6 +175,7 @@ def render(reviews: list[Review], profile: str) -> Table:
         score = review.score.composite if review.score is not None else None
         table.add_row(
             _scid(d.chan_id),
+            aliases.get(d.chan_id, "-"),
             "-" if score is None else f"{score:.0f}",
             d.type.value,
             _proposal(review),
@@ -186,12 +199,20 @@ def headline(review: Review) -> str:
     return d.reasons[-1] if d.reasons else "no reason recorded"
 
 
-def compact_lines(reviews: list[Review], width: int = WIDTH) -> list[str]:
-    """One line per channel, at most ``width`` columns: scid, decision, headline reason."""
-    lines = [f"{'channel':<15} {'decision':<14} reason"]
+ALIAS_WIDTH = 12
+
+
+def compact_lines(
+    reviews: list[Review], aliases: dict[int, str] | None = None, width: int = WIDTH
+) -> list[str]:
+    """One line per channel, at most ``width`` columns: scid, the peer's alias ("-" when the
+    graph does not name it), decision, headline reason."""
+    aliases = aliases or {}
+    lines = [f"{'channel':<15} {'alias':<{ALIAS_WIDTH}} {'decision':<14} reason"]
     for review in reviews:
         d = review.decision
-        head = f"{_scid(d.chan_id):<15} {d.type.value:<14} "
+        alias = fit(aliases.get(d.chan_id) or "-", ALIAS_WIDTH)
+        head = f"{_scid(d.chan_id):<15} {alias:<{ALIAS_WIDTH}} {d.type.value:<14} "
         lines.append(head + fit(headline(review), width - len(head)))
     return lines
 

@@ -66,7 +66,7 @@ def pnl(
     ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Profit and loss: routing revenue, rebalance and on-chain costs, return on capacity."""
+    """Profit and loss: routing revenue, rebalance, on-chain and payment costs, return on capacity."""
     from rich.table import Table
 
     from lnpilot.errors import InvalidInputError
@@ -83,12 +83,16 @@ def pnl(
                 "since": start,
                 "until": end,
                 "onchain_costs_known": result.chain_synced,
+                "payments_known": result.payments_synced,
                 "rows": [
                     {
                         "key": line.key,
                         "revenue_msat": line.revenue_msat,
                         "rebalance_cost_msat": line.rebalance_cost_msat,
                         "onchain_cost_msat": line.onchain_cost_msat if result.chain_synced else None,
+                        "payment_fee_msat": line.payment_fee_msat if result.payments_synced else None,
+                        "received_msat": line.received_msat if result.payments_synced else None,
+                        "sent_msat": line.sent_msat if result.payments_synced else None,
                         "net_msat": line.net_msat,
                         "forwards": line.forwards,
                         "capacity_sat": line.capacity_sat,
@@ -99,23 +103,33 @@ def pnl(
             }
         )
         return
-    table = Table(title=f"P&L by {by}, {end - start} s", show_lines=False)
-    for header in (by, "revenue sat", "rebal sat", "chain sat", "net sat", "ROC/yr"):
+    table = Table(title=f"P&L by {by} in sat, {end - start} s", show_lines=False)
+    for header in (by, "revenue", "rebal", "chain", "pay fee", "net", "ROC/yr"):
         table.add_column(header, justify="left" if header == by else "right", no_wrap=True)
     for line in lines:
         roc = line.return_on_capacity(p.window_s)
-        key = line.key if by != "peer" else line.key[:16] + "…"
+        key = line.key if by != "peer" else line.key[:10] + "…"
         table.add_row(
             key,
             _sat(line.revenue_msat),
             _sat(line.rebalance_cost_msat),
             _sat(line.onchain_cost_msat) if result.chain_synced else "unknown",
+            _sat(line.payment_fee_msat) if result.payments_synced else "unknown",
             _sat(line.net_msat),
             "-" if roc is None else f"{roc:.2%}",
         )
     console.print(table)
     if not result.chain_synced:
         console.print("on-chain costs unknown: no chain sync has run (lnpilot sync)", markup=False)
+    if result.payments_synced:
+        node = p.node
+        console.print(
+            f"outside net: received {_sat(node.received_msat)} sat on invoices, "
+            f"sent {_sat(node.sent_msat)} sat in payments",
+            markup=False,
+        )
+    else:
+        console.print("invoices and payments unknown: no payment sync has run (lnpilot sync)", markup=False)
 
 
 @app.command("ledger")
@@ -129,7 +143,8 @@ def ledger_cmd(
         None, "--at", min=0, max=9_000_000_000, help="Take 'now' as this Unix time (simulated nodes)."
     ),
 ) -> None:
-    """Every balance-changing event with a stable id: forwards, rebalances, on-chain fees, opens, closes."""
+    """Every balance-changing event with a stable id: forwards, rebalances, on-chain fees, opens,
+    closes, invoices and payments."""
     from lnpilot.accounting import ledger
     from lnpilot.errors import InvalidInputError
 
@@ -167,6 +182,8 @@ def close(
     from lnpilot.backends.mempool import fetch_recommended
     from lnpilot.errors import InvalidInputError
     from lnpilot.execution.close import CloseRequest, close_channel
+    from lnpilot.execution.guard import node_guard
+    from lnpilot.execution.node_clock import node_now
     from lnpilot.store import Store
 
     settings = settings_from_env()
@@ -190,8 +207,15 @@ def close(
         backend = make_backend(settings)
         try:
             request = CloseRequest(channel_point, force, rate, confirmed)
+            clock = await node_now(settings, backend)  # the node's clock, as apply and the daemon
             outcome = await close_channel(
-                backend, store, eco, request, mode=settings.execution.mode, now=lambda: int(time.time())
+                backend,
+                store,
+                eco,
+                request,
+                mode=settings.execution.mode,
+                now=clock.now,
+                guard=node_guard(settings, backend, store),  # the node's lock, like every change
             )
         finally:
             await backend.aclose()

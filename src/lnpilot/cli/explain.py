@@ -34,7 +34,7 @@ def explain(
         raise InvalidInputError(f"CHANNEL: {exc}") from None
     settings = settings_from_env()
     now = int(time.time()) if at is None else at
-    reviews = asyncio.run(_reviews(settings, profile, now, source))
+    reviews, aliases = asyncio.run(_reviews(settings, profile, now, source))
     review = next((r for r in reviews if r.decision.chan_id == chan_id), None)
     if review is None:
         raise NotFoundError(f"no channel {channel} among the node's {len(reviews)} channel(s)")
@@ -42,7 +42,8 @@ def explain(
         print_json(review.to_dict())
         return
     d = review.decision
-    print(f"{_scid(d.chan_id)} ({d.chan_id}): {d.type.value}, confidence {d.confidence:.2f}")
+    alias = f", peer {aliases[d.chan_id]}" if d.chan_id in aliases else ""
+    print(f"{_scid(d.chan_id)} ({d.chan_id}{alias}): {d.type.value}, confidence {d.confidence:.2f}")
     print(f"proposal: {_proposal(review)}")
     print(f"verdict:  {_verdict(review)}")
     print("reasons:")

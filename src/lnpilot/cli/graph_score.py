@@ -11,7 +11,7 @@ from rich.table import Table
 from lnpilot.cli.common import console, settings_from_env
 from lnpilot.errors import InvalidInputError
 from lnpilot.scoring.profiles import resolve_profile
-from lnpilot.scoring.ranking import CSV_COLUMNS, ranking_rows, score_graph
+from lnpilot.scoring.ranking import CSV_COLUMNS
 
 
 def score(
@@ -21,19 +21,27 @@ def score(
     output: Path = typer.Option(..., "--output", "-o", help="CSV file to write, one row per node."),
     profile: str | None = typer.Option(None, "--profile", help="Scoring profile (default: settings)."),
     top: int = typer.Option(10, "--top", min=0, help="How many of the best nodes to print."),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=0,
+        help="Score as a job (LNPILOT_BROKER_URL, REDIS_URL): start N workers here, 0 = running ones.",
+    ),
 ) -> None:
     """Score every node of a graph snapshot from graph data alone and rank them."""
-    from lnpilot.graph.ingest import load_graph
-    from lnpilot.graph.metrics import compute_metrics
+    from lnpilot.jobs.graph import score_rows
 
     settings = settings_from_env()
     chosen = resolve_profile(profile or settings.profile, settings.profiles)
-    loaded = load_graph(file)
-    if not loaded.graph.nodes:
-        raise InvalidInputError(f"{file}: the snapshot has no nodes to score")
-    metrics = compute_metrics(loaded.graph)
-    ranked = score_graph(loaded.graph, metrics, chosen)
-    rows = ranking_rows(ranked)
+    if workers is None:
+        rows = score_rows(file, chosen.name, settings.profiles)
+    else:
+        from lnpilot.jobs.engine import job_config
+        from lnpilot.jobs.graph_client import score_on_workers
+
+        if not file.is_file():
+            raise InvalidInputError(f"{file}: no such snapshot file")
+        rows = score_on_workers(file, chosen.name, settings.profiles, job_config(settings), workers)
     try:
         with output.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(CSV_COLUMNS))

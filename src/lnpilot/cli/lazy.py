@@ -79,7 +79,7 @@ REGISTRY: dict[str, Entry] = {
         "worker",
         "jobs",
         "function",
-        "Jobs waiting, retrying and failed, and the workers consuming, per queue.",
+        "Jobs waiting, running, retrying and failed, and the workers consuming, per queue.",
     ),
     "ledger": _e(
         "economics",
@@ -111,6 +111,12 @@ REGISTRY: dict[str, Entry] = {
         "run",
         "function",
         "Run the autopilot loop until SIGTERM/SIGINT (graceful: the current step finishes).",
+    ),
+    "schedule": _e(
+        "worker",
+        "schedule",
+        "function",
+        "Enqueue every fleet node's cycle on its interval, for the job workers to run.",
     ),
     "serve": _e("serve", "serve", "function", "Serve the Lightning Scoring Service (OpenAPI docs at /docs)."),
     "simnet": _e("simnet", "app", "group", "The simulated routing node that speaks LND's REST API."),

@@ -35,8 +35,14 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version."
     ),
+    node: str | None = typer.Option(
+        None, "--node", help="The fleet node ([nodes.NAME]) a command acts on (default: LNPILOT_NODE)."
+    ),
 ) -> None:
     """lnpilot: dry-run by default, validated, logged, verified, reversible."""
+    import lnpilot.cli
+
+    lnpilot.cli.selected_node = node
 
 
 def _say(line: str) -> None:
@@ -53,8 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     (a bug: the line names the exception; LNPILOT_LOG_LEVEL=DEBUG prints the traceback);
     ``lnpilot status`` adds 3 config, 4 unreachable, 5 TLS, 6 authentication.
     """
+    import lnpilot.cli
     from lnpilot.errors import LnpilotError
 
+    lnpilot.cli.selected_node = None
     try:
         result = app(args=list(argv) if argv is not None else None, standalone_mode=False)
     except LnpilotError as exc:

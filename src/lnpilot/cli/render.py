@@ -34,8 +34,9 @@ def _scid(chan_id: str) -> str:
 
 
 def changes_lines(report: dict[str, Any], width: int = WIDTH) -> list[str]:
-    """One line per proposed change of an apply report: channel, old -> new, verdict."""
+    """One line per proposed change of an apply report: channel, peer alias, old -> new, verdict."""
     lines: list[str] = []
+    aliases = report.get("aliases") or {}
     for decision in report.get("decisions", []):
         if decision.get("type") == "no_action":
             continue
@@ -48,7 +49,9 @@ def changes_lines(report: dict[str, Any], width: int = WIDTH) -> list[str]:
             change = str(decision.get("type"))
         verdict = decision.get("verdict", {})
         status = "approved" if verdict.get("approved") else "refused: " + ", ".join(verdict.get("codes", []))
-        head = f"{_scid(str(decision.get('chan_id')))} {decision.get('type')}: {change}; "
+        chan = str(decision.get("chan_id"))
+        alias = fit(aliases[chan], 12) + " " if aliases.get(chan) else ""
+        head = f"{_scid(chan)} {alias}{decision.get('type')}: {change}; "
         lines.append(fit(head + status, width))
     if not lines:
         lines.append("no change proposed")

@@ -22,13 +22,13 @@ def run(
     ),
 ) -> None:
     """Run the autopilot loop until SIGTERM/SIGINT (graceful: the current step finishes)."""
-    from lnpilot.daemon.clock import Clock, SimnetClock, WallClock
+    from lnpilot.daemon.clock import Clock, SimnetClock
     from lnpilot.daemon.loop import Daemon
     from lnpilot.errors import ConfigError
     from lnpilot.metrics.registry import Metrics
 
     settings = settings_from_env()
-    clock: Clock = WallClock()
+    clock: Clock | None = None  # the node's clock (execution.node_clock), as the CLI and API use
     metrics = None
     if simnet_clock:
         if settings.backend != "simnet" or settings.lnd_rest_url is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import time
 
 import typer
 from rich.table import Table
@@ -45,6 +44,7 @@ def sync(
 
     async def main() -> SyncReport:
         from lnpilot.backends.factory import make_backend
+        from lnpilot.execution.node_clock import node_now
         from lnpilot.store import Store
 
         backend = make_backend(settings)
@@ -60,8 +60,9 @@ def sync(
                     progress=progress,
                     after_page=after_page if pause_after else None,
                 )
+                now = (await node_now(settings, backend)).now()  # the node's clock, as the daemon's
                 with progress:
-                    return await job.run(int(time.time()), kinds, force_graph)
+                    return await job.run(now, kinds, force_graph)
             finally:
                 await store.close()
         finally:

@@ -16,11 +16,9 @@ from typing import Protocol
 
 import httpx
 
-from lnpilot.errors import LnpilotError
+from lnpilot.execution.node_clock import NodeClockError as ClockError
 
-
-class ClockError(LnpilotError):
-    code = "clock-error"
+__all__ = ["Clock", "ClockError", "SimnetClock", "WallClock"]
 
 
 class Clock(Protocol):

@@ -26,7 +26,7 @@ from lnpilot.logctx import cycle_context
 from lnpilot.logs import get_logger
 from lnpilot.metrics.registry import Metrics, default_metrics
 from lnpilot.settings import Settings
-from lnpilot.store.node_lock import DbNodeLock
+from lnpilot.store.node_guard import NodeGuard
 
 if TYPE_CHECKING:
     from lnpilot.backends.base import NodeBackend
@@ -50,6 +50,9 @@ class Daemon:
         mode: Mode | None = None,
     ) -> None:
         self.settings = settings
+        # No clock given: the node's clock (execution.node_clock), read at the start of each cycle,
+        # the same rule as the CLI and the API; the wall clock until the backend exists.
+        self._own_clock = clock is None
         self.clock: Clock = clock or WallClock()
         self.metrics = metrics or default_metrics()
         self.mode = mode or Mode.parse(settings.execution.mode)
@@ -62,7 +65,7 @@ class Daemon:
         self._notifier = notifier
         self._store: Store | None = None
         self._lock: NodeLock | None = None
-        self._db_lock: DbNodeLock | None = None
+        self._guard: NodeGuard | None = None
         self._server: MetricsServer | None = None
         self._ctx: CycleContext | None = None
         self.htlc_subscriber: HtlcSubscriber | None = None
@@ -94,6 +97,11 @@ class Daemon:
         s = self.settings
         backend = maybe_pausing(self._backend or make_backend(s))
         self._backend = backend
+        if self._own_clock:
+            from lnpilot.execution.node_clock import NodeClock
+
+            self.clock = NodeClock.for_settings(s, backend)
+            self._own_clock = False
         if self._notifier is None:
             self._notifier = Notifier.from_settings(s.notify, metrics=self.metrics)
         if self._store is None:
@@ -102,11 +110,15 @@ class Daemon:
         with self.metrics.backend_call(s.backend):
             info = await backend.get_info()
         self.pubkey = info.pub_key
-        self._lock = NodeLock(lock_path(s.data_dir, info.pub_key)).acquire()
-        # The same node's lock in the database: one daemon per node across data dirs and hosts
-        # sharing the store, and no CLI/API apply beside it (store.node_lock).
-        self._db_lock = await DbNodeLock(self._store, info.pub_key, "daemon").acquire()
-        self._db_lock.start_heartbeat()
+        if self._lock is None:  # a start retried after a failure below keeps what it took
+            self._lock = NodeLock(lock_path(s.data_dir, info.pub_key)).acquire()
+        # The node's lock on this host (any data dir) and in the database (hosts sharing the
+        # store), held for the daemon's life: no other daemon, and no CLI/API apply, rollback or
+        # close beside it (store.node_guard). Every step of the cycle runs under this hold.
+        from lnpilot.execution.guard import node_guard
+
+        if self._guard is None:
+            self._guard = await node_guard(s, backend, self._store).acquire("daemon")
         executor = Executor(
             backend,
             SqlTransactionLog(self._store),
@@ -115,6 +127,7 @@ class Daemon:
             profile=s.profile,
             clock=self.clock.now,
             observer=Observer(self.metrics, self._notifier),
+            guard=self._guard,
         )
         with self.metrics.backend_call(s.backend):
             settled = await executor.reconcile()
@@ -263,9 +276,9 @@ class Daemon:
             await self._notifier.aclose()
         if self._backend is not None:
             await self._backend.aclose()
-        if self._db_lock is not None:
-            await self._db_lock.release()
-            self._db_lock = None
+        if self._guard is not None:
+            await self._guard.release()
+            self._guard = None
         if self._store is not None:
             await self._store.close()
             self._store = None

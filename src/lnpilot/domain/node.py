@@ -20,6 +20,9 @@ class NodeInfo:
     synced_to_chain: bool | None  # None: the backend does not say (LNbits)
     version: str = ""
     color: str = ""
+    # LND's ``best_header_timestamp``: the best block header's time on a real node (up to hours
+    # behind the wall clock, never "now"); simnet sets it to its simulated now (its node clock).
+    best_header_timestamp: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from lnpilot.domain.ids import ShortChannelId, parse_channel_point
 from lnpilot.errors import InvalidInputError
 from lnpilot.settings import EconomicsSettings
 from lnpilot.store import Store
+from lnpilot.store.node_guard import NodeGuard
 from lnpilot.store.records import AuditEntry, TransactionItem, TransactionRecord, TxStatus
 
 CLOSE_NOTE = "close channel"
@@ -73,6 +74,24 @@ async def _offline_since(store: Store, chan_id: int) -> int | None:
 
 
 async def close_channel(
+    backend: NodeBackend,
+    store: Store,
+    settings: EconomicsSettings,
+    request: CloseRequest,
+    *,
+    mode: str,
+    now: Callable[[], int],
+    guard: NodeGuard | None = None,
+) -> CloseOutcome:
+    """Close one channel (refused unless live, confirmed, allowed and possible), logged before it
+    is sent and read back; under ``guard`` (the node's lock) when given, as every caller should."""
+    if guard is None:
+        return await _close_channel(backend, store, settings, request, mode=mode, now=now)
+    async with guard.hold(f"close of {request.channel_point}"):
+        return await _close_channel(backend, store, settings, request, mode=mode, now=now)
+
+
+async def _close_channel(
     backend: NodeBackend,
     store: Store,
     settings: EconomicsSettings,

@@ -8,6 +8,7 @@ Before anything runs, ``apply`` reconciles what an earlier process left in fligh
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import replace as dc_replace
@@ -37,6 +38,7 @@ from lnpilot.store.repos.transaction_log import SqlTransactionLog
 if TYPE_CHECKING:
     from lnpilot.execution.rollback import RollbackResult
     from lnpilot.notify.notifier import Notifier
+    from lnpilot.store.node_guard import NodeGuard
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -57,6 +59,7 @@ class Executor:
         profile: str = "",
         clock: Callable[[], float] = time.time,
         observer: Observer | None = None,
+        guard: NodeGuard | None = None,
     ) -> None:
         self.backend = backend
         self.txlog = txlog
@@ -69,6 +72,9 @@ class Executor:
         self._clock = clock
         self._reconciled = False
         self.observer = observer or Observer()
+        # The node's lock (store.node_guard): real applies and rollbacks hold it while they run.
+        # None only for library use and tests that build an executor by hand.
+        self.guard = guard
 
     @classmethod
     def from_settings(
@@ -78,8 +84,11 @@ class Executor:
         txlog: SqlTransactionLog,
         *,
         notifier: Notifier | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> Executor:
-        """Metrics go to the process-wide registry; notifications only when a notifier is given."""
+        """Metrics go to the process-wide registry; notifications only when a notifier is given.
+        ``clock`` is the node's now (``execution.node_clock``); the guard is the node's lock."""
+        from lnpilot.execution.guard import node_guard
         from lnpilot.metrics.registry import default_metrics
 
         return cls(
@@ -91,7 +100,9 @@ class Executor:
             # (``execution.max_retries`` sets their attempts); retrying here too multiplied them.
             max_retries=0,
             profile=settings.profile,
+            clock=clock,
             observer=Observer(default_metrics(), notifier),
+            guard=node_guard(settings, backend, txlog.store),
         )
 
     def now(self) -> int:
@@ -111,9 +122,16 @@ class Executor:
             profile=self.profile,
             clock=self._clock,
             observer=self.observer,
+            guard=self.guard,  # the same lock: the rollback runs under the hold of its caller
         )
         clone._reconciled = self._reconciled
         return clone
+
+    def guarded(self, purpose: str) -> contextlib.AbstractAsyncContextManager[object]:
+        """Hold the node's lock for a block (re-entrant; nothing without a guard)."""
+        if self.guard is None:
+            return contextlib.nullcontext()
+        return self.guard.hold(purpose)
 
     async def rollback(
         self,
@@ -126,7 +144,8 @@ class Executor:
         """Restore the backed-up policies of the channels ``tx_id`` changed (see ``rollback``)."""
         from lnpilot.execution.rollback import rollback
 
-        return await rollback(self, tx_id, chan_ids=chan_ids, reason=reason, force=force)
+        async with self.guarded(f"rollback of tx {tx_id} ({reason})"):
+            return await rollback(self, tx_id, chan_ids=chan_ids, reason=reason, force=force)
 
     async def reconcile(self) -> list[ReconcileOutcome]:
         """Settle transactions an earlier run left in flight; safe to call any time."""
@@ -143,6 +162,14 @@ class Executor:
         note: str | None = None,
     ) -> BatchResult:
         mode = Mode.parse(mode) if isinstance(mode, str) else mode
+        if mode is Mode.SHADOW:
+            return await self._apply(actions, mode, stop_on_error, note)
+        async with self.guarded(f"apply ({mode.value})"):
+            return await self._apply(actions, mode, stop_on_error, note)
+
+    async def _apply(
+        self, actions: Sequence[Action], mode: Mode, stop_on_error: bool, note: str | None
+    ) -> BatchResult:
         if not self._reconciled:
             await self.reconcile()
         planned = plan_batch(actions, mode, self.pilot_channels, allow_close=self.allow_close)

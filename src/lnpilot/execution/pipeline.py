@@ -6,7 +6,8 @@ function, so they cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from lnpilot.domain.channel_view import ChannelView
@@ -30,12 +31,11 @@ def history_window_s(limits: Limits) -> int:
 
 
 async def node_key(executor: Executor, settings: Settings) -> str:
-    """The node's public key (the lock's key); a backend that cannot say is keyed by its settings."""
-    from lnpilot.backends.base import Capability
+    """The node's public key (the database lock's key); a backend that cannot say is keyed by its
+    settings."""
+    from lnpilot.execution.guard import node_identity
 
-    if Capability.GET_INFO in executor.backend.capabilities:
-        return (await executor.backend.get_info()).pub_key
-    return f"{settings.backend}:{settings.lnbits_url or settings.lnd_rest_url or 'local'}"
+    return (await node_identity(executor.backend, settings)).pubkey
 
 
 async def decide_and_apply(
@@ -55,8 +55,9 @@ async def decide_and_apply(
 ) -> dict[str, Any]:
     """Reconcile, decide every (selected) channel, validate against the stored history, execute.
 
-    A real mode (pilot, live) runs under the node's lock in the database (``store.node_lock``),
-    unless the caller already holds it (``locked``: the daemon, for its whole life); another
+    A real mode (pilot, live) runs under the node's lock (``store.node_guard``: this host's file
+    lock and the database's lock), re-entrant for a caller that holds it already (the daemon, for
+    its whole life, also says ``locked``); another
     lnpilot process acting on the node makes this fail with a conflict before anything is read.
     ``channels`` None acts on every channel; a list must name only our channels, and not be empty.
     """
@@ -74,10 +75,8 @@ async def decide_and_apply(
             cycle_id,
             stored,
         )
-    from lnpilot.store.node_lock import DbNodeLock
-
     purpose = f"{record_as or 'apply'} ({mode.value})"
-    async with DbNodeLock(executor.txlog.store, await node_key(executor, settings), purpose):
+    async with _hold(settings, executor, purpose):
         return await _decide_and_apply(
             settings,
             executor,
@@ -91,6 +90,23 @@ async def decide_and_apply(
             cycle_id,
             stored,
         )
+
+
+def _hold(settings: Settings, executor: Executor, purpose: str) -> AbstractAsyncContextManager[object]:
+    """The executor's guard (host and database lock); an executor built by hand without one still
+    gets the database lock."""
+    if executor.guard is not None:
+        return executor.guard.hold(purpose)
+    from lnpilot.execution.guard import node_identity
+    from lnpilot.store.node_lock import DbNodeLock
+
+    @asynccontextmanager
+    async def db_only() -> AsyncIterator[object]:
+        key = (await node_identity(executor.backend, settings)).pubkey
+        async with DbNodeLock(executor.txlog.store, key, purpose) as held:
+            yield held
+
+    return db_only()
 
 
 async def _decide_and_apply(
@@ -158,6 +174,12 @@ async def _decide_and_apply(
     )
     batch = await executor.apply(actions, mode, stop_on_error=stop_on_error)
     outcome: dict[str, Any] = {"decisions": [r.to_dict() for r in reviews], **batch.to_dict()}
+    # The peers' aliases where the graph names them (chan_id -> alias), for one-line views.
+    outcome["aliases"] = {
+        str(v.channel.chan_id): built.aliases[v.channel.remote_pubkey]
+        for v in views
+        if v.channel.remote_pubkey in built.aliases
+    }
     if record_as is not None:
         from lnpilot.execution.shadow_log import decision_records, record_decisions
 

@@ -46,6 +46,7 @@ class Attempt:
     status: str  # PaymentStatus value, or "error"
     fee_msat: int
     failure_reason: str = ""
+    payment_hash: str = ""  # hex; the ledger matches it to the node's payment list
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,11 @@ class RebalanceResult:
     @property
     def succeeded(self) -> bool:
         return self.moved_sat > 0
+
+    @property
+    def payment_hash(self) -> str:
+        """The hash of the payment that moved the liquidity ("" when none did)."""
+        return next((a.payment_hash for a in self.attempts if a.status == "SUCCEEDED"), "")
 
     @property
     def cost_ppm(self) -> float | None:
@@ -107,7 +113,14 @@ async def run_rebalance(
             attempts.append(Attempt(amount, limit, "error", 0, str(exc)))
             return RebalanceResult(order, 0, 0, tuple(attempts), error=f"stopped: {exc}")
         attempts.append(
-            Attempt(amount, limit, payment.status.value, payment.fee_msat, payment.failure_reason)
+            Attempt(
+                amount,
+                limit,
+                payment.status.value,
+                payment.fee_msat,
+                payment.failure_reason,
+                payment.payment_hash or invoice.r_hash_hex,
+            )
         )
         if payment.status is PaymentStatus.SUCCEEDED:
             return RebalanceResult(order, amount, payment.fee_msat, tuple(attempts))

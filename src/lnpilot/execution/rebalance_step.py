@@ -71,6 +71,7 @@ async def execute_rebalance(ex: StepHost, tx_id: int, order: RebalanceOrder) -> 
             "detail": detail,
             "moved_sat": outcome.moved_sat,
             "fee_msat": outcome.fee_msat,
+            "payment_hash": outcome.payment_hash,
             "channel_earnings_msat": earnings,
             "cost_to_earnings": outcome.cost_to_earnings,
             "attempts": [
@@ -80,6 +81,7 @@ async def execute_rebalance(ex: StepHost, tx_id: int, order: RebalanceOrder) -> 
                     "status": a.status,
                     "fee_msat": a.fee_msat,
                     "failure_reason": a.failure_reason,
+                    "payment_hash": a.payment_hash,
                 }
                 for a in outcome.attempts
             ],

@@ -28,14 +28,16 @@ class JobFailed(LnpilotError):
     code = "job-failed"
 
 
-def start_local_workers(count: int, config: JobConfig) -> list[subprocess.Popen[str]]:
+def start_local_workers(
+    count: int, config: JobConfig, extra_args: Sequence[str] = ()
+) -> list[subprocess.Popen[str]]:
     """``count`` worker processes on this machine, each ready (consuming) when this returns."""
     procs: list[subprocess.Popen[str]] = []
     env = {**os.environ, "LNPILOT_BROKER_URL": config.broker_url, "REDIS_URL": config.results_url}
     try:
         for _ in range(count):
             proc = subprocess.Popen(
-                [sys.executable, "-m", "lnpilot.jobs.worker", "--namespace", config.namespace],
+                [sys.executable, "-m", "lnpilot.jobs.worker", "--namespace", config.namespace, *extra_args],
                 env=env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -44,10 +46,28 @@ def start_local_workers(count: int, config: JobConfig) -> list[subprocess.Popen[
             procs.append(proc)
         for proc in procs:
             _wait_ready(proc)
+            _drain(proc)
     except BaseException:
         stop_workers(procs)
         raise
     return procs
+
+
+def _drain(proc: subprocess.Popen[str]) -> None:
+    """Keep reading a worker's output so that a full pipe never blocks it (its lines are logs the
+    worker also sends to its log handlers; the last few are kept for a failure message)."""
+    import collections
+    import threading
+
+    tail: collections.deque[str] = collections.deque(maxlen=50)
+    proc.output_tail = tail  # type: ignore[attr-defined]
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            tail.append(line.rstrip())
+
+    threading.Thread(target=read, name=f"worker-{proc.pid}-output", daemon=True).start()
 
 
 def _wait_ready(proc: subprocess.Popen[str]) -> None:

@@ -22,6 +22,11 @@ from lnpilot.errors import ConfigError
 from lnpilot.settings import Settings
 
 ARENA_ACTOR = "arena_run"
+FLEET_ACTOR = "node_cycle"
+GRAPH_ACTOR = "graph_score"
+# A node's cycle is minutes at most; a graph scoring of a large snapshot likewise.
+_FLEET_TIME_LIMIT_MS = 1_800_000
+_GRAPH_TIME_LIMIT_MS = 1_800_000
 # Arena runs take minutes: a worker is allowed an hour per run before Dramatiq gives up on it.
 _ARENA_TIME_LIMIT_MS = 3_600_000
 _RESULT_TTL_MS = 24 * 3_600_000
@@ -45,6 +50,18 @@ class JobConfig:
     def arena_queue(self) -> str:
         return f"{self.namespace}.arena"
 
+    @property
+    def fleet_queue(self) -> str:
+        return f"{self.namespace}.fleet"
+
+    @property
+    def graph_queue(self) -> str:
+        return f"{self.namespace}.graph"
+
+    @property
+    def queues(self) -> tuple[str, ...]:
+        return (self.arena_queue, self.fleet_queue, self.graph_queue)
+
 
 def job_config(settings: Settings, namespace: str = "lnpilot") -> JobConfig:
     """The job engine's URLs from the settings, or one ConfigError line saying which is missing."""
@@ -64,12 +81,26 @@ def _arena_run(spec: dict[str, Any]) -> dict[str, Any]:
     return result_to_dict(run_one(spec_from_dict(spec)))
 
 
+def _node_cycle(node: str) -> dict[str, Any]:
+    from lnpilot.fleet.cycle import run_node_cycle_sync
+
+    return run_node_cycle_sync(node)
+
+
+def _graph_score(request: dict[str, Any]) -> dict[str, Any]:
+    from lnpilot.jobs.graph import score_request
+
+    return score_request(request)
+
+
 @dataclass(frozen=True, slots=True)
 class Engine:
     config: JobConfig
     broker: RabbitmqBroker
     results: RedisBackend
     arena: dramatiq.Actor[[dict[str, Any]], dict[str, Any]]
+    fleet: dramatiq.Actor[[str], dict[str, Any]]
+    graph: dramatiq.Actor[[dict[str, Any]], dict[str, Any]]
 
     def close(self) -> None:
         self.broker.close()
@@ -89,4 +120,22 @@ def make_engine(config: JobConfig) -> Engine:
         # A run is deterministic: a third failure is a bug, not bad luck.
         options={"store_results": True, "time_limit": _ARENA_TIME_LIMIT_MS, "max_retries": 2},
     )
-    return Engine(config, broker, results, arena)
+    fleet: dramatiq.Actor[[str], dict[str, Any]] = dramatiq.Actor(
+        _node_cycle,
+        broker=broker,
+        actor_name=FLEET_ACTOR,
+        queue_name=config.fleet_queue,
+        priority=0,
+        # No retry: the scheduler enqueues the node's next cycle anyway, and a failure stays
+        # visible (dead-lettered, `lnpilot jobs`). A killed worker's job is redelivered, not retried.
+        options={"store_results": True, "time_limit": _FLEET_TIME_LIMIT_MS, "max_retries": 0},
+    )
+    graph: dramatiq.Actor[[dict[str, Any]], dict[str, Any]] = dramatiq.Actor(
+        _graph_score,
+        broker=broker,
+        actor_name=GRAPH_ACTOR,
+        queue_name=config.graph_queue,
+        priority=0,
+        options={"store_results": True, "time_limit": _GRAPH_TIME_LIMIT_MS, "max_retries": 1},
+    )
+    return Engine(config, broker, results, arena, fleet, graph)

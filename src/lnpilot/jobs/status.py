@@ -6,6 +6,7 @@ the worker finishes, and gives it to another worker if that one dies).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import pika
@@ -32,10 +33,12 @@ def _depth(channel: pika.adapters.blocking_connection.BlockingChannel, name: str
 
 
 def queue_status(config: JobConfig) -> list[QueueStatus]:
+    # A queue never declared answers 404 to the passive declare, which pika logs as a warning.
+    logging.getLogger("pika.channel").setLevel(logging.ERROR)
     connection = pika.BlockingConnection(pika.URLParameters(config.broker_url))
     try:
         out = []
-        for queue in (config.arena_queue,):
+        for queue in config.queues:
             counts = []
             for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
                 channel = connection.channel()  # a failed passive declare closes its channel

@@ -56,6 +56,7 @@ class ReportData:
     # The window's P&L from lnpilot.accounting; on-chain costs None until a chain sync has run.
     net_msat: int | None = None
     onchain_cost_msat: int | None = None
+    payment_fee_msat: int | None = None  # None until a payment sync has run
     # Failed forwards per channel from the HTLC event stream (sync.htlc.failures_report).
     failures: dict[str, Any] = field(default_factory=dict)
 
@@ -203,5 +204,6 @@ async def gather(store: Store, since: int, until: int, *, max_transactions: int 
         channel_points={c.chan_id: c.channel_point for c in channels},
         net_msat=ledger_books.pnl.node.net_msat if ledger_books.chain_synced else None,
         onchain_cost_msat=ledger_books.pnl.node.onchain_cost_msat if ledger_books.chain_synced else None,
+        payment_fee_msat=ledger_books.pnl.node.payment_fee_msat if ledger_books.payments_synced else None,
         failures=failures,
     )

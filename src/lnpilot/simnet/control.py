@@ -7,7 +7,7 @@ simnet's own API, not LND's.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -15,9 +15,17 @@ from fastapi.responses import JSONResponse
 from lnpilot.simnet.engine import Simulation, channel_truth
 from lnpilot.simnet.faults import Faults, FaultSpecError
 from lnpilot.simnet.lnd_routes import read_body, run_locked
+from lnpilot.simnet.payments import PaymentError
 
 MAX_ADVANCE_S = 366 * 86_400
+MAX_AMOUNT_MSAT = 21_000_000 * 100_000_000 * 1000
 _POLICY_KEYS = {"chan_id", "channel_point", "peer", "policy", "peer_policy"}
+
+
+def _positive_int(value: object, *, zero: bool = False) -> TypeGuard[int]:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return False
+    return 0 <= value <= MAX_AMOUNT_MSAT if zero else 0 < value <= MAX_AMOUNT_MSAT
 
 
 def _problem(status: int, message: str) -> JSONResponse:
@@ -74,6 +82,46 @@ def build_control_router(
         require(request, "simnet:control")
         faults.clear()
         return faults.view()
+
+    @router.post("/pay")
+    async def pay(request: Request) -> Any:
+        """Our node pays a node of the graph (keysend-like): ``{"pubkey", "amount_msat",
+        "fee_limit_msat"}``; answers the payment's hash, status and fee."""
+        require(request, "simnet:control")
+        body = await read_body(request)
+        pubkey, amount, limit = body.get("pubkey"), body.get("amount_msat"), body.get("fee_limit_msat", 0)
+        if not isinstance(pubkey, str) or not _positive_int(amount) or not _positive_int(limit, zero=True):
+            return _problem(400, "pay needs pubkey (hex), amount_msat > 0 and fee_limit_msat >= 0")
+        amount_msat, limit_msat = amount, limit
+        try:
+            payment = await run_locked(sim, lambda: sim.book.pay_node(pubkey, amount_msat, limit_msat))
+        except PaymentError as exc:
+            return _problem(400, str(exc))
+        return {
+            "payment_hash": payment.payment_hash.hex(),
+            "status": payment.status,
+            "fee_msat": payment.fee_msat,
+            "failure_reason": payment.failure_reason,
+        }
+
+    @router.post("/receive")
+    async def receive(request: Request) -> Any:
+        """A node of the graph pays a new invoice of ours: ``{"amount_msat", "memo"}``."""
+        require(request, "simnet:control")
+        body = await read_body(request)
+        amount, memo = body.get("amount_msat"), body.get("memo", "")
+        if not _positive_int(amount) or not isinstance(memo, str) or len(memo) > 639:
+            return _problem(400, "receive needs amount_msat > 0 and an optional memo (text)")
+        amount_msat = amount
+        try:
+            invoice, channel = await run_locked(sim, lambda: sim.book.receive(amount_msat, memo))
+        except PaymentError as exc:
+            return _problem(400, str(exc))
+        return {
+            "r_hash": invoice.r_hash.hex(),
+            "add_index": invoice.add_index,
+            "chan_id": str(channel.chan_id),
+        }
 
     @router.get("/truth")
     async def truth(request: Request) -> Any:

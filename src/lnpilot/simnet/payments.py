@@ -54,6 +54,7 @@ class Simulation(Protocol):
 FINAL_CLTV_DELTA = 40
 DEFAULT_INVOICE_EXPIRY_S = 86_400
 _STREAM_INVOICES = 0x696E
+_STREAM_PAYMENTS = 0x7061
 
 
 class PaymentError(InvalidInputError):
@@ -68,6 +69,10 @@ class PaymentBook:
         self._by_request: dict[str, SimInvoice] = {}
         self.payments: list[SimPayment] = []
         self.rebalance_fees_msat = 0
+        # Ground truth of payments with other nodes: received on invoices, sent, fees paid.
+        self.invoices_received_msat = 0
+        self.payments_sent_msat = 0
+        self.payment_fees_msat = 0
         self._settle_index = 0
         self._node_key = node_private_key(sim.config.seed)
 
@@ -178,11 +183,7 @@ class PaymentBook:
             back.total_received_msat += value_msat
             out.num_updates += 2
             back.num_updates += 2
-            invoice.settled = True
-            self._settle_index += 1
-            invoice.settle_index = self._settle_index
-            invoice.settle_date_s = sim.now_s
-            invoice.amt_paid_msat = value_msat
+            self._settle(invoice, value_msat)
             payment.status = "SUCCEEDED"
             payment.fee_msat = fee_msat
             payment.preimage = invoice.r_preimage
@@ -190,6 +191,87 @@ class PaymentBook:
             payment.total_time_lock = timelock
             self.rebalance_fees_msat += fee_msat
             return payment
+
+    # --- payments to and from other nodes (the control surface: /simnet/pay, /simnet/receive) ---
+    def receive(self, value_msat: int, memo: str = "") -> tuple[SimInvoice, SimChannel]:
+        """An invoice of ours, paid at once by a node out in the graph: it arrives over the active
+        channel whose peer side can send the most (ties: the lowest chan_id). The payer pays
+        the route's fees; our balance grows by the amount."""
+        if value_msat <= 0:
+            raise PaymentError("amount_msat must be positive")
+        sim = self.sim
+        with sim.lock:
+            candidates = [c for c in sim.channels if c.active and c.can_receive_msat() >= value_msat]
+            if not candidates:
+                raise PaymentError(f"no channel of ours can receive {value_msat} msat now")
+            back = max(candidates, key=lambda c: (c.can_receive_msat(), -c.chan_id))
+            invoice = self.add_invoice(value_msat, memo)
+            back.remote_msat -= value_msat
+            back.local_msat += value_msat
+            back.total_received_msat += value_msat
+            back.num_updates += 2
+            self._settle(invoice, value_msat)
+            self.invoices_received_msat += value_msat
+            return invoice, back
+
+    def pay_node(self, dest_pubkey: str, value_msat: int, fee_limit_msat: int) -> SimPayment:
+        """A keysend-like payment of ``value_msat`` to a node of the graph: out of the active
+        channel whose route is cheapest (ties: the lowest chan_id), fees accumulated backwards.
+        No route within the fee limit and our balance: FAILED, ``FAILURE_REASON_NO_ROUTE``."""
+        sim = self.sim
+        dest = sim.network.index.get(dest_pubkey)
+        if dest is None or dest_pubkey == sim.node.pub_key:
+            raise PaymentError(f"unknown destination {dest_pubkey!r} (a node of the graph, not us)")
+        if value_msat <= 0 or fee_limit_msat < 0:
+            raise PaymentError("amount_msat must be positive and fee_limit_msat not negative")
+        with sim.lock:
+            index = len(self.payments) + 1
+            rng = np.random.default_rng([sim.config.seed, _STREAM_PAYMENTS, index])
+            preimage = bytes(rng.integers(0, 256, 32, dtype=np.uint8))
+            payment = SimPayment(
+                payment_hash=hashlib.sha256(preimage).digest(),
+                payment_request="",
+                value_msat=value_msat,
+                creation_time_ns=sim.now_ns,
+                payment_index=index,
+                status="FAILED",
+                failure_reason="FAILURE_REASON_NO_ROUTE",
+            )
+            self.payments.append(payment)
+            best: tuple[int, int, SimChannel, list[RouteHop], int] | None = None
+            for out in sim.channels:
+                legs = self._public_legs(out, dest, value_msat)
+                if legs is None:
+                    continue
+                hops, timelock = self._hops(legs, value_msat)
+                fee = sum(h.fee_msat for h in hops)
+                if fee > fee_limit_msat or out.can_send_msat() < value_msat + fee:
+                    continue
+                if best is None or (fee, out.chan_id) < (best[0], best[1]):
+                    best = (fee, out.chan_id, out, hops, timelock)
+            if best is None:
+                return payment
+            fee, _, out, hops, timelock = best
+            out.local_msat -= value_msat + fee
+            out.remote_msat += value_msat + fee
+            out.total_sent_msat += value_msat + fee
+            out.num_updates += 2
+            payment.status = "SUCCEEDED"
+            payment.failure_reason = "FAILURE_REASON_NONE"
+            payment.fee_msat = fee
+            payment.preimage = preimage
+            payment.route = tuple(hops)
+            payment.total_time_lock = timelock
+            self.payments_sent_msat += value_msat
+            self.payment_fees_msat += fee
+            return payment
+
+    def _settle(self, invoice: SimInvoice, paid_msat: int) -> None:
+        invoice.settled = True
+        self._settle_index += 1
+        invoice.settle_index = self._settle_index
+        invoice.settle_date_s = self.sim.now_s
+        invoice.amt_paid_msat = paid_msat
 
     def _channel_with(self, pubkey_hex: str) -> SimChannel:
         for ch in self.sim.channels:
@@ -201,20 +283,43 @@ class PaymentBook:
         self, out: SimChannel, back: SimChannel, value_msat: int, *, fees_only: bool = False
     ) -> tuple[list[RouteHop], int] | None:
         """Hops from our node back to it, fees accumulated from the receiver backwards."""
+        if out is back or not back.active or back.peer_policy.disabled:
+            return None
+        legs = self._public_legs(out, back.peer_index, value_msat, fees_only=fees_only)
+        if legs is None:
+            return None
+        pol = back.peer_policy
+        legs.append(
+            (
+                back.chan_id,
+                self.sim.node.pub_key,
+                back.capacity_sat,
+                pol.base_fee_msat,
+                pol.fee_rate_ppm,
+                pol.time_lock_delta,
+            )
+        )
+        return self._hops(legs, value_msat)
+
+    def _public_legs(
+        self, out: SimChannel, dest_index: int, value_msat: int, *, fees_only: bool = False
+    ) -> list[tuple[int, str, int, int, int, int]] | None:
+        """Our channel ``out``, then the cheapest public route from its peer to ``dest_index``:
+        (chan_id, next node pubkey, capacity, policy of the hop's sender as base/ppm/tld)."""
         sim = self.sim
-        if out is back or not out.active or not back.active or back.peer_policy.disabled:
+        if not out.active:
             return None
         edges = sim.network.edges
-        costs = RouteCosts(edges, float(value_msat), fees_only=fees_only)
-        dist, pred = costs.from_source(out.peer_index, charge_source=True)
-        if not np.isfinite(dist[back.peer_index]):
-            return None
-        public = path_edges(pred, edges, out.peer_index, back.peer_index)
-        # (chan_id, next node pubkey, capacity, policy of the hop's sender as base/ppm/tld)
         legs: list[tuple[int, str, int, int, int, int]] = [
             (out.chan_id, out.peer_pubkey, out.capacity_sat, 0, 0, 0)
         ]
-        for e in public:
+        if dest_index == out.peer_index:
+            return legs
+        costs = RouteCosts(edges, float(value_msat), fees_only=fees_only)
+        dist, pred = costs.from_source(out.peer_index, charge_source=True)
+        if not np.isfinite(dist[dest_index]):
+            return None
+        for e in path_edges(pred, edges, out.peer_index, dest_index):
             legs.append(
                 (
                     int(edges.chan_id[e]),
@@ -225,17 +330,12 @@ class PaymentBook:
                     int(edges.time_lock_delta[e]),
                 )
             )
-        pol = back.peer_policy
-        legs.append(
-            (
-                back.chan_id,
-                sim.node.pub_key,
-                back.capacity_sat,
-                pol.base_fee_msat,
-                pol.fee_rate_ppm,
-                pol.time_lock_delta,
-            )
-        )
+        return legs
+
+    def _hops(
+        self, legs: list[tuple[int, str, int, int, int, int]], value_msat: int
+    ) -> tuple[list[RouteHop], int]:
+        sim = self.sim
         # Node k forwards over leg k + 1 with the policy stored there; walk back from the last hop.
         n = len(legs)
         amt_fwd = [0] * n

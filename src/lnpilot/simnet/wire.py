@@ -270,7 +270,7 @@ def _hop(h: RouteHop, last: bool, total_msat: int, payment_addr: bytes) -> JsonD
         "pub_key": h.pub_key,
         "tlv_payload": True,
         "mpp_record": {"payment_addr": b64(payment_addr), "total_amt_msat": u64(total_msat)}
-        if last
+        if last and payment_addr
         else None,
         "amp_record": None,
         "custom_records": {},

@@ -125,5 +125,7 @@ class RedisCache:
 
 def make_cache(settings: Settings) -> MemoryCache | RedisCache:
     if settings.redis_url is not None:
-        return RedisCache(settings.redis_url.get_secret_value())
+        # A fleet node's keys apart from every other node's (their scores differ).
+        prefix = f"lnpilot:node:{settings.node}:" if settings.node else "lnpilot:"
+        return RedisCache(settings.redis_url.get_secret_value(), prefix)
     return MemoryCache()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from lnpilot.errors import ConfigError, LnpilotError
 from lnpilot.logs import redact_text
+from lnpilot.settings import SCHEMA_PARAM
 
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -65,10 +67,28 @@ def database_kind(url: str) -> str:
     return make_url(normalise_url(url)).get_backend_name()
 
 
+def url_schema(url: str) -> str | None:
+    """The schema a PostgreSQL URL names with ``?lnpilot_schema=`` (a fleet node's own tables)."""
+    schema = make_url(url).query.get(SCHEMA_PARAM)
+    if schema is None:
+        return None
+    if not isinstance(schema, str) or not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+        raise ConfigError(f"DATABASE_URL: {SCHEMA_PARAM} must be a lowercase schema name")
+    return schema
+
+
 def make_engine(url: str) -> AsyncEngine:
     url = normalise_url(url)
     parsed = make_url(url)
     kwargs: dict[str, Any] = {}
+    schema = url_schema(url)
+    if schema is not None:
+        if parsed.get_backend_name() != "postgresql":
+            raise ConfigError(f"DATABASE_URL: {SCHEMA_PARAM} is for PostgreSQL only")
+        # The node's schema first and alone: its tables, its alembic_version, nothing shared.
+        parsed = parsed.difference_update_query([SCHEMA_PARAM])
+        url = parsed.render_as_string(hide_password=False)
+        kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             from lnpilot.fsperms import DIR_MODE, ensure_private_file

@@ -26,6 +26,18 @@ class PruneReport:
     htlc_failures: int = 0
 
 
+async def _ensure_schema(engine: AsyncEngine, url: str) -> None:
+    """Create a fleet node's schema (``?lnpilot_schema=``) before its first migration."""
+    from sqlalchemy import text
+
+    from lnpilot.store.engine import url_schema
+
+    schema = url_schema(url)
+    if schema is not None:  # validated: lowercase letters, digits and '_' only
+        async with engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+
+
 class Store:
     def __init__(self, engine: AsyncEngine, retention: StoreSettings | None = None) -> None:
         self.engine = engine
@@ -53,6 +65,7 @@ class Store:
         try:
             async with database_errors(url):
                 if run_migrations:
+                    await _ensure_schema(engine, url)
                     if backup_dir is not None:  # existing data gets a copy before any migration
                         await backup_before_upgrade(engine, url, backup_dir)
                     await migrate.upgrade(engine)

@@ -322,6 +322,38 @@ chain_transactions = Table(
     Column("label", Text, nullable=False),
 )
 
+# Payments our node sent (LND ListPayments), upserted by hash: a retried payment keeps its hash.
+ln_payments = Table(
+    "ln_payments",
+    metadata,
+    Column("payment_hash", String(64), primary_key=True),
+    Column("payment_index", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("value_msat", BigInteger, nullable=False),
+    Column("fee_msat", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False, index=True),
+    Column("settled_at", BigInteger, nullable=False),
+    Column("destination", String(66), nullable=False),
+    Column("first_hop_chan_id", BigInteger, nullable=True),
+    Column("last_hop_chan_id", BigInteger, nullable=True),
+    Column("self_payment", Boolean, nullable=False),
+)
+
+# Settled invoices of our node (LND ListInvoices): what it was paid. Open ones are not kept.
+ln_invoices = Table(
+    "ln_invoices",
+    metadata,
+    Column("r_hash", String(64), primary_key=True),
+    Column("add_index", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("value_msat", BigInteger, nullable=False),
+    Column("amt_paid_msat", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("settled_at", BigInteger, nullable=False, index=True),
+    Column("expiry_s", BigInteger, nullable=False),
+    Column("memo", Text, nullable=False),
+)
+
 # HTLC failures from LND's SubscribeHtlcEvents (link_fail, forward_fail): LND never stores them.
 htlc_failures = Table(
     "htlc_failures",

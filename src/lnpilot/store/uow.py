@@ -24,6 +24,7 @@ from lnpilot.store.repos.forwards import ForwardRepository
 from lnpilot.store.repos.graph import GraphRepository
 from lnpilot.store.repos.htlc import HtlcRepository
 from lnpilot.store.repos.overrides import OverrideRepository
+from lnpilot.store.repos.payments import PaymentsRepository
 from lnpilot.store.repos.policies import PolicyRepository
 from lnpilot.store.repos.scores import ScoreRepository
 from lnpilot.store.repos.sync_state import SyncStateRepository
@@ -45,6 +46,7 @@ class UnitOfWork:
     audit: AuditRepository
     sync_state: SyncStateRepository
     chain: ChainRepository
+    payments: PaymentsRepository
     htlc: HtlcRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -57,6 +59,7 @@ class UnitOfWork:
         self._conn = conn
         self.forwards = ForwardRepository(conn)
         self.chain = ChainRepository(conn)
+        self.payments = PaymentsRepository(conn)
         self.htlc = HtlcRepository(conn)
         self.scores = ScoreRepository(conn)
         self.graph = GraphRepository(conn)

@@ -30,7 +30,8 @@ _DAY_S = 86_400
 # Our clock and the node's may disagree; ask for events up to a day past our "now".
 _END_MARGIN_S = _DAY_S
 
-KINDS = ("channels", "fee_report", "forwards", "closed_channels", "chain", "graph")
+KINDS = ("channels", "fee_report", "forwards", "closed_channels", "chain", "payments", "graph")
+PAYMENTS_PAGE_SIZE = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,8 @@ class SyncReport:
     forwards_high_water_ns: int | None = None
     closed_channels_new: int = 0
     chain_transactions: int = 0
+    payments_read: int = 0
+    invoices_settled: int = 0
     graph_snapshot_id: int | None = None
     graph_nodes: int | None = None
     pruned: dict[str, int] = field(default_factory=dict)
@@ -82,6 +85,7 @@ class SyncJob:
         self.progress = progress or NullProgress()
         # Called with the number of forward pages committed so far (a test hook for crash tests).
         self._after_page = after_page
+        self._own: str | None = None
 
     async def run(self, now: int, kinds: tuple[str, ...] = KINDS, force_graph: bool = False) -> SyncReport:
         values: dict[str, Any] = {"started_at": now, "skipped": {}}
@@ -92,6 +96,7 @@ class SyncJob:
             ("forwards", Capability.FORWARDING_HISTORY, self._forwards),
             ("closed_channels", Capability.CLOSED_CHANNELS, self._closed),
             ("chain", Capability.CHAIN_TRANSACTIONS, self._chain),
+            ("payments", Capability.PAYMENT_HISTORY, self._payments),
             ("graph", Capability.DESCRIBE_GRAPH, lambda at: self._graph(at, force_graph)),
         ]
         for kind, capability, step in steps:
@@ -114,6 +119,12 @@ class SyncJob:
         values["pruned"] = {k: v for k, v in asdict(pruned).items() if v}
         return SyncReport(**values)
 
+    async def _own_pubkey(self) -> str:
+        """Our node's pubkey, read once per job (the channels step reads it with the height)."""
+        if self._own is None:
+            self._own = (await self.backend.get_info()).pub_key
+        return self._own
+
     async def _mark(self, kind: str, now: int, high_water: int | None = None) -> None:
         async with self.store.unit_of_work() as uow:
             await uow.sync_state.set(kind, now, high_water)
@@ -121,7 +132,8 @@ class SyncJob:
     async def _channels(self, now: int) -> dict[str, Any]:
         height = None
         if Capability.GET_INFO in self.backend.capabilities:
-            height = (await self.backend.get_info()).block_height
+            info = await self.backend.get_info()
+            height, self._own = info.block_height, info.pub_key
         channels = await self.backend.list_channels()
         async with self.store.unit_of_work() as uow:
             await uow.channels.record_open(channels, now)
@@ -144,7 +156,7 @@ class SyncJob:
             # The fee report lacks time lock and HTLC limits; a change is recorded with the complete
             # policy read from the node, and only the fee fields are compared between runs.
             if own is None and Capability.GET_INFO in self.backend.capabilities:
-                own = (await self.backend.get_info()).pub_key
+                own = await self._own_pubkey()
             try:
                 live = await self._complete_policy(fee, own)
             except BackendNotFound as exc:  # e.g. a channel too young to be in the node's graph
@@ -235,6 +247,68 @@ class SyncJob:
             await uow.chain.add_many(txs)
             await uow.sync_state.set("chain", now)
         return {"chain_transactions": len(txs), "_summary": f"{len(txs)} wallet transactions"}
+
+    async def _payments(self, now: int) -> dict[str, Any]:
+        """Payments sent and invoices paid, read on from marks (``sync_state`` kinds ``payments``
+        and ``invoices``). A mark never passes a payment still in flight or an invoice that can
+        still be paid: the next run reads them again, until they are final."""
+        from lnpilot.backends.payments import PaymentHistoryBackend
+
+        if not isinstance(self.backend, PaymentHistoryBackend):
+            return {"_summary": "backend has no payment history"}
+        own = await self._own_pubkey()
+        async with self.store.unit_of_work() as uow:
+            pay_mark = await uow.sync_state.get("payments")
+            inv_mark = await uow.sync_state.get("invoices")
+        backend = self.backend
+
+        offset = (pay_mark.high_water or 0) if pay_mark else 0
+        hold: int | None = None
+        read = 0
+        while True:
+            page = await backend.payments_page(offset, PAYMENTS_PAGE_SIZE, own)
+            if not page.payments:
+                break
+            for p in page.payments:
+                if p.pending and hold is None:
+                    hold = p.payment_index
+            async with self.store.unit_of_work() as uow:
+                await uow.payments.add_payments(page.payments)
+            read += len(page.payments)
+            last = max(page.last_index_offset, max(p.payment_index for p in page.payments))
+            if last <= offset or len(page.payments) < PAYMENTS_PAGE_SIZE:
+                offset = max(offset, last)
+                break
+            offset = last
+        pay_high = offset if hold is None else hold - 1
+
+        inv_offset = (inv_mark.high_water or 0) if inv_mark else 0
+        inv_hold: int | None = None
+        settled = 0
+        while True:
+            inv_page = await backend.invoices_page(inv_offset, PAYMENTS_PAGE_SIZE)
+            if not inv_page.invoices:
+                break
+            for i in inv_page.invoices:
+                if i.pending_at(now) and inv_hold is None:
+                    inv_hold = i.add_index
+            done = [i for i in inv_page.invoices if i.settled]
+            async with self.store.unit_of_work() as uow:
+                settled += await uow.payments.add_invoices(done)
+            last = max(inv_page.last_index_offset, max(i.add_index for i in inv_page.invoices))
+            if last <= inv_offset or len(inv_page.invoices) < PAYMENTS_PAGE_SIZE:
+                inv_offset = max(inv_offset, last)
+                break
+            inv_offset = last
+        inv_high = inv_offset if inv_hold is None else inv_hold - 1
+        async with self.store.unit_of_work() as uow:
+            await uow.sync_state.set("invoices", now, inv_high)
+            await uow.sync_state.set("payments", now, pay_high)
+        return {
+            "payments_read": read,
+            "invoices_settled": settled,
+            "_summary": f"{read} payments, {settled} settled invoices read",
+        }
 
     async def _graph(self, now: int, force: bool) -> dict[str, Any]:
         async with self.store.unit_of_work() as uow:

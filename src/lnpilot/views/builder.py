@@ -66,6 +66,15 @@ class ViewSet:
     block_height: int | None = None
     block_height_source: str = ""
     flow_source: str = FLOW_SOURCE_FORWARDS  # or FLOW_SOURCE_ESTIMATE (no per-channel forwards)
+    # Our peers' aliases from the graph (pubkey -> alias); a peer without one is absent.
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def alias_of(self, chan_id: int) -> str:
+        """The alias of the channel's peer, "" when the graph does not name it."""
+        for view in self.views:
+            if view.channel.chan_id == chan_id:
+                return self.aliases.get(view.channel.remote_pubkey, "")
+        return ""
 
 
 def newest_funding_block(graph: Graph) -> int | None:
@@ -148,6 +157,19 @@ def build_views(inputs: ViewInputs) -> ViewSet:
             )
         )
     flow_source = FLOW_SOURCE_FORWARDS if inputs.forwards_measured else FLOW_SOURCE_ESTIMATE
+    aliases: dict[str, str] = {}
+    if graph is not None:
+        for peer in parallel:
+            node = graph.nodes.get(peer)
+            if node is not None and node.alias:
+                aliases[peer] = node.alias
     return ViewSet(
-        views, context, dict(inputs.skipped), inputs.graph_snapshot_at, block_height, source, flow_source
+        views,
+        context,
+        dict(inputs.skipped),
+        inputs.graph_snapshot_at,
+        block_height,
+        source,
+        flow_source,
+        aliases,
     )

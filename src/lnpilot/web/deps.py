@@ -14,7 +14,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from lnpilot.api.auth import services_of
 from lnpilot.api.services import ApiServices
 from lnpilot.logs import get_logger, redact_text
 from lnpilot.settings import Settings
@@ -109,6 +108,13 @@ class WebState:
     async def aclose(self) -> None:
         await self.graph.aclose()
         await self.peers.aclose()
+
+
+def services_of(request: Request) -> ApiServices:
+    """The top-level node's services, whatever the query says: the dashboard's caches (graph,
+    peer ranking) and its sessions belong to one node (a fleet's ``?node=`` is the JSON API's)."""
+    svc: ApiServices = request.app.state.services
+    return svc
 
 
 def web_of(request: Request) -> WebState:

@@ -14,6 +14,7 @@ from lnpilot.api.schemas import ApplyIn, TransactionItemOut, TransactionOut
 from lnpilot.api.services import ApiServices, check_profile
 from lnpilot.errors import InvalidInputError
 from lnpilot.execution.executor import Executor
+from lnpilot.execution.node_clock import node_now, simulated
 from lnpilot.execution.plan import Mode
 from lnpilot.store.records import AuditEntry, TransactionRecord
 from lnpilot.store.repos.transaction_log import SqlTransactionLog
@@ -35,7 +36,12 @@ async def _executor(svc: ApiServices) -> AsyncIterator[Executor]:
         raise ApiProblem("backend-unavailable", "no node backend is configured for this API")
     backend = svc.backend_factory()
     try:
-        yield Executor.from_settings(svc.settings, backend, SqlTransactionLog(svc.store))
+        # One "now" per request, the CLI's and the daemon's rule (execution.node_clock): a simulated
+        # node's own clock, read once; a real node's is the wall clock (the service's clock).
+        clock = svc.clock
+        if simulated(svc.settings):
+            clock = (await node_now(svc.settings, backend)).now
+        yield Executor.from_settings(svc.settings, backend, SqlTransactionLog(svc.store), clock=clock)
     finally:
         await backend.aclose()
 
@@ -74,7 +80,9 @@ async def _audit(svc: ApiServices, caller: object, action: str, target: str, det
     description="Runs the same cycle as `lnpilot apply`: reconcile in-flight transactions, decide every "
     "(selected) channel, validate, then execute in the requested mode. `shadow` records what would be "
     "done and changes nothing.",
-    responses=problem_responses("invalid-request", "invalid-input", "payload-too-large", *_MUTATION_PROBLEMS),
+    responses=problem_responses(
+        "invalid-request", "invalid-input", "payload-too-large", "conflict", *_MUTATION_PROBLEMS
+    ),
 )
 async def apply(body: ApplyIn, ctx: Ctx = ADMIN) -> dict[str, Any]:
     svc = ctx.svc
@@ -88,7 +96,7 @@ async def apply(body: ApplyIn, ctx: Ctx = ADMIN) -> dict[str, Any]:
             svc.settings,
             executor,
             Mode.parse(body.mode),
-            svc.now(),
+            executor.now(),
             channels=body.channels,
             profile=body.profile,
             stop_on_error=body.stop_on_error,

@@ -16,12 +16,15 @@ router = APIRouter(tags=["economics"])
 _MAX_S = MAX_TIME_S
 
 
-def _line(line: Any, window_s: int, chain_known: bool) -> dict[str, Any]:
+def _line(line: Any, window_s: int, chain_known: bool, payments_known: bool) -> dict[str, Any]:
     return {
         "key": line.key,
         "revenue_msat": line.revenue_msat,
         "rebalance_cost_msat": line.rebalance_cost_msat,
         "onchain_cost_msat": line.onchain_cost_msat if chain_known else None,
+        "payment_fee_msat": line.payment_fee_msat if payments_known else None,
+        "received_msat": line.received_msat if payments_known else None,
+        "sent_msat": line.sent_msat if payments_known else None,
         "net_msat": line.net_msat,
         "forwards": line.forwards,
         "capacity_sat": line.capacity_sat,
@@ -32,8 +35,10 @@ def _line(line: Any, window_s: int, chain_known: bool) -> dict[str, Any]:
 @router.get(
     "/v1/pnl",
     summary="Profit and loss over a window",
-    description="Routing revenue, rebalance and on-chain costs, net and annualised return on capacity, "
-    "for the node, per channel and per peer. `onchain_cost_msat` is null until a chain sync has run.",
+    description="Routing revenue, rebalance, on-chain and payment costs, net and annualised return on "
+    "capacity, for the node, per channel and per peer. `onchain_cost_msat` is null until a chain sync "
+    "has run; `payment_fee_msat`, `received_msat` (invoices paid to us) and `sent_msat` (payments to "
+    "other nodes, outside net) are null until a payment sync has run.",
     responses=problem_responses("invalid-input", "rate-limited", "invalid-api-key"),
 )
 async def pnl(
@@ -45,28 +50,39 @@ async def pnl(
         result = await books(ctx.svc.store, since, until)
     except InvalidInputError as exc:
         raise ApiProblem("invalid-input", str(exc)) from exc
-    p, known = result.pnl, result.chain_synced
+    p, known, paid = result.pnl, result.chain_synced, result.payments_synced
     return {
         "since": since,
         "until": until,
         "onchain_costs_known": known,
-        "node": _line(p.node, p.window_s, known),
-        "channels": [_line(line, p.window_s, known) for line in p.channels],
-        "peers": [_line(line, p.window_s, known) for line in p.peers],
+        "payments_known": paid,
+        "node": _line(p.node, p.window_s, known, paid),
+        "channels": [_line(line, p.window_s, known, paid) for line in p.channels],
+        "peers": [_line(line, p.window_s, known, paid) for line in p.peers],
     }
 
 
 @router.get(
     "/v1/ledger",
     summary="Every balance-changing event in a window",
-    description="Forward fees, rebalance fees, on-chain fees, channel opens and closes, each with a stable "
-    "id; `totals_msat` per category and `profit`, which equals the P&L's node net.",
+    description="Forward fees, rebalance fees, on-chain fees, channel opens and closes, invoices paid to us, "
+    "payments sent and their fees, each with a stable id; `totals_msat` per category and `profit`, which "
+    "equals the P&L's node net.",
     responses=problem_responses("invalid-input", "rate-limited", "invalid-api-key"),
 )
 async def ledger_events(
     since: int = Query(..., ge=0, le=_MAX_S),
     until: int = Query(..., ge=1, le=_MAX_S),
-    category: Literal["forward_fee", "rebalance_fee", "onchain_fee", "channel_open", "channel_close"]
+    category: Literal[
+        "forward_fee",
+        "rebalance_fee",
+        "onchain_fee",
+        "channel_open",
+        "channel_close",
+        "invoice",
+        "payment",
+        "payment_fee",
+    ]
     | None = None,
     ctx: Ctx = READ,
 ) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from lnpilot.accounting.gather import MAX_TRANSACTIONS, paid_rebalances
 from lnpilot.accounting.ledger import Category
 from lnpilot.accounting.pnl import PnlLine, compute
-from lnpilot.accounting.sources import ChannelFacts, chain_events, rebalance_events
+from lnpilot.accounting.sources import ChannelFacts, chain_events, payment_events
 from lnpilot.api.services import ApiServices
 from lnpilot.domain.node import NodeInfo
 from lnpilot.store.records import DecisionRecord, SyncMark, TransactionRecord, TxStatus
@@ -81,12 +81,24 @@ async def pnl_windows(svc: ApiServices, now: int) -> tuple[list[PnL], bool]:
         records = await uow.transactions.search(since=since, limit=MAX_TRANSACTIONS)
         chain_txs = await uow.chain.all(until=now + 1)
         chain_mark = await uow.sync_state.get("chain")
+        payments_mark = await uow.sync_state.get("payments")
+        payments = await uow.payments.payments() if payments_mark else []
+        invoices = await uow.payments.invoices() if payments_mark else []
     peer_of = {c.chan_id: c.remote_pubkey for c in channels}
     facts = [
         ChannelFacts(c.chan_id, c.channel_point, c.remote_pubkey, c.capacity_sat, c.closing_tx_hash or "")
         for c in channels
     ]
-    others = [*rebalance_events(paid_rebalances(records), peer_of), *chain_events(chain_txs, facts)]
+    others = [  # as books() composes them, forwards aside
+        *payment_events(
+            payments,
+            invoices,
+            paid_rebalances(records),
+            peer_of,
+            payments_synced_at=payments_mark.synced_at if payments_mark else None,
+        ),
+        *chain_events(chain_txs, facts),
+    ]
     rows = []
     for days in WINDOWS_DAYS:
         start = now - days * DAY_S
