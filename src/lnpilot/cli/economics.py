@@ -143,8 +143,7 @@ def ledger_cmd(
         None, "--at", min=0, max=9_000_000_000, help="Take 'now' as this Unix time (simulated nodes)."
     ),
 ) -> None:
-    """Every balance-changing event with a stable id: forwards, rebalances, on-chain fees, opens,
-    closes, invoices and payments."""
+    """Every balance-changing event, stable ids: forwards, rebalances, chain, invoices, payments."""
     from lnpilot.accounting import ledger
     from lnpilot.errors import InvalidInputError
 

@@ -85,14 +85,14 @@ REGISTRY: dict[str, Entry] = {
         "economics",
         "app",
         "member",
-        "Every balance-changing event with a stable id: forwards, rebalances, on-chain fees, opens, closes.",
+        "Every balance-changing event, stable ids: forwards, rebalances, chain, invoices, payments.",
     ),
     "notify": _e("notify", "app", "group", "Notifications: configured channels and a test message."),
     "pnl": _e(
         "economics",
         "app",
         "member",
-        "Profit and loss: routing revenue, rebalance and on-chain costs, return on capacity.",
+        "Profit and loss: routing revenue, rebalance, on-chain and payment costs, return on capacity.",
     ),
     "report": _e(
         "report",

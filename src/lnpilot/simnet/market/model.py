@@ -358,7 +358,12 @@ class MarketModel:
                     int(lf_kind[m]),
                 )
         forwards: list[Forward] = []
+        last_ns = -1
         for m in range(int(counters[0])):
+            # MPP parts of one payment settle at distinct instants (as HTLCs do), so no two
+            # forwards share a timestamp (lnpilot's store keys forwards by it).
+            at_ns = max(step_start_ns + int(payments.times_s[int(f_pay[m])] * 1e9), last_ns + 1)
+            last_ns = at_ns
             ch_in, ch_out = channels[int(f_in[m])], channels[int(f_out[m])]
             amt_in, amt_out = int(f_amt_in[m]), int(f_amt_out[m])
             ch_in.total_received_msat += amt_in
@@ -367,7 +372,7 @@ class MarketModel:
             ch_out.num_updates += 2
             forwards.append(
                 Forward(
-                    timestamp_ns=step_start_ns + int(payments.times_s[int(f_pay[m])] * 1e9),
+                    timestamp_ns=at_ns,
                     chan_id_in=ch_in.chan_id,
                     chan_id_out=ch_out.chan_id,
                     amt_in_msat=amt_in,
