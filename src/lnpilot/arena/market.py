@@ -19,27 +19,14 @@ from lnpilot.simnet.engine import SimConfig, Simulation
 from lnpilot.simnet.market.config import PRESETS, MarketConfig, market_from_table
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise InvalidInputError(f"[market]: unsupported value {value!r}")
-
-
-def table_to_toml(table: dict[str, Any], prefix: str = "market") -> str:
+def table_to_toml(table: dict[str, Any]) -> str:
     """A ``[market]`` table (nested tables allowed) back to TOML text."""
-    plain = {k: v for k, v in table.items() if not isinstance(v, dict)}
-    lines = [f"[{prefix}]"] + [f"{k} = {_toml_value(v)}" for k, v in plain.items()]
-    text = "\n".join(lines) + "\n"
-    for key, sub in table.items():
-        if isinstance(sub, dict):
-            text += table_to_toml(sub, f"{prefix}.{key}")
-    return text
+    import tomli_w
+
+    try:
+        return tomli_w.dumps({"market": table})
+    except TypeError as exc:
+        raise InvalidInputError(f"[market]: {exc}") from None
 
 
 def market_source(path_or_preset: str | None) -> str | None:
