@@ -396,10 +396,13 @@ def route_payments(
     dead_in = np.zeros(nk, dtype=np.bool_)
     dead_out = np.zeros(nk, dtype=np.bool_)
     nn = len(indptr) - 1
-    s_dist = np.empty(nn)
-    s_fee = np.empty(nn)
-    s_pred = np.empty(nn, dtype=np.int32)
-    s_done = np.empty(nn, dtype=np.bool_)
+    s_dist = np.full(nn, _INF)
+    s_fee = np.zeros(nn)
+    s_pred = np.full(nn, -1, dtype=np.int32)
+    s_done = np.zeros(nn, dtype=np.bool_)
+    s_touched = np.empty(nn, dtype=np.int64)
+    s_ntouched = np.zeros(1, dtype=np.int64)
+    nonneg = nonnegative_costs(kp, e_base, e_ppm, e_tld)
     s_heap_d = np.empty(len(e_dst) + nn + 1)
     s_heap_v = np.empty(len(e_dst) + nn + 1, dtype=np.int64)
     for p in range(len(p_amt)):
@@ -565,6 +568,9 @@ def route_payments(
                         best,
                         limit,
                         s_fee,
+                        s_touched,
+                        s_ntouched,
+                        weight_floor(kp, k, a, nonneg),
                     )
                     if fresh < best:
                         _fc, ff, fh = walk(
@@ -776,6 +782,34 @@ def route_payments(
 
 
 @njit(cache=True)
+def weight_floor(kp, k, a, nonneg):  # pragma: no cover - compiled
+    """A lower bound on ``edge_cost`` of any edge at amount ``a`` for kind ``k`` (-inf if none).
+
+    ``edge_cost`` adds terms that are >= 0 when fees, time-lock deltas and the risk and liquidity
+    factors are (``nonneg``) to ``hb + a * hp / 1e6``; floating-point addition is monotone, so the
+    edge's cost is never below this value computed the same way, and ``d + floor >= x`` proves
+    ``d + cost >= x`` exactly: the searches use it to skip edges that cannot improve anything.
+    """
+    if not nonneg:
+        return -_INF
+    plain = 0.0 + kp[k, HOP_B] + a * kp[k, HOP_P] / 1e6
+    learned = 0.0 + kp[k, LHOP_B] + a * kp[k, LHOP_P] / 1e6
+    return min(plain, learned)
+
+
+@njit(cache=True)
+def nonnegative_costs(kp, e_base, e_ppm, e_tld):  # pragma: no cover - compiled
+    """Whether every term ``weight_floor`` leaves out is >= 0 for every edge and kind."""
+    for k in range(kp.shape[0]):
+        if kp[k, RF] < 0.0 or kp[k, LIQ] < 0.0 or kp[k, LIQ_A] < 0.0:
+            return False
+    for e in range(len(e_base)):  # noqa: SIM110 - a plain loop: numba compiles no generator into all()
+        if not (e_base[e] >= 0.0 and e_ppm[e] >= 0.0 and e_tld[e] >= 0.0):
+            return False
+    return True
+
+
+@njit(cache=True)
 def search_around(
     indptr,
     e_dst,
@@ -803,6 +837,9 @@ def search_around(
     bound,
     limit,
     fsum,
+    touched,
+    ntouched,
+    floor,
 ):  # pragma: no cover
     """An exact search: sender -> receiver avoiding the failed hops, at amount ``a``.
 
@@ -810,17 +847,35 @@ def search_around(
     receiver, never expanding past ``bound`` (the route through us it must beat) nor past the
     payer's fee ``limit`` (fees summed from the sender, as LND prunes its search); fills
     ``pred`` and returns the route's cost (inf when there is none below the bound).
+
+    Speed without changing any result: ``dist``/``fsum``/``pred``/``done`` are reset only where
+    the previous search wrote (``touched[:ntouched[0]]``; the caller starts them reset); an edge
+    is skipped before its cost is computed when ``d + floor`` (``weight_floor``) already reaches
+    its head's label or the bound; once a settled label plus ``floor`` reaches the bound nothing
+    can be pushed any more, so the answer is the receiver's label as it stands.
     """
-    n = len(indptr) - 1
-    for v in range(n):
+    rf = kp[k, RF]
+    hb = kp[k, HOP_B]
+    hp_a = a * kp[k, HOP_P] / 1e6
+    lhb = kp[k, LHOP_B]
+    lhp_a = a * kp[k, LHOP_P] / 1e6
+    learns = kp[k, LEARNS] > 0.0
+    has_liq = kp[k, LIQ] > 0.0 or kp[k, LIQ_A] > 0.0
+    liq_a = kp[k, LIQ] + kp[k, LIQ_A] * a / 1048576.0
+    fresh_since = now - memory
+    for t in range(ntouched[0]):
+        v = touched[t]
         dist[v] = _INF
         fsum[v] = 0.0
         pred[v] = -1
         done[v] = False
     dist[source] = 0.0
+    touched[0] = source
+    nt = 1
     heap_d[0] = 0.0
     heap_v[0] = source
     size = 1
+    found = _INF
     while size > 0:
         d = heap_d[0]
         v = heap_v[0]
@@ -847,8 +902,17 @@ def search_around(
             continue
         done[v] = True
         if v == target:
-            return d
+            found = d
+            break
+        dl = d + floor
+        if dl >= bound:
+            # every later pop is >= d: no edge can pass the bound any more (see the docstring)
+            found = dist[target]
+            break
         for e in range(indptr[v], indptr[v + 1]):
+            u = e_dst[e]
+            if dl >= dist[u]:
+                continue
             if e_max[e] < a:
                 continue
             if nfailed > 0 and failed[e]:
@@ -856,15 +920,24 @@ def search_around(
             fee = 0.0
             if v != source:
                 fee = e_base[e] + np.floor(a * e_ppm[e] / 1e6)
-            w = edge_cost(kp, k, a, fee, e_tld[e], e_cap[e], e_succ[e] >= now - memory)
-            if w == _INF:
-                continue
-            u = e_dst[e]
+            # edge_cost, term for term in the same order, with its per-search constants hoisted
+            if learns and e_succ[e] >= fresh_since:
+                w = fee + a * e_tld[e] * rf + lhb + lhp_a
+            else:
+                w = fee + a * e_tld[e] * rf + hb + hp_a
+            if has_liq:
+                cap = e_cap[e]
+                if a >= cap + 1.0:
+                    continue
+                w += liq_a * -np.log10((cap + 1.0 - a) / (cap + 1.0))
             nd = d + w
             nf = fsum[v] + fee
             if nf > limit:
                 continue  # as LND's search does: a path over the payer's fee limit is pruned
             if nd < dist[u] and nd < bound and size < len(heap_d):
+                if dist[u] == _INF:
+                    touched[nt] = u
+                    nt += 1
                 dist[u] = nd
                 fsum[u] = nf
                 pred[u] = e
@@ -880,4 +953,5 @@ def search_around(
                         break
                 heap_d[i] = nd
                 heap_v[i] = u
-    return _INF
+    ntouched[0] = nt
+    return found
