@@ -50,7 +50,7 @@ def test_an_idle_channel_probes_down_on_measured_zero_but_not_on_unknown_forward
 
     blind = ENGINE.decide(unknown(idle), None, NOW)
     assert blind.type is DecisionType.NO_ACTION
-    assert "the fee only approaches the prior; no explore, probe, continue or revert" in text(blind.reasons)
+    assert "the fee only approaches the prior from below; no explore, probe" in text(blind.reasons)
     assert "idle" not in text(blind.reasons)
 
 
@@ -80,14 +80,15 @@ def test_far_from_the_prior_the_fee_still_approaches_it_with_the_reason() -> Non
     assert "(+50, approach)" in reasons
 
 
-def test_a_sold_out_channel_above_the_prior_is_not_cut_without_forwards() -> None:
-    dear = view(fee_rate_ppm=400, local_sat=40_000, competitor_fee_ppm=40.0)  # prior 115
-    blind = ENGINE.decide(unknown(dear), None, NOW)
+def test_a_fee_far_above_the_prior_is_not_cut_without_forwards() -> None:
+    full = view(fee_rate_ppm=400, local_sat=700_000, competitor_fee_ppm=40.0)  # prior 25 ppm
+    blind = ENGINE.decide(unknown(full), None, NOW)
     assert blind.type is DecisionType.NO_ACTION
-    assert "above the prior but sold out (balance snapshots)" in text(blind.reasons)
-    full = view(fee_rate_ppm=400, local_sat=700_000, competitor_fee_ppm=40.0)
-    cut = ENGINE.decide(unknown(full), None, NOW)
-    assert cut.type is DecisionType.DECREASE_FEES and "approach" in text(cut.reasons)
+    assert "above the prior 25 ppm, sales unknown on this backend: no approach down" in blind.reasons
+    # Sold out by the balance snapshots: held as well (the sold-out raise needs measured forwards:
+    # on a wallet server the wallet's own payments drain channels too).
+    drained = view(fee_rate_ppm=100, local_sat=40_000, competitor_fee_ppm=40.0)
+    assert ENGINE.decide(unknown(drained), None, NOW).type is DecisionType.NO_ACTION
 
 
 def test_a_rolled_back_direction_is_not_approached_either() -> None:

@@ -248,18 +248,20 @@ def _probe(
 
 
 def _prior_only(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
-    """The loop without measured forwards: approach the prior when far from it, else hold.
+    """The loop without measured forwards: approach the prior from far below, else hold.
 
     No step that reads revenue runs (judge, continue, revert, explore, probe): with no forwards to
     count, "sold nothing" and "not measured" look the same, and a search on silence walks the fee
-    blind. What the snapshots do measure still counts: a channel sold out (usable outbound below
-    the drained threshold most of the time) is not cut toward a lower prior.
+    blind. Nor does the sold-out raise: on a wallet server (LNbits) the wallet's own payments drain
+    channels too, so a drained balance is not routing demand. A fee far *below* the prior is raised
+    toward it (the competitors' fee toward the same peer is what payers already pay there); a fee
+    far *above* it is held, since it may be selling and that cannot be seen here.
     """
     assert view.policy is not None
     now, cur = view.now, view.policy.fee_rate_ppm
     reasons = [
-        "without measured forwards revenue per fee is unknown: the fee only approaches the prior; "
-        "no explore, probe, continue or revert (they need measured forwards)"
+        "without measured forwards revenue per fee is unknown: the fee only approaches the prior from "
+        "below; no explore, probe, continue or revert (they need measured forwards)"
     ]
 
     def hold(why: str) -> LoopStep:
@@ -268,20 +270,16 @@ def _prior_only(view: ChannelView, profile: Profile, inputs: LoopInputs) -> Loop
     prior = max(inputs.prior_ppm, 1.0)
     if abs(math.log(max(cur, 1) / prior)) <= math.log(profile.approach_ratio):
         return hold(f"{cur} ppm is within x{profile.approach_ratio:g} of the prior {prior:.0f} ppm: held")
-    direction = 1 if prior > cur else -1
-    if direction < 0:
-        half_life_s = profile.forget_half_life_days * DAY_S
-        segs = segments(view, int(profile.learn_window_days * DAY_S))
-        if evidence(view, segs, cur, half_life_s).drained_share > 0.5:
-            return hold("above the prior but sold out (balance snapshots): no approach down")
-    until = _banned(direction, inputs, now)
+    if prior < cur:
+        return hold(f"above the prior {prior:.0f} ppm, sales unknown on this backend: no approach down")
+    until = _banned(1, inputs, now)
     if until is not None:
-        word = "increases" if direction > 0 else "decreases"
-        return hold(f"far from the prior {prior:.0f} ppm, but {word} are banned until {until} (rolled back)")
-    wanted = max(prior, inputs.floor_ppm) if direction < 0 else prior
-    new = _clip(cur, wanted, inputs)
-    if new == cur:
-        return hold(f"{cur} ppm is far from the prior {prior:.0f} ppm but the bounds allow no step toward it")
+        return hold(
+            f"far below the prior {prior:.0f} ppm, but increases are banned until {until} (rolled back)"
+        )
+    new = _clip(cur, prior, inputs)
+    if new <= cur:
+        return hold(f"{cur} ppm is far below the prior {prior:.0f} ppm but the bounds allow no step up")
     # No expected gain: without measured revenue there is nothing to put a number on.
     why = f"{cur} ppm is far from the prior {prior:.0f} ppm: approach"
     return LoopStep(new, "approach", (*reasons, why), 0)

@@ -174,9 +174,11 @@ class SyncJob:
                 await uow.policies.add(fee.chan_id, change)
             changes += 1
         async with self.store.unit_of_work() as uow:
-            await uow.sync_state.set_node_fee_sums(
-                NodeFeeSums(now, report.day_fee_sum_sat, report.week_fee_sum_sat, report.month_fee_sum_sat)
-            )
+            if Capability.FORWARDING_HISTORY not in self.backend.capabilities:
+                # Without per-channel forwards (LNbits) the node-wide sums are the only revenue
+                # figure there is: kept (labelled) for pnl, ledger and report.
+                sums = (report.day_fee_sum_sat, report.week_fee_sum_sat, report.month_fee_sum_sat)
+                await uow.sync_state.set_node_fee_sums(NodeFeeSums(now, *sums))
             await uow.sync_state.set("fee_report", now)
         result: dict[str, Any] = {"policy_changes": changes, "_summary": f"{changes} policy changes"}
         if unknown:
