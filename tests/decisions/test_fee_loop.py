@@ -89,8 +89,9 @@ def test_sold_out_channel_explores_up_and_idle_full_channel_probes_down() -> Non
     drained = view(local_sat=40_000, competitor_fee_ppm=40.0)
     d = engine().decide(drained, None, NOW)
     assert d.type is DecisionType.INCREASE_FEES
-    # Selling (sold out) with 125 ppm never measured: explored up after one dwell.
-    assert any("125 ppm not measured in the last 30 d: explore up" in r for r in d.reasons)
+    # Drained all the time: demand exceeds supply, raised by the largest loop step (x1.5).
+    assert fee_of(d.new_policy) == 150
+    assert any("sold out 100% of the time since the last change" in r for r in d.reasons)
     idle = engine().decide(view(local_sat=700_000, competitor_fee_ppm=130.0), None, NOW)  # prior 82
     assert idle.type is DecisionType.DECREASE_FEES
     assert any("idle while holding most of the liquidity" in r for r in idle.reasons)

@@ -38,6 +38,9 @@ from lnpilot.decisions.timeline import Evidence, Segment, evidence, fee_at, segm
 from lnpilot.domain.channel_view import ChannelView
 
 DAY_S = 86_400
+MIN_STEP_PPM = 10
+SOLD_OUT_SHARE = 0.5  # drained more than this share of the time since the last change: sold out
+SOLD_OUT_HEADROOM = 4.0  # a sold-out channel climbs to at most this x the highest fee that sold
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +100,10 @@ def _clip(cur: int, wanted: float, inputs: LoopInputs) -> int:
 
 def _move(cur: int, direction: int, ratio: float, inputs: LoopInputs) -> int:
     wanted = cur * ratio if direction > 0 else cur / ratio
-    wanted = max(wanted, cur + 1) if direction > 0 else min(wanted, cur - 1)
-    return _clip(cur, wanted, inputs)
+    # Near zero a ratio is no step at all (3 ppm x 1.25 is 4): at least MIN_STEP_PPM, as charge-lnd's
+    # min_fee_ppm_delta; 10 ppm is 1 sat on a 100k-sat payment, about what a payer's choice resolves.
+    wanted = max(wanted, cur + MIN_STEP_PPM) if direction > 0 else min(wanted, cur - MIN_STEP_PPM)
+    return _clip(cur, max(wanted, 0), inputs)
 
 
 def _banned(direction: int, inputs: LoopInputs, now: int) -> int | None:
@@ -157,10 +162,29 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
                 gain = (here.rate_msat_per_day - before.rate_msat_per_day) * dwell_days
                 word = "paid" if z >= profile.z_better else "earned more (not yet significant)"
                 return out(new, "continue", f"the last move {word}: continue x{ratio:.2f}", gain)
+    # Sold out: the channel had nothing to sell most of the time since the last change, so demand
+    # at this fee exceeds its liquidity and the price is too low by definition. Raising a drained
+    # channel costs nothing while it is drained, and the liquidity that comes back sells dearer.
+    # Wall time, not available time: a drained channel accumulates no available time to wait for.
+    # The climb stops SOLD_OUT_HEADROOM x above any fee that sold (or the prior): beyond that the
+    # liquidity that comes back would meet a price no evidence supports.
+    sold_out = here.drained_share > SOLD_OUT_SHARE
+    waited = (now - changed_at) / 3600 >= profile.dwell_hours if changed_at is not None else True
+    sold_at = max((s.fee_ppm for s in segs if s.forwards > 0), default=0)
+    ceiling = SOLD_OUT_HEADROOM * max(sold_at, inputs.prior_ppm)
+    if sold_out and waited and cur < ceiling and not was_revert and _banned(1, inputs, now) is None:
+        new = min(_move(cur, 1, profile.max_step_ratio, inputs), max(round(ceiling), cur))
+        gain = here.rate_msat_per_day * (profile.max_step_ratio - 1) * dwell_days
+        return out(
+            new,
+            "sold-out",
+            f"sold out {here.drained_share:.0%} of the time since the last change: demand exceeds "
+            f"supply at {cur} ppm, raise x{profile.max_step_ratio:g}",
+            max(gain, 1.0),
+        )
     # Far from the prior: approach it fast (every step still validated).
     prior = max(inputs.prior_ppm, 1.0)
     far = abs(math.log(max(cur, 1) / prior)) > math.log(profile.approach_ratio)
-    sold_out = here.drained_share > 0.5
     if far and not was_revert:
         direction = 1 if prior > cur else -1
         if direction < 0 and sold_out:
