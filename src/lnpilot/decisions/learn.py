@@ -55,6 +55,9 @@ class LoopInputs:
     max_down_ppm: int  # the largest single decrease
     banned_up_until: int | None = None  # a rolled-back increase: no increase before this time
     banned_down_until: int | None = None
+    # How long the channel's history is known (``signals.history_span_s``); None: unknown. Before
+    # that nothing was observed, so it is neither exposure nor evidence of idleness.
+    known_s: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +119,15 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
     assert view.policy is not None
     now, cur = view.now, view.policy.fee_rate_ppm
     half_life_s = profile.forget_half_life_days * DAY_S
-    segs = segments(view, int(profile.learn_window_days * DAY_S))
+    window_s = int(profile.learn_window_days * DAY_S)
+    if inputs.known_s is not None:
+        window_s = max(min(window_s, inputs.known_s), 0)
+    segs = segments(view, window_s)
     history = fee_at(view)
     changed_at = history[-1][0] if len(history) > 1 else None
     previous = history[-2][1] if len(history) > 1 else None
     before_previous = history[-3][1] if len(history) > 2 else None
-    since = changed_at if changed_at is not None else now - int(profile.learn_window_days * DAY_S)
+    since = changed_at if changed_at is not None else now - window_s
     typical = _typical_fee_msat(view, cur)
     here = evidence(view, segs, cur, half_life_s, since_s=since)
     here_sd = here.sd_msat_per_day(typical)
@@ -169,7 +175,7 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
     # The climb stops SOLD_OUT_HEADROOM x above any fee that sold (or the prior): beyond that the
     # liquidity that comes back would meet a price no evidence supports.
     sold_out = here.drained_share > SOLD_OUT_SHARE
-    waited = (now - changed_at) / 3600 >= profile.dwell_hours if changed_at is not None else True
+    waited = (now - since) / 3600 >= profile.dwell_hours
     sold_at = max((s.fee_ppm for s in segs if s.forwards > 0), default=0)
     ceiling = SOLD_OUT_HEADROOM * max(sold_at, inputs.prior_ppm)
     if sold_out and waited and cur < ceiling and not was_revert and _banned(1, inputs, now) is None:
@@ -192,12 +198,16 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
         elif direction < 0 and here.forwards >= 1:
             # Far above the market yet selling: the evidence outranks the prior; probes decide.
             reasons.append(f"above the prior {prior:.0f} ppm but selling: no approach down")
+        elif direction < 0 and not measured_enough:
+            # No evidence is not evidence of idleness: a fee set by hand is measured before the
+            # prior overrules it (an operator's market fee is not cut on the first cycle).
+            reasons.append(f"above the prior {prior:.0f} ppm, not yet measured: no approach down")
         elif _banned(direction, inputs, now) is None:
             wanted = max(prior, inputs.floor_ppm) if direction < 0 else prior
             new = _clip(cur, wanted, inputs)
             gain = here.rate_msat_per_day * abs(math.log(max(new, 1) / max(cur, 1))) * dwell_days
             return out(new, "approach", f"{cur} ppm is far from the prior {prior:.0f} ppm: approach", gain)
-    if changed_at is not None and not measured_enough:
+    if not measured_enough:
         return out(None, "hold", f"measuring: {here.exposure_days:.2f} of {dwell_days:g} available days")
     # Optimism for the unexplored (the UCB principle): a higher fee never measured in the window has
     # the widest upper bound, so it is tried after one dwell instead of one probe period -- unless
