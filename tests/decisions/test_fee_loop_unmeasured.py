@@ -16,7 +16,7 @@ from lnpilot.settings import Limits
 from tests.decisions.view_builders import DAY, NOW, policy, view
 
 ENGINE = DecisionEngine(BUILTIN["balanced"], Limits())
-EVIDENCE_STEPS = ("explore", "probe", "continue", "revert")
+EVIDENCE_STEPS = ("explore", "probe", "continue", "revert", "sold-out")
 
 
 def unknown(state: ChannelView) -> ChannelView:
@@ -30,16 +30,16 @@ def text(reasons: tuple[str, ...]) -> str:
     return " | ".join(reasons)
 
 
-def test_a_sold_out_channel_explores_up_on_measured_zero_but_not_on_unknown_forwards() -> None:
+def test_a_sold_out_channel_is_raised_on_measured_zero_but_not_on_unknown_forwards() -> None:
     drained = view(local_sat=40_000, competitor_fee_ppm=40.0)  # prior 115 ppm: near the 100 ppm fee
     measured = ENGINE.decide(drained, None, NOW)
-    assert measured.type is DecisionType.INCREASE_FEES and "explore up" in text(measured.reasons)
+    assert measured.type is DecisionType.INCREASE_FEES and "sold-out)" in text(measured.reasons)
 
     blind = ENGINE.decide(unknown(drained), None, NOW)
     assert blind.type is DecisionType.NO_ACTION and blind.new_policy is None
     assert FORWARDS_NOT_MEASURED in text(blind.reasons)
     assert "100 ppm is within x1.5 of the prior 115 ppm: held" in blind.reasons
-    assert not any(step in r for r in blind.reasons for step in ("explore up", "probe up", "probe down"))
+    assert not any(f"{step})" in r for r in blind.reasons for step in EVIDENCE_STEPS)
 
 
 def test_an_idle_channel_probes_down_on_measured_zero_but_not_on_unknown_forwards() -> None:
