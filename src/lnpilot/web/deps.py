@@ -142,10 +142,6 @@ class WebState:
         return self.caches().graph
 
     @property
-    def nodes(self) -> NodeInfoCache:
-        return self.caches().nodes
-
-    @property
     def peers(self) -> Refreshing[PeerRanking]:
         return self.caches().peers
 
