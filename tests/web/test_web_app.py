@@ -180,10 +180,13 @@ async def test_every_page_renders(web: Web) -> None:
         "/ui/suggestions",
         "/ui/graph?q=x",
         "/ui/live",
-        "/ui/channels?node=elsewhere",  # a fleet's ?node= is the JSON API's: the dashboard is one node's
     ):
         answer = await web.client.get(path)
         assert answer.status_code == 200, (path, answer.text[:500])
+    # One node served: ?node= names it or nothing (tests/web/test_web_fleet.py has the fleet).
+    assert (await web.client.get("/ui/channels?node=default")).status_code == 200
+    elsewhere = await web.client.get("/ui/channels?node=elsewhere")
+    assert elsewhere.status_code == 404 and "configured nodes: default." in elsewhere.text
     rebalances = (await web.client.get("/ui/rebalances")).text
     assert "refill 10 sat" in rebalances and "approved" not in rebalances.split("why-h")[0]
     overview = (await web.client.get("/ui/")).text

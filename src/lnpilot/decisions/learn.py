@@ -22,6 +22,12 @@ at each step:
   otherwise the side not tried last; a side whose discounted evidence is already significantly
   worse is skipped, and with both sides worse the fee is held (a local optimum).
 
+Without measured forwards (a backend that gives none, LNbits) an empty forward list is silence,
+not zero sales: revenue at a fee cannot be measured, so every evidence step (judge, continue,
+revert, explore, probe) is skipped and the fee only approaches the prior (``_prior_only``). The
+balance-snapshot flow estimate is not turned into revenue: on a wallet server our users' payments
+move the same balances (docs/decisions.md, "Without measured forwards").
+
 Regret is bounded: a probe costs at most one dwell at a level one ``level_ratio`` away, and a
 losing move is undone after one dwell; with a probe every ``probe_every_days`` that is at most one
 reversal per channel per probe period.
@@ -117,6 +123,8 @@ def _banned(direction: int, inputs: LoopInputs, now: int) -> int | None:
 def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
     """The loop's move for this cycle (see the module docstring)."""
     assert view.policy is not None
+    if not view.forwards_measured:
+        return _prior_only(view, profile, inputs)
     now, cur = view.now, view.policy.fee_rate_ppm
     half_life_s = profile.forget_half_life_days * DAY_S
     window_s = int(profile.learn_window_days * DAY_S)
@@ -271,3 +279,41 @@ def _probe(
         gain = here.rate_msat_per_day * (profile.level_ratio - 1) * profile.dwell_hours / 24 / 2
         return out(new, "probe", why, gain)
     return out(None, "optimum", "both neighbouring fees measured worse, banned or out of bounds: held")
+
+
+def _prior_only(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
+    """The loop without measured forwards: approach the prior from far below, else hold.
+
+    No step that reads revenue runs (judge, continue, revert, explore, probe): with no forwards to
+    count, "sold nothing" and "not measured" look the same, and a search on silence walks the fee
+    blind. Nor does the sold-out raise: on a wallet server (LNbits) the wallet's own payments drain
+    channels too, so a drained balance is not routing demand. A fee far *below* the prior is raised
+    toward it (the competitors' fee toward the same peer is what payers already pay there); a fee
+    far *above* it is held, since it may be selling and that cannot be seen here.
+    """
+    assert view.policy is not None
+    now, cur = view.now, view.policy.fee_rate_ppm
+    reasons = [
+        "without measured forwards revenue per fee is unknown: the fee only approaches the prior from "
+        "below; no explore, probe, continue or revert (they need measured forwards)"
+    ]
+
+    def hold(why: str) -> LoopStep:
+        return LoopStep(None, "hold", (*reasons, why), 0)
+
+    prior = max(inputs.prior_ppm, 1.0)
+    if abs(math.log(max(cur, 1) / prior)) <= math.log(profile.approach_ratio):
+        return hold(f"{cur} ppm is within x{profile.approach_ratio:g} of the prior {prior:.0f} ppm: held")
+    if prior < cur:
+        return hold(f"above the prior {prior:.0f} ppm, sales unknown on this backend: no approach down")
+    until = _banned(1, inputs, now)
+    if until is not None:
+        return hold(
+            f"far below the prior {prior:.0f} ppm, but increases are banned until {until} (rolled back)"
+        )
+    new = _clip(cur, prior, inputs)
+    if new <= cur:
+        return hold(f"{cur} ppm is far below the prior {prior:.0f} ppm but the bounds allow no step up")
+    # No expected gain: without measured revenue there is nothing to put a number on.
+    why = f"{cur} ppm is far from the prior {prior:.0f} ppm: approach"
+    return LoopStep(new, "approach", (*reasons, why), 0)
