@@ -147,6 +147,13 @@ async def test_fast_path_keeps_the_route_contract(tmp_path: Path) -> None:
             path, params={"profile": "balanced", "x": "1"}, headers={"X-API-Key": key}
         )
         assert other_query.status_code == 200  # falls through to the route
+        # A blank or unknown ?node= on a cached key: the route's 422 problem, never a 500.
+        for node in ("", "gamma"):
+            bad_node = await client.get(path, params={"node": node}, headers={"X-API-Key": key})
+            assert bad_node.status_code == 422 and bad_node.headers["content-type"] == PROBLEM, node
+            assert "unknown node" in bad_node.json()["detail"]
+        same = await client.get(path, params={"node": "default"}, headers={"X-API-Key": key})
+        assert same.status_code == 200 and same.content == first.content
         metrics = (await client.get("/metrics")).text
         line = next(
             m
@@ -155,7 +162,7 @@ async def test_fast_path_keeps_the_route_contract(tmp_path: Path) -> None:
             and "/v1/scores/nodes/{pubkey}" in m
             and 'status="200"' in m
         )
-        assert float(line.rsplit(" ", 1)[1]) == 3.0
+        assert float(line.rsplit(" ", 1)[1]) == 4.0
     finally:
         await client.aclose()
         await services.aclose()

@@ -97,3 +97,18 @@ def test_a_snapshot_file_graph_runs_and_a_missing_one_is_refused(tmp_path: Path)
     assert result.graph == sample.name
     with pytest.raises(InvalidInputError, match="no such graph file"):
         load_arena_graph(GraphSpec(path=str(tmp_path / "missing.json")))
+
+
+def test_concurrent_runs_of_one_seed_do_not_share_a_node_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two arenas on one host simulate the same node key for a seed: each run locks its own
+    simulated node (the run's lock directory), never the host's directory for real nodes."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    monkeypatch.setenv("LNPILOT_LOCK_DIR", str(tmp_path))
+    spec = tiny("lnpilot-balanced")
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(run_one, [spec, spec]))
+    assert [(r.cycles, r.failed_cycles) for r in results] == [(8, 0), (8, 0)]
+    assert not list(tmp_path.iterdir())  # nothing was locked in the host-wide directory

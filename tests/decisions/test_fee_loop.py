@@ -89,8 +89,9 @@ def test_sold_out_channel_explores_up_and_idle_full_channel_probes_down() -> Non
     drained = view(local_sat=40_000, competitor_fee_ppm=40.0)
     d = engine().decide(drained, None, NOW)
     assert d.type is DecisionType.INCREASE_FEES
-    # Selling (sold out) with 125 ppm never measured: explored up after one dwell.
-    assert any("125 ppm not measured in the last 30 d: explore up" in r for r in d.reasons)
+    # Drained all the time: demand exceeds supply, raised by the largest loop step (x1.5).
+    assert fee_of(d.new_policy) == 150
+    assert any("sold out 100% of the time since the last change" in r for r in d.reasons)
     idle = engine().decide(view(local_sat=700_000, competitor_fee_ppm=130.0), None, NOW)  # prior 82
     assert idle.type is DecisionType.DECREASE_FEES
     assert any("idle while holding most of the liquidity" in r for r in idle.reasons)
@@ -212,3 +213,42 @@ def test_rejected_changes_are_read_from_the_rollback_verdicts() -> None:
     record = TransactionRecord(NOW - 100, NOW, "live", TxStatus.APPLIED, items)
     found = rejected_changes([record])
     assert found == {CID: [RejectedChange(NOW - 10, 100, 150, 0.7)]}
+
+
+def test_a_fee_set_by_hand_is_measured_before_the_prior_overrules_it() -> None:
+    # Known for 2 hours (a fresh channel or a fresh install), 300 ppm against a prior of ~100:
+    # no forwards yet is no evidence of idleness, so the fee is held, not cut.
+    fresh = view(fee_rate_ppm=300, history_days=2 / 24)
+    d = engine().decide(fresh, None, NOW)
+    assert d.type is DecisionType.NO_ACTION
+    assert any("not yet measured: no approach down" in r for r in d.reasons)
+    # The same channel known idle for 200 days is approached down.
+    idle = engine().decide(view(fee_rate_ppm=300), None, NOW)
+    assert idle.type is DecisionType.DECREASE_FEES
+
+
+def test_a_channel_sold_out_at_a_low_fee_climbs_every_dwell_of_wall_time() -> None:
+    # 3 ppm since 13 h ago (more than the 12 h dwell), drained all along: never any available time.
+    change = PolicyChange(NOW - 13 * 3600, policy(1), policy(3))
+    drained = view(local_sat=40_000, fee_rate_ppm=3, competitor_fee_ppm=1.0, policy_changes=[change])
+    d = engine().decide(drained, None, NOW)
+    # 3 x 1.5 is under the 10 ppm minimum step (13), and nothing ever sold: the climb stops at
+    # 4 x the prior (1 ppm x 2.88 for a 4 % local ratio) = 12 ppm until a forward sells higher.
+    assert fee_of(d.new_policy) == 12
+    assert any("sold out 100% of the time" in r and "raise x1.5" in r for r in d.reasons)
+    # Not before a dwell of wall time has passed.
+    young = PolicyChange(NOW - 6 * 3600, policy(1), policy(3))
+    held = engine().decide(dataclasses.replace(drained, policy_changes=(young,)), None, NOW)
+    assert held.type is DecisionType.NO_ACTION
+
+
+def test_the_sold_out_climb_stops_at_four_times_the_highest_fee_that_sold() -> None:
+    # Sold one forward at 100 ppm 20 days ago; drained at 400 ppm since 2 days: 4 x 100 reached.
+    change = PolicyChange(NOW - 2 * DAY, policy(100), policy(400))
+    fwds = [forward_out(CID, 20, 20_000, 2_000)]
+    drained = view(
+        local_sat=40_000, fee_rate_ppm=400, competitor_fee_ppm=20.0, policy_changes=[change], forwards=fwds
+    )
+    d = engine().decide(drained, None, NOW)
+    assert d.new_policy is None or fee_of(d.new_policy) <= 400
+    assert not any("sold out" in r and "raise" in r for r in d.reasons)

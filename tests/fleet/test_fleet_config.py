@@ -87,6 +87,31 @@ def test_cli_selects_a_node_and_never_prints_its_secret(
     assert len(err) == 1 and "unknown node 'nope'" in err[0]
 
 
+def test_the_node_parameter_is_in_the_openapi_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lnpilot.api.app import create_app
+
+    _config(tmp_path, monkeypatch, FLEET)
+    spec = create_app(load_settings()).openapi()
+    declared = {}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            params = [p for p in operation.get("parameters", []) if p["name"] == "node"]
+            declared[(method, path)] = params
+    v1 = [op for op in declared if op[1].startswith("/v1/")]
+    assert len(v1) >= 15 and ("post", "/v1/actions/apply") in v1
+    for op in [*v1, ("get", "/ready")]:
+        (param,) = declared[op]
+        assert param["in"] == "query" and not param.get("required", False), op
+        assert param["schema"]["enum"] == ["default", "alpha", "beta"], op
+        assert param["schema"]["default"] == "default" and "fleet" in param["description"], op
+    # One process-wide registry and a liveness answer: no node to choose there.
+    assert declared[("get", "/health")] == [] and declared[("get", "/metrics")] == []
+    # An unknown node is a documented 422 problem, like an unknown profile.
+    assert "422" in spec["paths"]["/v1/transactions"]["get"]["responses"]
+
+
 def _api_fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database: str) -> None:
     _config(
         tmp_path,
@@ -131,7 +156,7 @@ async def test_each_node_has_its_own_schema_and_the_api_selects_it(
                 assert sorted(await notes("?node=alpha")) == ["alpha-1", "alpha-2"]
                 assert await notes("?node=beta") == []
                 unknown = await client.get("/v1/transactions?node=gamma")
-                assert unknown.status_code == 404
+                assert unknown.status_code == 422  # as an unknown profile: the spec lists the names
                 assert unknown.headers["content-type"].startswith("application/problem+json")
                 assert "unknown node 'gamma'" in unknown.json()["detail"]
         # The CLI reads the same node's data.

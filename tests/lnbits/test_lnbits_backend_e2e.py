@@ -20,6 +20,7 @@ from lnpilot.backends.graph_source import GraphSource
 from lnpilot.backends.http import Secret
 from lnpilot.backends.lnbits import LnbitsBackend
 from lnpilot.cli.main import main
+from lnpilot.domain.balance_flow import FORWARDS_NOT_MEASURED
 from lnpilot.settings import load_settings
 from lnpilot.simnet.testing import SimnetHandle
 from lnpilot.store import Store
@@ -106,6 +107,12 @@ def test_commands_and_daemon_through_lnbits_match_simnet(
 
     decided = run_json(capsys, "decide")
     assert len(decided) == 8 and all(d["reasons"] for d in decided)
+    for decision in decided:  # LNbits' missing forwards are unknown, never "sold nothing"
+        text = " | ".join(decision["reasons"])
+        assert FORWARDS_NOT_MEASURED in text and "the fee only approaches the prior from below" in text, text
+        assert not any(
+            f"{step})" in text for step in ("explore", "probe", "continue", "revert", "sold-out")
+        ), text
     from_store = run_json(capsys, "decide", "--from", "store")
     assert not any("policy is unknown" in " ".join(d["reasons"]) for d in from_store)
 
@@ -127,6 +134,8 @@ def test_commands_and_daemon_through_lnbits_match_simnet(
     changes = asyncio.run(_recorded_changes())
     _assert_latest_equal_truth(changes, truth)
 
+    _assert_revenue_is_not_measured(capsys, simnet, tmp_path)
+
     tx_id = applied["tx_id"]
     # The daemon's cycles may have changed the same channels since: a plain rollback refuses to
     # undo them (issue 17), so the operator forces it, and the log marks what it overrode.
@@ -146,6 +155,29 @@ def test_commands_and_daemon_through_lnbits_match_simnet(
     ]
     assert len(recorded) >= len(changed) * 2  # the apply and the rollback at least
     assert _per_channel(recorded) == _per_channel(applied_by_simnet)
+
+
+def _assert_revenue_is_not_measured(
+    capsys: pytest.CaptureFixture[str], simnet: SimnetHandle, tmp_path: Path
+) -> None:
+    """``pnl``, ``ledger`` and ``report`` through LNbits: revenue absent, LNbits' node-wide sums shown."""
+    run_json(capsys, "sync")
+    with simnet.sim.lock:
+        now = simnet.sim.now_s
+        truth = [simnet.sim.fees_earned_msat(now - days * 86_400) // 1000 for days in (1, 7, 30)]
+    pnl = run_json(capsys, "pnl", "--by", "channel")
+    assert pnl["revenue_measured"] is False and "no per-channel forwards" in pnl["revenue_note"]
+    assert len(pnl["rows"]) == 8 and {r["revenue_msat"] for r in pnl["rows"]} == {None}
+    sums = pnl["node_fee_sums"]
+    assert [sums["day_sat"], sums["week_sat"], sums["month_sat"]] == truth  # LNbits' figures, via LND
+    capsys.readouterr()
+    assert main(["ledger", "--format", "json"]) == 0
+    ledger = json.loads(capsys.readouterr().out)
+    assert ledger["totals_msat"]["forward_fee"] is None and ledger["totals_msat"]["profit"] is None
+    assert main(["report", "--format", "md", "--output", str(tmp_path / "r.md")]) == 0
+    text = (tmp_path / "r.md").read_text()
+    assert "| forwards | not measured (routing revenue not measured" in text
+    assert "unknown (routing revenue not measured)" in text
 
 
 def _set_time_lock(simnet: SimnetHandle, chan_id: int, time_lock: int) -> None:

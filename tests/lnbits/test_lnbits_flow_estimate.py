@@ -18,7 +18,7 @@ import pytest
 
 from lnpilot.backends.base import Capability
 from lnpilot.backends.factory import make_backend
-from lnpilot.domain.balance_flow import FLOW_SOURCE_ESTIMATE
+from lnpilot.domain.balance_flow import FLOW_SOURCE_ESTIMATE, FORWARDS_NOT_MEASURED
 from lnpilot.settings import load_settings
 from lnpilot.simnet.testing import SimnetHandle
 from lnpilot.store import Store
@@ -119,7 +119,7 @@ def test_estimated_flow_equals_simnets_net_flow_and_is_labelled_everywhere(
         decided = run_json(capsys, *argv)
         for decision in decided if isinstance(decided, list) else decided["decisions"]:
             text = " ".join(decision["reasons"])
-            assert LABEL in text and "per-channel forwards not available from this backend" in text, text
+            assert LABEL in text and FORWARDS_NOT_MEASURED in text, text
 
     # The API's channels carry the stored decisions (``apply`` above recorded them), label included.
     listed = asyncio.run(_api_channels())

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lnpilot.accounting import ledger
 from lnpilot.accounting.ledger import LedgerEvent
-from lnpilot.accounting.pnl import Pnl, compute
+from lnpilot.accounting.pnl import Pnl, PnlLine, compute
 from lnpilot.accounting.sources import (
     ChannelFacts,
     PaidRebalance,
@@ -16,7 +17,7 @@ from lnpilot.accounting.sources import (
 )
 from lnpilot.errors import InvalidInputError
 from lnpilot.store import Store
-from lnpilot.store.records import TransactionRecord
+from lnpilot.store.records import NodeFeeSums, TransactionRecord
 
 _NS = 1_000_000_000
 MAX_TRANSACTIONS = 1_000_000
@@ -33,10 +34,49 @@ class Books:
     # False: no payment sync ever ran: invoices and payments are unknown, rebalances come from
     # lnpilot's own transaction log only
     payments_synced: bool = False
+    # False when the backend gives no per-channel forwards (LNbits): routing revenue is unknown, not 0.
+    forwards_measured: bool = True
+    # The node-wide fee sums the backend reported at the last sync; only kept when forwards are not
+    # measured (then they are the only revenue figure there is).
+    node_fee_sums: NodeFeeSums | None = None
 
     @property
-    def totals(self) -> dict[str, int]:
-        return ledger.totals_by_category(self.events)
+    def totals(self) -> dict[str, int | None]:
+        totals: dict[str, int | None] = dict(ledger.totals_by_category(self.events))
+        if not self.forwards_measured:
+            totals["forward_fee"] = totals["profit"] = None  # unknown, never a measured 0
+        return totals
+
+    def revenue_status(self) -> dict[str, Any]:
+        """Whether routing revenue is measured, why not, and the node-wide sums that stand in."""
+        return {
+            "revenue_measured": self.forwards_measured,
+            "revenue_note": None if self.forwards_measured else REVENUE_NOT_MEASURED,
+            "node_fee_sums": None if self.node_fee_sums is None else self.node_fee_sums.as_dict(),
+        }
+
+    def row(self, line: PnlLine) -> dict[str, Any]:
+        """One P&L row as the CLI and the API show it: an unknown figure is None, never 0."""
+        chain, paid, measured = self.chain_synced, self.payments_synced, self.forwards_measured
+        return {
+            "key": line.key,
+            "revenue_msat": line.revenue_msat if measured else None,
+            "rebalance_cost_msat": line.rebalance_cost_msat,
+            "onchain_cost_msat": line.onchain_cost_msat if chain else None,
+            "payment_fee_msat": line.payment_fee_msat if paid else None,
+            "received_msat": line.received_msat if paid else None,
+            "sent_msat": line.sent_msat if paid else None,
+            "net_msat": line.net_msat if measured else None,
+            "forwards": line.forwards if measured else None,
+            "capacity_sat": line.capacity_sat,
+            "return_on_capacity": line.return_on_capacity(self.pnl.window_s) if measured else None,
+        }
+
+
+REVENUE_NOT_MEASURED = (
+    "routing revenue not measured: the backend (LNbits) gives no per-channel forwards; "
+    "net and return on capacity are unknown with it"
+)
 
 
 def paid_rebalances(records: list[TransactionRecord]) -> list[PaidRebalance]:
@@ -78,6 +118,8 @@ async def books(store: Store, since: int, until: int) -> Books:
         payments_mark = await uow.sync_state.get("payments")
         payments = await uow.payments.payments() if payments_mark else []
         invoices = await uow.payments.invoices() if payments_mark else []
+        measured = await uow.sync_state.forwards_measured()
+        fee_sums = None if measured else await uow.sync_state.node_fee_sums()
     peer_of = {c.chan_id: c.remote_pubkey for c in channels}
     facts = [
         ChannelFacts(c.chan_id, c.channel_point, c.remote_pubkey, c.capacity_sat, c.closing_tx_hash or "")
@@ -101,4 +143,13 @@ async def books(store: Store, since: int, until: int) -> Books:
         if c.first_seen_at < until and (not c.closed or c.last_seen_at >= since)
     }
     pnl = compute(in_window, since=since, until=until, capacity_sat=capacity, peer_of=peer_of)
-    return Books(since, until, tuple(in_window), pnl, chain_mark is not None, payments_mark is not None)
+    return Books(
+        since,
+        until,
+        tuple(in_window),
+        pnl,
+        chain_mark is not None,
+        payments_mark is not None,
+        measured,
+        fee_sums,
+    )

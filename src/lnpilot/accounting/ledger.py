@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -84,8 +84,11 @@ def to_rows(events: Sequence[LedgerEvent]) -> list[dict[str, Any]]:
     return rows
 
 
-def to_json(events: Sequence[LedgerEvent], totals: dict[str, int]) -> str:
-    return json.dumps({"events": to_rows(events), "totals_msat": totals}, indent=2)
+def to_json(
+    events: Sequence[LedgerEvent], totals: Mapping[str, int | None], status: Mapping[str, Any] | None = None
+) -> str:
+    """The events and totals; ``status`` (revenue measured or not, and why) is merged in when given."""
+    return json.dumps({"events": to_rows(events), "totals_msat": dict(totals), **(status or {})}, indent=2)
 
 
 def to_csv(events: Sequence[LedgerEvent]) -> str:

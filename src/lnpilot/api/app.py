@@ -28,7 +28,7 @@ from lnpilot.api.services import BUILTIN_PROFILES, ApiServices
 from lnpilot.logctx import RequestIdMiddleware
 from lnpilot.metrics.asgi import PrometheusMiddleware
 from lnpilot.metrics.registry import Metrics
-from lnpilot.settings import Settings, select_node
+from lnpilot.settings import DEFAULT_NODE, Settings, select_node
 from lnpilot.web import mount_web
 
 # Documented in the spec only: the routes check keys themselves to answer with `malformed-pubkey`.
@@ -169,6 +169,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         api = app.state.settings.api
         # The profiles this server knows (built in + configured): anything else is a 422.
         profiles = sorted({*BUILTIN_PROFILES, *app.state.settings.profiles})
+        # The nodes this server serves (``?node=``): the top-level one and every ``[nodes.NAME]``.
+        nodes = [DEFAULT_NODE, *sorted(app.state.settings.nodes)]
         scopes = {
             (route.path, method.lower()): route_scope(route.dependant)
             for route in _api_routes(app.routes)
@@ -176,6 +178,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         }
         for path, operations in spec.get("paths", {}).items():
             for method, operation in operations.items():
+                for parameter in operation.get("parameters", []):
+                    if parameter.get("name") == "pubkey" and parameter.get("in") == "path":
+                        parameter["schema"]["pattern"] = PUBKEY_PATTERN
+                    if parameter.get("name") == "profile":
+                        parameter["schema"]["enum"] = profiles
+                    if parameter.get("name") == "node" and parameter.get("in") == "query":
+                        parameter["schema"]["enum"] = nodes
                 scope = scopes.get((path, method))
                 if scope is None:
                     continue
@@ -183,11 +192,6 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 # An empty requirement ({}) makes the key optional: the route also answers anonymously.
                 required = needs_key(scope, api.public_reads, api.public_scores)
                 operation["security"] = keyed if required else [{}, *keyed]
-                for parameter in operation.get("parameters", []):
-                    if parameter.get("name") == "pubkey" and parameter.get("in") == "path":
-                        parameter["schema"]["pattern"] = PUBKEY_PATTERN
-                    if parameter.get("name") == "profile":
-                        parameter["schema"]["enum"] = profiles
         schemas = components.setdefault("schemas", {})
         batch_in = schemas.get("BatchIn", {}).get("properties", {}).get("pubkeys", {})
         if "items" in batch_in:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from lnpilot.api.problems import ApiProblem
 from lnpilot.api.ratelimit import RateDecision
@@ -42,9 +42,22 @@ class Ctx:
     caller: Caller
 
 
+# Declared on every route that reads it, so it is in the OpenAPI document; the spec builder
+# (``api.app``) adds the configured names as its enum, like ``profile``'s.
+NodeParam = Annotated[
+    str,
+    Query(
+        max_length=64,
+        description="Which node of a fleet (`[nodes.NAME]`) to answer for; `default` is the "
+        "top-level node. API keys and rate limits are shared by every node.",
+    ),
+]
+
+
 def services_of(request: Request) -> ApiServices:
     """The services of the node the request names with ``?node=NAME`` (a ``[nodes.NAME]`` of a
-    fleet), else of the top-level node. API keys and rate limits are always the top level's."""
+    fleet), else of the top-level node. API keys and rate limits are always the top level's.
+    An unknown name is a 422 ``invalid-input`` naming the configured ones (as an unknown profile)."""
     svc: ApiServices = request.app.state.services
     node = request.query_params.get("node")
     if node is None or node == DEFAULT_NODE:
@@ -52,12 +65,13 @@ def services_of(request: Request) -> ApiServices:
     by_node: dict[str, ApiServices] = getattr(request.app.state, "node_services", {})
     if node not in by_node:
         known = ", ".join([DEFAULT_NODE, *sorted(by_node)])
-        raise ApiProblem("not-found", f"unknown node {node[:64]!r}; configured nodes: {known}")
+        raise ApiProblem("invalid-input", f"unknown node {node[:64]!r}; configured nodes: {known}")
     return by_node[node]
 
 
-async def services(request: Request) -> ApiServices:
-    """Dependency for the unauthenticated routes. Async: FastAPI runs a ``def`` one in a thread."""
+async def services(request: Request, node: NodeParam = DEFAULT_NODE) -> ApiServices:
+    """Dependency for the unauthenticated node-facing routes (``node`` is read by ``services_of``;
+    declared here for the spec). Async: FastAPI runs a ``def`` one in a thread."""
     return services_of(request)
 
 
@@ -145,7 +159,9 @@ async def authorize(request: Request, scope: Scope) -> Ctx:
 def require(scope: Scope) -> Any:
     """Route dependency running ``authorize`` for ``scope``."""
 
-    async def dependency(request: Request) -> Ctx:
+    async def dependency(request: Request, node: NodeParam = DEFAULT_NODE) -> Ctx:
+        # ``node`` is read by ``services_of`` (the fast path has no parameters); declared here so
+        # every authorised route documents it.
         return await authorize(request, scope)
 
     dependency.lnpilot_scope = scope  # type: ignore[attr-defined]  # read by the OpenAPI builder

@@ -39,7 +39,9 @@ class CachedScoreFastPath:
             await self.app(scope, receive, send)
             return
         pubkey = scope["path"][len(PREFIX) :]
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        # Blank values kept: ``?node=`` (empty) is an unusual query for the route to refuse, not
+        # a missing one for the fast path to ignore.
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
         if not is_pubkey(pubkey) or set(query) - {"profile"}:
             await self.app(scope, receive, send)
             return

@@ -24,6 +24,9 @@ def pilot_settings(profile: str, spec: RunSpec, data_dir: Path) -> Settings:
     return Settings(
         backend="simnet",
         data_dir=data_dir,
+        # The run's own lock directory: a simulated node's key repeats across runs of one seed,
+        # and concurrent arenas on one host must not exclude each other as one real node would.
+        lock_dir=data_dir / "locks",
         database_url=f"sqlite+aiosqlite:///{data_dir / 'arena.db'}",
         log_level="WARNING",
         profile=profile,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from lnpilot.cli.common import console, print_json, settings_from_env
+from lnpilot.cli.common import console, err_console, print_json, settings_from_env
 
 if TYPE_CHECKING:
     from lnpilot.accounting.gather import Books
@@ -84,41 +84,30 @@ def pnl(
                 "until": end,
                 "onchain_costs_known": result.chain_synced,
                 "payments_known": result.payments_synced,
-                "rows": [
-                    {
-                        "key": line.key,
-                        "revenue_msat": line.revenue_msat,
-                        "rebalance_cost_msat": line.rebalance_cost_msat,
-                        "onchain_cost_msat": line.onchain_cost_msat if result.chain_synced else None,
-                        "payment_fee_msat": line.payment_fee_msat if result.payments_synced else None,
-                        "received_msat": line.received_msat if result.payments_synced else None,
-                        "sent_msat": line.sent_msat if result.payments_synced else None,
-                        "net_msat": line.net_msat,
-                        "forwards": line.forwards,
-                        "capacity_sat": line.capacity_sat,
-                        "return_on_capacity": line.return_on_capacity(p.window_s),
-                    }
-                    for line in lines
-                ],
+                **result.revenue_status(),
+                "rows": [result.row(line) for line in lines],
             }
         )
         return
+    measured = result.forwards_measured
     table = Table(title=f"P&L by {by} in sat, {end - start} s", show_lines=False)
     for header in (by, "revenue", "rebal", "chain", "pay fee", "net", "ROC/yr"):
         table.add_column(header, justify="left" if header == by else "right", no_wrap=True)
     for line in lines:
-        roc = line.return_on_capacity(p.window_s)
+        roc = line.return_on_capacity(p.window_s) if measured else None
         key = line.key if by != "peer" else line.key[:10] + "…"
         table.add_row(
             key,
-            _sat(line.revenue_msat),
+            _sat(line.revenue_msat) if measured else "not measured",
             _sat(line.rebalance_cost_msat),
             _sat(line.onchain_cost_msat) if result.chain_synced else "unknown",
             _sat(line.payment_fee_msat) if result.payments_synced else "unknown",
-            _sat(line.net_msat),
+            _sat(line.net_msat) if measured else "unknown",
             "-" if roc is None else f"{roc:.2%}",
         )
     console.print(table)
+    if not measured:
+        console.print(_revenue_note(result), markup=False, soft_wrap=True)
     if not result.chain_synced:
         console.print("on-chain costs unknown: no chain sync has run (lnpilot sync)", markup=False)
     if result.payments_synced:
@@ -130,6 +119,24 @@ def pnl(
         )
     else:
         console.print("invoices and payments unknown: no payment sync has run (lnpilot sync)", markup=False)
+
+
+def _revenue_note(result: Books) -> str:
+    """Why revenue is absent, and the node-wide fee sums the backend reported instead (labelled)."""
+    from datetime import UTC, datetime
+
+    from lnpilot.accounting.gather import REVENUE_NOT_MEASURED
+
+    sums = result.node_fee_sums
+    if sums is None:
+        return f"{REVENUE_NOT_MEASURED}; no node-wide fee sums stored either (run lnpilot sync)"
+    at = datetime.fromtimestamp(sums.reported_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    figures = ", ".join(
+        f"past {period} {'not reported' if value is None else f'{value:,} sat'}"
+        for period, value in (("day", sums.day_sat), ("week", sums.week_sat), ("month", sums.month_sat))
+    )
+    where = f"node-wide routing fees the node reported at {at} (not per channel)"
+    return f"{REVENUE_NOT_MEASURED}; {where}: {figures}"
 
 
 @app.command("ledger")
@@ -157,8 +164,11 @@ def ledger_cmd(
         if fmt == "csv"
         else ledger.to_bos_csv(events)
         if fmt == "bos"
-        else ledger.to_json(events, result.totals)
+        else ledger.to_json(events, result.totals, result.revenue_status())
     )
+    if not result.forwards_measured and fmt != "json":
+        # CSV has no room for "unknown": the note goes to stderr, the file stays a clean ledger.
+        err_console.print(f"note: {_revenue_note(result)}", markup=False, soft_wrap=True)
     if output is None:
         sys.stdout.write(text)
         return

@@ -178,25 +178,32 @@ class DecisionEngine:
         context: NodeContext | None,
         m: Measures,
     ) -> Decision:
+        # No per-channel forwards (LNbits): every decision says so, with the flow estimate, labelled.
+        unmeasured: tuple[str, ...] = ()
+        if view.balance_flow is not None:
+            window_s = int(self.profile.flow_window_days * DAY_S)
+            unmeasured = (view.balance_flow.window(view.now - window_s, view.now).reason(),)
         blocked = self._operator_block(view)
         if blocked is not None:
-            return self._nothing(view, 1.0, (blocked,))
+            return self._nothing(view, 1.0, (blocked, *unmeasured))
         policy = view.policy
         if policy is None:
-            return self._nothing(view, 0.0, ("missing data: our current policy on this channel is unknown",))
+            why = "missing data: our current policy on this channel is unknown"
+            return self._nothing(view, 0.0, (why, *unmeasured))
         if not view.channel.active:
-            return self._nothing(
-                view, 1.0, ("channel inactive (peer offline): nothing to do until it is back",)
-            )
+            why = "channel inactive (peer offline): nothing to do until it is back"
+            return self._nothing(view, 1.0, (why, *unmeasured))
         coverage, missing = self._coverage(view, score, m.span_s)
         reasons = [f"data coverage {coverage:.2f}" + (f" (missing: {', '.join(missing)})" if missing else "")]
-        if view.balance_flow is not None:  # no per-channel forwards (LNbits): the estimate, labelled
-            window_s = int(self.profile.flow_window_days * DAY_S)
-            reasons.append(view.balance_flow.window(view.now - window_s, view.now).reason())
+        reasons.extend(unmeasured)
         candidates: list[_Candidate] = []
         fee_candidate = self._fee(view, policy, coverage, now, reasons, m)
         if fee_candidate is not None:
             candidates.append(fee_candidate)
+        if not view.forwards_measured:
+            # Both rules weigh what the channel earned and sent; silence is not "earned nothing".
+            reasons.append("rebalance and close not judged: they weigh the channel's measured forwards")
+            return self._choose(view, candidates, coverage, reasons)
         context = context or NodeContext(None, ())
         fee_now = fee_candidate.policy.fee_rate_ppm if fee_candidate and fee_candidate.policy else None
         rebalance = propose_rebalance(

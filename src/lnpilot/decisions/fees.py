@@ -122,6 +122,7 @@ def propose_fee(
         max_down_ppm=cap,
         banned_up_until=bans.up_until,
         banned_down_until=bans.down_until,
+        known_s=history_known_s,
     )
     move = step(view, profile, inputs)
     reasons.extend(move.reasons)

@@ -22,6 +22,12 @@ at each step:
   otherwise the side not tried last; a side whose discounted evidence is already significantly
   worse is skipped, and with both sides worse the fee is held (a local optimum).
 
+Without measured forwards (a backend that gives none, LNbits) an empty forward list is silence,
+not zero sales: revenue at a fee cannot be measured, so every evidence step (judge, continue,
+revert, explore, probe) is skipped and the fee only approaches the prior (``_prior_only``). The
+balance-snapshot flow estimate is not turned into revenue: on a wallet server our users' payments
+move the same balances (docs/decisions.md, "Without measured forwards").
+
 Regret is bounded: a probe costs at most one dwell at a level one ``level_ratio`` away, and a
 losing move is undone after one dwell; with a probe every ``probe_every_days`` that is at most one
 reversal per channel per probe period.
@@ -38,6 +44,9 @@ from lnpilot.decisions.timeline import Evidence, Segment, evidence, fee_at, segm
 from lnpilot.domain.channel_view import ChannelView
 
 DAY_S = 86_400
+MIN_STEP_PPM = 10
+SOLD_OUT_SHARE = 0.5  # drained more than this share of the time since the last change: sold out
+SOLD_OUT_HEADROOM = 4.0  # a sold-out channel climbs to at most this x the highest fee that sold
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +61,9 @@ class LoopInputs:
     max_down_ppm: int  # the largest single decrease
     banned_up_until: int | None = None  # a rolled-back increase: no increase before this time
     banned_down_until: int | None = None
+    # How long the channel's history is known (``signals.history_span_s``); None: unknown. Before
+    # that nothing was observed, so it is neither exposure nor evidence of idleness.
+    known_s: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +109,10 @@ def _clip(cur: int, wanted: float, inputs: LoopInputs) -> int:
 
 def _move(cur: int, direction: int, ratio: float, inputs: LoopInputs) -> int:
     wanted = cur * ratio if direction > 0 else cur / ratio
-    wanted = max(wanted, cur + 1) if direction > 0 else min(wanted, cur - 1)
-    return _clip(cur, wanted, inputs)
+    # Near zero a ratio is no step at all (3 ppm x 1.25 is 4): at least MIN_STEP_PPM, as charge-lnd's
+    # min_fee_ppm_delta; 10 ppm is 1 sat on a 100k-sat payment, about what a payer's choice resolves.
+    wanted = max(wanted, cur + MIN_STEP_PPM) if direction > 0 else min(wanted, cur - MIN_STEP_PPM)
+    return _clip(cur, max(wanted, 0), inputs)
 
 
 def _banned(direction: int, inputs: LoopInputs, now: int) -> int | None:
@@ -109,14 +123,19 @@ def _banned(direction: int, inputs: LoopInputs, now: int) -> int | None:
 def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
     """The loop's move for this cycle (see the module docstring)."""
     assert view.policy is not None
+    if not view.forwards_measured:
+        return _prior_only(view, profile, inputs)
     now, cur = view.now, view.policy.fee_rate_ppm
     half_life_s = profile.forget_half_life_days * DAY_S
-    segs = segments(view, int(profile.learn_window_days * DAY_S))
+    window_s = int(profile.learn_window_days * DAY_S)
+    if inputs.known_s is not None:
+        window_s = max(min(window_s, inputs.known_s), 0)
+    segs = segments(view, window_s)
     history = fee_at(view)
     changed_at = history[-1][0] if len(history) > 1 else None
     previous = history[-2][1] if len(history) > 1 else None
     before_previous = history[-3][1] if len(history) > 2 else None
-    since = changed_at if changed_at is not None else now - int(profile.learn_window_days * DAY_S)
+    since = changed_at if changed_at is not None else now - window_s
     typical = _typical_fee_msat(view, cur)
     here = evidence(view, segs, cur, half_life_s, since_s=since)
     here_sd = here.sd_msat_per_day(typical)
@@ -157,10 +176,29 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
                 gain = (here.rate_msat_per_day - before.rate_msat_per_day) * dwell_days
                 word = "paid" if z >= profile.z_better else "earned more (not yet significant)"
                 return out(new, "continue", f"the last move {word}: continue x{ratio:.2f}", gain)
+    # Sold out: the channel had nothing to sell most of the time since the last change, so demand
+    # at this fee exceeds its liquidity and the price is too low by definition. Raising a drained
+    # channel costs nothing while it is drained, and the liquidity that comes back sells dearer.
+    # Wall time, not available time: a drained channel accumulates no available time to wait for.
+    # The climb stops SOLD_OUT_HEADROOM x above any fee that sold (or the prior): beyond that the
+    # liquidity that comes back would meet a price no evidence supports.
+    sold_out = here.drained_share > SOLD_OUT_SHARE
+    waited = (now - since) / 3600 >= profile.dwell_hours
+    sold_at = max((s.fee_ppm for s in segs if s.forwards > 0), default=0)
+    ceiling = SOLD_OUT_HEADROOM * max(sold_at, inputs.prior_ppm)
+    if sold_out and waited and cur < ceiling and not was_revert and _banned(1, inputs, now) is None:
+        new = min(_move(cur, 1, profile.max_step_ratio, inputs), max(round(ceiling), cur))
+        gain = here.rate_msat_per_day * (profile.max_step_ratio - 1) * dwell_days
+        return out(
+            new,
+            "sold-out",
+            f"sold out {here.drained_share:.0%} of the time since the last change: demand exceeds "
+            f"supply at {cur} ppm, raise x{profile.max_step_ratio:g}",
+            max(gain, 1.0),
+        )
     # Far from the prior: approach it fast (every step still validated).
     prior = max(inputs.prior_ppm, 1.0)
     far = abs(math.log(max(cur, 1) / prior)) > math.log(profile.approach_ratio)
-    sold_out = here.drained_share > 0.5
     if far and not was_revert:
         direction = 1 if prior > cur else -1
         if direction < 0 and sold_out:
@@ -168,12 +206,16 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
         elif direction < 0 and here.forwards >= 1:
             # Far above the market yet selling: the evidence outranks the prior; probes decide.
             reasons.append(f"above the prior {prior:.0f} ppm but selling: no approach down")
+        elif direction < 0 and not measured_enough:
+            # No evidence is not evidence of idleness: a fee set by hand is measured before the
+            # prior overrules it (an operator's market fee is not cut on the first cycle).
+            reasons.append(f"above the prior {prior:.0f} ppm, not yet measured: no approach down")
         elif _banned(direction, inputs, now) is None:
             wanted = max(prior, inputs.floor_ppm) if direction < 0 else prior
             new = _clip(cur, wanted, inputs)
             gain = here.rate_msat_per_day * abs(math.log(max(new, 1) / max(cur, 1))) * dwell_days
             return out(new, "approach", f"{cur} ppm is far from the prior {prior:.0f} ppm: approach", gain)
-    if changed_at is not None and not measured_enough:
+    if not measured_enough:
         return out(None, "hold", f"measuring: {here.exposure_days:.2f} of {dwell_days:g} available days")
     # Optimism for the unexplored (the UCB principle): a higher fee never measured in the window has
     # the widest upper bound, so it is tried after one dwell instead of one probe period -- unless
@@ -237,3 +279,41 @@ def _probe(
         gain = here.rate_msat_per_day * (profile.level_ratio - 1) * profile.dwell_hours / 24 / 2
         return out(new, "probe", why, gain)
     return out(None, "optimum", "both neighbouring fees measured worse, banned or out of bounds: held")
+
+
+def _prior_only(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
+    """The loop without measured forwards: approach the prior from far below, else hold.
+
+    No step that reads revenue runs (judge, continue, revert, explore, probe): with no forwards to
+    count, "sold nothing" and "not measured" look the same, and a search on silence walks the fee
+    blind. Nor does the sold-out raise: on a wallet server (LNbits) the wallet's own payments drain
+    channels too, so a drained balance is not routing demand. A fee far *below* the prior is raised
+    toward it (the competitors' fee toward the same peer is what payers already pay there); a fee
+    far *above* it is held, since it may be selling and that cannot be seen here.
+    """
+    assert view.policy is not None
+    now, cur = view.now, view.policy.fee_rate_ppm
+    reasons = [
+        "without measured forwards revenue per fee is unknown: the fee only approaches the prior from "
+        "below; no explore, probe, continue or revert (they need measured forwards)"
+    ]
+
+    def hold(why: str) -> LoopStep:
+        return LoopStep(None, "hold", (*reasons, why), 0)
+
+    prior = max(inputs.prior_ppm, 1.0)
+    if abs(math.log(max(cur, 1) / prior)) <= math.log(profile.approach_ratio):
+        return hold(f"{cur} ppm is within x{profile.approach_ratio:g} of the prior {prior:.0f} ppm: held")
+    if prior < cur:
+        return hold(f"above the prior {prior:.0f} ppm, sales unknown on this backend: no approach down")
+    until = _banned(1, inputs, now)
+    if until is not None:
+        return hold(
+            f"far below the prior {prior:.0f} ppm, but increases are banned until {until} (rolled back)"
+        )
+    new = _clip(cur, prior, inputs)
+    if new <= cur:
+        return hold(f"{cur} ppm is far below the prior {prior:.0f} ppm but the bounds allow no step up")
+    # No expected gain: without measured revenue there is nothing to put a number on.
+    why = f"{cur} ppm is far from the prior {prior:.0f} ppm: approach"
+    return LoopStep(new, "approach", (*reasons, why), 0)

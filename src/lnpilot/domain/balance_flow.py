@@ -18,6 +18,9 @@ from typing import Any
 FLOW_SOURCE_FORWARDS = "forwards"
 FLOW_SOURCE_ESTIMATE = "estimate_from_balances"
 
+# Said in every decision on such a backend: an empty forward list there is unknown, not zero.
+FORWARDS_NOT_MEASURED = "forwards not measured on this backend (it gives no per-channel forwards)"
+
 CAVEAT = (
     "a forward in and out within one sync interval nets out, payments and invoices lnpilot does not "
     "know of move balances too, and no per-channel fee is visible"
@@ -78,7 +81,7 @@ class FlowEstimate:
 
     def reason(self) -> str:
         """One line for a decision's reasons: always says it is an estimate and what it misses."""
-        lacking = "per-channel forwards not available from this backend"
+        lacking = FORWARDS_NOT_MEASURED
         if not self.known:
             return f"{lacking}; net flow estimate absent: {self.why_absent}"
         own = (

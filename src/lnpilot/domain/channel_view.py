@@ -81,3 +81,9 @@ class ChannelView:
     def flow_source(self) -> str:
         """Where this view's flow comes from: measured forwards, or an estimate from balances."""
         return FLOW_SOURCE_FORWARDS if self.balance_flow is None else FLOW_SOURCE_ESTIMATE
+
+    @property
+    def forwards_measured(self) -> bool:
+        """False when the backend gives no per-channel forwards: an empty ``forwards`` is then
+        silence (unknown), not a measured zero, and no rule may read it as "sold nothing"."""
+        return self.balance_flow is None

@@ -1,10 +1,13 @@
 """One cycle of one fleet node, as a job worker runs it.
 
-The worker takes the node's database lock (``store.node_lock``: a PostgreSQL advisory lock on
-the node's public key, so at most one cycle per node runs anywhere), reconciles what an earlier
-cycle left in flight in the node's transaction log (a worker killed mid-cycle), then runs the
-daemon's one cycle (``daemon.cycle.run_cycle``). A node whose lock is held elsewhere is skipped,
-not waited for: its holder is running that node's cycle right now.
+The worker takes the node's guard (``store.node_guard``), the very lock the single-node daemon,
+``lnpilot apply`` and the API's apply take: this host's file lock on the node plus its database
+lock (a PostgreSQL advisory lock on the node's public key), so at most one cycle per node runs
+anywhere and no local ``lnpilot run``/``apply`` on the same node acts beside it. It reconciles
+what an earlier cycle left in flight in the node's transaction log (a worker killed mid-cycle),
+then runs the daemon's one cycle (``daemon.cycle.run_cycle``) with the guard held. A node whose
+guard is held elsewhere is skipped, not waited for: its holder (another worker, a daemon, an
+apply) is acting on that node right now, and the scheduler enqueues the next cycle anyway.
 """
 
 from __future__ import annotations
@@ -38,12 +41,13 @@ async def run_node_cycle(settings: Settings, node: str, metrics: Metrics | None 
     from lnpilot.backends.factory import make_backend
     from lnpilot.daemon.cycle import CycleContext, run_cycle
     from lnpilot.execution.executor import Executor
+    from lnpilot.execution.guard import node_guard
     from lnpilot.execution.observe import Observer
     from lnpilot.execution.plan import Mode
     from lnpilot.logctx import cycle_context
     from lnpilot.store import Store
     from lnpilot.store.cache import make_cache
-    from lnpilot.store.node_lock import DbNodeLock, NodeLocked
+    from lnpilot.store.node_lock import NodeLocked
     from lnpilot.store.repos.transaction_log import SqlTransactionLog
     from lnpilot.store.score_cache import ScoreCache
 
@@ -56,12 +60,12 @@ async def run_node_cycle(settings: Settings, node: str, metrics: Metrics | None 
     try:
         await clock.refresh()
         info = await backend.get_info()
+        guard = node_guard(s, backend, store)
         try:
-            lock = await DbNodeLock(store, info.pub_key, f"fleet cycle of {node}").acquire()
+            await guard.acquire(f"fleet cycle of {node}")
         except NodeLocked as exc:
             log.info("fleet_cycle_skipped", node=node, reason=str(exc))
             return {"node": node, "status": SKIPPED, "pubkey": info.pub_key, "reason": str(exc)}
-        lock.start_heartbeat()
         try:
             executor = Executor(
                 backend,
@@ -71,6 +75,7 @@ async def run_node_cycle(settings: Settings, node: str, metrics: Metrics | None 
                 profile=s.profile,
                 clock=clock.now,
                 observer=Observer(metrics),
+                guard=guard,  # held for the whole cycle: the executor's applies pass through it
             )
             # What a worker killed mid-cycle left open is settled first, from the node's own state.
             settled = await executor.reconcile()
@@ -88,7 +93,7 @@ async def run_node_cycle(settings: Settings, node: str, metrics: Metrics | None 
             with cycle_context() as cycle_id:
                 report = await run_cycle(ctx, cycle_id)
         finally:
-            await lock.release()
+            await guard.release()
         return {
             "node": node,
             "status": DONE,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lnpilot.store import Store
-from lnpilot.store.records import DecisionRecord, TransactionRecord
+from lnpilot.store.records import DecisionRecord, NodeFeeSums, TransactionRecord
 
 _NS = 1_000_000_000
 ROLLBACK_NOTE = "rollback of tx"  # lnpilot.execution.rollback.ROLLBACK_NOTE
@@ -59,14 +59,28 @@ class ReportData:
     payment_fee_msat: int | None = None  # None until a payment sync has run
     # Failed forwards per channel from the HTLC event stream (sync.htlc.failures_report).
     failures: dict[str, Any] = field(default_factory=dict)
+    # False on a backend without per-channel forwards (LNbits): forwards and routing fees are
+    # unknown (shown as not measured, never 0); ``node_fee_sums`` are the node-wide sums it reported.
+    forwards_measured: bool = True
+    node_fee_sums: NodeFeeSums | None = None
 
     @property
-    def forwards(self) -> int:
-        return sum(r.forwards_out for r in self.routing)
+    def forwards(self) -> int | None:
+        return sum(r.forwards_out for r in self.routing) if self.forwards_measured else None
 
     @property
-    def fees_msat(self) -> int:
-        return sum(r.fees_msat for r in self.routing)
+    def fees_msat(self) -> int | None:
+        return sum(r.fees_msat for r in self.routing) if self.forwards_measured else None
+
+    @property
+    def revenue_note(self) -> str | None:
+        from lnpilot.accounting.gather import REVENUE_NOT_MEASURED
+
+        return None if self.forwards_measured else REVENUE_NOT_MEASURED
+
+    @property
+    def net_unknown_why(self) -> str:
+        return "routing revenue not measured" if not self.forwards_measured else "on-chain costs unknown"
 
     @property
     def rebalance_cost_msat(self) -> int:
@@ -84,6 +98,8 @@ class ReportData:
             "until": self.until,
             "forwards": self.forwards,
             "fees_msat": self.fees_msat,
+            "revenue_note": self.revenue_note,
+            "node_fee_sums": None if self.node_fee_sums is None else self.node_fee_sums.as_dict(),
             "decisions": dict(self.decisions_by_type),
             "would_execute": self.would_execute,
             "executed": dict(Counter(e.item_status for e in self.executions if not e.rollback_of)),
@@ -202,8 +218,14 @@ async def gather(store: Store, since: int, until: int, *, max_transactions: int 
         balance_history={k: v for k, v in balance_history.items() if v},
         agreement=agreement,
         channel_points={c.chan_id: c.channel_point for c in channels},
-        net_msat=ledger_books.pnl.node.net_msat if ledger_books.chain_synced else None,
+        net_msat=(
+            ledger_books.pnl.node.net_msat
+            if ledger_books.chain_synced and ledger_books.forwards_measured
+            else None
+        ),
         onchain_cost_msat=ledger_books.pnl.node.onchain_cost_msat if ledger_books.chain_synced else None,
         payment_fee_msat=ledger_books.pnl.node.payment_fee_msat if ledger_books.payments_synced else None,
         failures=failures,
+        forwards_measured=ledger_books.forwards_measured,
+        node_fee_sums=ledger_books.node_fee_sums,
     )

@@ -30,6 +30,7 @@ def _env() -> jinja2.Environment:
     env.filters["ts"] = lambda t: datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%d %H:%M")
     env.filters["scid"] = lambda c: "-" if c is None else str(ShortChannelId.from_chan_id(int(c)))
     env.filters["sat"] = lambda msat: f"{int(msat) / 1000:,.3f}"
+    env.filters["opt_sat"] = lambda sat: "not reported" if sat is None else f"{int(sat):,} sat"
     env.filters["pct"] = lambda x: "not measured (no reviews)" if x is None else f"{100 * x:.1f} %"
     env.filters["cell"] = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
     return env

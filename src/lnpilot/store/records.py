@@ -138,6 +138,28 @@ class SyncMark:
 
 
 @dataclass(frozen=True, slots=True)
+class NodeFeeSums:
+    """The node-wide routing fees the backend reported at one sync, in sat (LNbits' node API, LND's
+    fee report): rolling sums over the past day, week and month, not per channel. None where the
+    backend left one out."""
+
+    reported_at: int  # unix seconds of the sync that read them
+    day_sat: int | None
+    week_sat: int | None
+    month_sat: int | None
+
+    def as_dict(self) -> dict[str, int | str | None]:
+        return {
+            "reported_at": self.reported_at,
+            "day_sat": self.day_sat,
+            "week_sat": self.week_sat,
+            "month_sat": self.month_sat,
+            "scope": "node-wide, rolling past day/week/month at reported_at "
+            "(not per channel, not this window)",
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class TrackedChannel:
     """A channel of ours as the store remembers it, open or closed."""
 

@@ -21,6 +21,7 @@ from lnpilot.domain.node import ChannelFee
 from lnpilot.logs import get_logger
 from lnpilot.settings import SyncSettings
 from lnpilot.store import Store
+from lnpilot.store.records import NodeFeeSums
 from lnpilot.store.repos.sync_state import FORWARDS_UNAVAILABLE
 from lnpilot.sync.progress import NullProgress, SyncProgress
 
@@ -172,7 +173,13 @@ class SyncJob:
             async with self.store.unit_of_work() as uow:
                 await uow.policies.add(fee.chan_id, change)
             changes += 1
-        await self._mark("fee_report", now)
+        async with self.store.unit_of_work() as uow:
+            if Capability.FORWARDING_HISTORY not in self.backend.capabilities:
+                # Without per-channel forwards (LNbits) the node-wide sums are the only revenue
+                # figure there is: kept (labelled) for pnl, ledger and report.
+                sums = (report.day_fee_sum_sat, report.week_fee_sum_sat, report.month_fee_sum_sat)
+                await uow.sync_state.set_node_fee_sums(NodeFeeSums(now, *sums))
+            await uow.sync_state.set("fee_report", now)
         result: dict[str, Any] = {"policy_changes": changes, "_summary": f"{changes} policy changes"}
         if unknown:
             result["_skipped"] = f"policy of {len(unknown)} channel(s) not known: {unknown[0]}"

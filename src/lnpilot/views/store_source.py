@@ -19,7 +19,6 @@ from lnpilot.domain.metrics import NodeMetrics
 from lnpilot.errors import LnpilotError
 from lnpilot.store import Store
 from lnpilot.store.records import TransactionRecord
-from lnpilot.store.repos.sync_state import FORWARDS_UNAVAILABLE
 from lnpilot.store.uow import UnitOfWork
 from lnpilot.views.balance_flow import OwnMove, own_moves_from_transactions
 from lnpilot.views.builder import ChannelInput, ViewInputs, ViewSet, build_views
@@ -106,11 +105,7 @@ async def failed_for_liquidity(uow: UnitOfWork, since_s: int, until_s: int) -> d
 
 async def forwards_measured(uow: UnitOfWork) -> bool:
     """False when the latest sync found no per-channel forwards to read (then flow is estimated)."""
-    unavailable = await uow.sync_state.get(FORWARDS_UNAVAILABLE)
-    if unavailable is None:
-        return True
-    synced = await uow.sync_state.get("forwards")
-    return synced is not None and synced.synced_at >= unavailable.synced_at
+    return await uow.sync_state.forwards_measured()
 
 
 async def own_moves_since(uow: UnitOfWork, since: int) -> dict[int, list[OwnMove]]:

@@ -10,13 +10,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from lnpilot.settings import Settings
-from lnpilot.web.deps import HERE, WebState
+from lnpilot.web.deps import HERE, UnknownNode, WebState, current_session, render
 
 STATIC = "/ui/static"
 
@@ -38,6 +38,13 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
             await web.aclose()
 
     app.include_router(APIRouter(lifespan=warm))
+
+    async def unknown_node(request: Request, exc: Exception) -> Response:
+        # A bookmarked ?node= of a node no longer configured: say so, never show another node.
+        session = await current_session(request)
+        return render(request, "error.html.j2", session, {"title": "Unknown node", "message": str(exc)}, 404)
+
+    app.add_exception_handler(UnknownNode, unknown_node)
     app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="web-static")
     for module in (signin, pages, actions):
         app.include_router(module.router)

@@ -16,29 +16,16 @@ router = APIRouter(tags=["economics"])
 _MAX_S = MAX_TIME_S
 
 
-def _line(line: Any, window_s: int, chain_known: bool, payments_known: bool) -> dict[str, Any]:
-    return {
-        "key": line.key,
-        "revenue_msat": line.revenue_msat,
-        "rebalance_cost_msat": line.rebalance_cost_msat,
-        "onchain_cost_msat": line.onchain_cost_msat if chain_known else None,
-        "payment_fee_msat": line.payment_fee_msat if payments_known else None,
-        "received_msat": line.received_msat if payments_known else None,
-        "sent_msat": line.sent_msat if payments_known else None,
-        "net_msat": line.net_msat,
-        "forwards": line.forwards,
-        "capacity_sat": line.capacity_sat,
-        "return_on_capacity": line.return_on_capacity(window_s),
-    }
-
-
 @router.get(
     "/v1/pnl",
     summary="Profit and loss over a window",
     description="Routing revenue, rebalance, on-chain and payment costs, net and annualised return on "
     "capacity, for the node, per channel and per peer. `onchain_cost_msat` is null until a chain sync "
     "has run; `payment_fee_msat`, `received_msat` (invoices paid to us) and `sent_msat` (payments to "
-    "other nodes, outside net) are null until a payment sync has run.",
+    "other nodes, outside net) are null until a payment sync has run. On a backend without per-channel "
+    "forwards (LNbits) `revenue_msat`, `forwards`, `net_msat` and `return_on_capacity` are null "
+    "(`revenue_measured` false, `revenue_note` says why) and `node_fee_sums` holds the node-wide fee "
+    "sums it reported at the last sync.",
     responses=problem_responses("invalid-input", "rate-limited", "invalid-api-key"),
 )
 async def pnl(
@@ -50,15 +37,16 @@ async def pnl(
         result = await books(ctx.svc.store, since, until)
     except InvalidInputError as exc:
         raise ApiProblem("invalid-input", str(exc)) from exc
-    p, known, paid = result.pnl, result.chain_synced, result.payments_synced
+    p = result.pnl
     return {
         "since": since,
         "until": until,
-        "onchain_costs_known": known,
-        "payments_known": paid,
-        "node": _line(p.node, p.window_s, known, paid),
-        "channels": [_line(line, p.window_s, known, paid) for line in p.channels],
-        "peers": [_line(line, p.window_s, known, paid) for line in p.peers],
+        "onchain_costs_known": result.chain_synced,
+        "payments_known": result.payments_synced,
+        **result.revenue_status(),
+        "node": result.row(p.node),
+        "channels": [result.row(line) for line in p.channels],
+        "peers": [result.row(line) for line in p.peers],
     }
 
 
@@ -67,7 +55,8 @@ async def pnl(
     summary="Every balance-changing event in a window",
     description="Forward fees, rebalance fees, on-chain fees, channel opens and closes, invoices paid to us, "
     "payments sent and their fees, each with a stable id; `totals_msat` per category and `profit`, which "
-    "equals the P&L's node net.",
+    "equals the P&L's node net. Without per-channel forwards (LNbits) `forward_fee` and `profit` are "
+    "null, with `revenue_note` and the node-wide `node_fee_sums`.",
     responses=problem_responses("invalid-input", "rate-limited", "invalid-api-key"),
 )
 async def ledger_events(
@@ -91,7 +80,7 @@ async def ledger_events(
     except InvalidInputError as exc:
         raise ApiProblem("invalid-input", str(exc)) from exc
     events = [e for e in result.events if category is None or e.category.value == category]
-    return {"events": ledger.to_rows(events), "totals_msat": result.totals}
+    return {"events": ledger.to_rows(events), "totals_msat": result.totals, **result.revenue_status()}
 
 
 @router.get(

@@ -97,6 +97,8 @@ async def ready(svc: ApiServices = Depends(services)) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics(request: Request, svc: ApiServices = Depends(services)) -> Response:
+async def metrics(request: Request) -> Response:
+    # One registry for the process, whichever node a request named: no ``?node=`` here.
+    svc: ApiServices = request.app.state.services
     payload, content_type = render(svc.metrics, request.headers.get("accept"))
     return Response(payload, media_type=content_type)

@@ -10,16 +10,24 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from lnpilot.errors import LnpilotError, NotFoundError
 from lnpilot.store.records import AuditEntry, ChannelOverrideRecord, ExpertReview
-from lnpilot.web.deps import current_session, login_redirect, render, svc_of
+from lnpilot.web.deps import (
+    current_session,
+    known_node,
+    login_redirect,
+    render,
+    selected_node,
+    svc_of,
+    with_node,
+)
 from lnpilot.web.routes.pages import parse_chan
 from lnpilot.web.session import Session, csrf_ok
 
-router = APIRouter(prefix="/ui", include_in_schema=False)
+router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(known_node)])
 OVERRIDE_ACTIONS = ("pin", "unpin", "exclude", "include", "bounds")
 _MAX_PPM = 1_000_000
 
@@ -47,7 +55,14 @@ def _confirm(
         request,
         "confirm.html.j2",
         session,
-        {"title": title, "detail": detail, "action": request.url.path, "fields": fields, "back": back},
+        # ``action`` keeps the query (``?node=``): the confirmed post acts on the same node.
+        {
+            "title": title,
+            "detail": detail,
+            "action": with_node(request.url.path, selected_node(request)),
+            "fields": fields,
+            "back": with_node(back, selected_node(request)),
+        },
     )
 
 
@@ -126,7 +141,7 @@ async def channel_override(
                 {"min_ppm": low, "max_ppm": high} if action == "bounds" else {},
             )
         )
-    return RedirectResponse(f"/ui/channels/{chan}?done={action}", status_code=303)
+    return RedirectResponse(with_node(f"/ui/channels/{chan}?done={action}", selected_node(request)), 303)
 
 
 @router.post("/decisions/{decision_id}/review")
@@ -153,6 +168,10 @@ async def review(
         await uow.audit.add(AuditEntry(now, session.subject, "review", f"decision:{decision_id}"))
     target = back if back.startswith("/ui/") and not back.startswith("//") else "/ui/decisions"
     sep = "&" if "?" in target else "?"
+    # ``back`` carries the page's own query; the node acted on is kept even if it did not.
+    if "node=" not in target:
+        target = with_node(target, selected_node(request))
+        sep = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{sep}done=review#d{decision_id}", status_code=303)
 
 
@@ -196,4 +215,4 @@ async def rollback(request: Request, tx_id: int, csrf: str = Form(""), confirmed
     if not result.complete:
         failed = "; ".join(f"{r.chan_id}: {r.detail}" for r in result.results if not r.ok)
         return _refuse(request, session, 409, f"Rollback of transaction {tx_id} was incomplete: {failed}")
-    return RedirectResponse("/ui/transactions?done=rollback", status_code=303)
+    return RedirectResponse(with_node("/ui/transactions?done=rollback", selected_node(request)), 303)

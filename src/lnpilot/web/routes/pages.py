@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from lnpilot.domain.ids import ShortChannelId
@@ -14,9 +14,9 @@ from lnpilot.web.data import logs
 from lnpilot.web.data.channel import channel_page
 from lnpilot.web.data.channels import SORT_KEYS, channel_rows, sort_and_filter
 from lnpilot.web.data.overview import overview
-from lnpilot.web.deps import current_session, login_redirect, render, svc_of, web_of
+from lnpilot.web.deps import caches_of, current_session, known_node, login_redirect, render, svc_of
 
-router = APIRouter(prefix="/ui", include_in_schema=False)
+router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(known_node)])
 Text = Annotated[str, Query(max_length=200)]
 # Messages a redirect after an action may show (by code: no text is reflected from the URL).
 DONE = {
@@ -48,8 +48,7 @@ async def overview_page(request: Request, done: str | None = None) -> Response:
     if session is None:
         return login_redirect(request)
     svc = svc_of(request)
-    web = web_of(request)
-    view = await overview(svc, web.nodes, svc.now())
+    view = await overview(svc, caches_of(request).nodes, svc.now())
     return render(request, "overview.html.j2", session, {"o": view, "done": DONE.get(done or "")})
 
 
@@ -61,7 +60,7 @@ async def channels_page(
     if session is None:
         return login_redirect(request)
     svc = svc_of(request)
-    graph = await web_of(request).graph.get(svc.store)
+    graph = await caches_of(request).graph.get(svc.store)
     rows = await channel_rows(svc, graph, svc.now(), svc.settings.profile)
     shown = sort_and_filter(rows, sort if sort in SORT_KEYS else "revenue", desc, q)
     return render(
@@ -85,7 +84,7 @@ async def channel_detail(request: Request, chan: str, done: str | None = None) -
         tracked = await uow.channels.get(chan_id)
     if tracked is None:
         return not_found(request, session, f"no channel {chan} in the store")
-    graph = await web_of(request).graph.get(svc.store)
+    graph = await caches_of(request).graph.get(svc.store)
     page = await channel_page(svc, graph, tracked, svc.now(), svc.settings.profile)
     figures = {
         "fee": charts.line_chart(
@@ -188,8 +187,8 @@ async def suggestions_page(request: Request) -> Response:
     if session is None:
         return login_redirect(request)
     svc = svc_of(request)
-    graph = await web_of(request).graph.get(svc.store)
-    found = await logs.suggestions(svc, graph, svc.now(), svc.settings.profile, web_of(request).peers)
+    graph = await caches_of(request).graph.get(svc.store)
+    found = await logs.suggestions(svc, graph, svc.now(), svc.settings.profile, caches_of(request).peers)
     return render(request, "suggestions.html.j2", session, {"s": found})
 
 
@@ -199,7 +198,7 @@ async def graph_page(request: Request, q: Text = "") -> Response:
     if session is None:
         return login_redirect(request)
     svc = svc_of(request)
-    graph = await web_of(request).graph.get(svc.store)
+    graph = await caches_of(request).graph.get(svc.store)
     return render(request, "graph.html.j2", session, {"q": q, "hits": graph.search(q), "g": graph})
 
 
@@ -212,7 +211,7 @@ async def node_detail(request: Request, pub_key: str) -> Response:
     key = pub_key.strip().lower()
     if len(key) != 66 or any(c not in "0123456789abcdef" for c in key):
         return not_found(request, session, "a node is named by its 66-hex-digit public key")
-    graph = await web_of(request).graph.get(svc.store)
+    graph = await caches_of(request).graph.get(svc.store)
     page = await logs.node_page(svc, graph, key, svc.settings.profile)
     if page.score is None and page.metrics is None and key not in graph.aliases:
         return not_found(request, session, f"node {key} is not in the stored graph")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lnpilot.store.records import AuditEntry
-from lnpilot.web.deps import current_session, render, secure_headers, svc_of, wall_now, web_of
+from lnpilot.web.deps import current_session, home_services, render, secure_headers, wall_now, web_of
 from lnpilot.web.session import COOKIE, LOGIN_COOKIE, Session, csrf_ok, verify_password
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -42,7 +42,7 @@ async def login_form(request: Request, next: str | None = None) -> Response:
 
 
 async def _authenticate(request: Request, secret: str) -> Session | None:
-    svc, web = svc_of(request), web_of(request)
+    svc, web = home_services(request), web_of(request)
     now = wall_now()
     configured = svc.settings.web.password_hash
     if configured is not None and verify_password(secret, configured.get_secret_value()):
@@ -58,7 +58,7 @@ async def _authenticate(request: Request, secret: str) -> Session | None:
 async def login(
     request: Request, secret: str = Form(""), csrf: str = Form(""), next: str = Form("/ui/")
 ) -> Response:
-    svc, web = svc_of(request), web_of(request)
+    svc, web = home_services(request), web_of(request)
     target = _safe_next(next)
     cookie = request.cookies.get(LOGIN_COOKIE)
     if not cookie or not csrf_ok(web.signer.token("login", cookie), csrf):
