@@ -37,7 +37,7 @@ def _chan(chan_id: int, local: int) -> LocalChannel:
     return LocalChannel(chan_id, point, "02" + "cd" * 32, 1_000_000, local, 1_000_000 - local, True)
 
 
-async def _fill(db: Path, *, lnbits: bool) -> None:
+async def _fill(db: Path, *, lnbits: bool, sums: bool = True) -> None:
     store = await Store.open_url(f"sqlite+aiosqlite:///{db}")
     try:
         async with store.unit_of_work() as uow:
@@ -47,7 +47,8 @@ async def _fill(db: Path, *, lnbits: bool) -> None:
             await uow.sync_state.set("channels", DAY0 + 6 * 3600)
             if lnbits:
                 await uow.sync_state.set(FORWARDS_UNAVAILABLE, DAY0 + 6 * 3600)
-                await uow.sync_state.set_node_fee_sums(SUMS)
+                if sums:
+                    await uow.sync_state.set_node_fee_sums(SUMS)
             else:
                 await uow.sync_state.set("forwards", DAY0 + 6 * 3600)
         log = SqlTransactionLog(store)
@@ -184,3 +185,15 @@ async def test_fee_sums_replace_each_other_and_a_missing_period_is_not_kept(tmp_
             assert await uow.sync_state.node_fee_sums() is None
     finally:
         await store.close()
+
+
+def test_without_stored_sums_the_note_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    db = tmp_path / "bare.db"
+    asyncio.run(_fill(db, lnbits=True, sums=False))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+    text = _cli(capsys, "pnl", "--since", str(DAY0))[0]
+    assert "no node-wide fee sums stored either (run lnpilot sync)" in text

@@ -115,3 +115,13 @@ def test_every_decision_says_forwards_are_not_measured_and_rules_on_earnings_sta
     assert "rebalance and close not judged" in text(decision.reasons)
     # Measured: the rebalance rule speaks for itself.
     assert "rebalance and close not judged" not in text(ENGINE.decide(drained, None, NOW).reasons)
+
+
+def test_the_loop_alone_holds_when_the_limits_allow_no_step_toward_the_prior() -> None:
+    from lnpilot.decisions.learn import LoopInputs, step
+
+    cheap = unknown(view(fee_rate_ppm=10, competitor_fee_ppm=500.0))
+    frozen = LoopInputs(prior_ppm=500.0, floor_ppm=1, low_ppm=1, high_ppm=5000, max_up_ppm=0, max_down_ppm=0)
+    move = step(cheap, BUILTIN["balanced"], frozen)
+    assert move.fee_ppm is None and move.kind == "hold" and move.gain_msat == 0
+    assert move.reasons[-1] == "10 ppm is far below the prior 500 ppm but the bounds allow no step up"

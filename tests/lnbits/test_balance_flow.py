@@ -46,7 +46,7 @@ def test_fewer_than_two_snapshots_in_the_window_is_absent_and_says_why() -> None
         est = estimate_flow(snaps, since, until)
         assert not est.known and est.out_sat is None and est.in_sat is None and est.net_out_sat is None
         assert est.why_absent and "two are needed" in est.why_absent
-        assert "absent" in est.reason() and "not available from this backend" in est.reason()
+        assert "absent" in est.reason() and "forwards not measured on this backend" in est.reason()
         assert est.as_dict()["net_out_sat"] is None and est.as_dict()["why_absent"] == est.why_absent
 
 

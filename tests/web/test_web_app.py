@@ -311,3 +311,19 @@ async def test_failed_forwards_show_when_recorded(web: Web) -> None:
     page = (await web.client.get(f"/ui/channels/{CHAN}")).text
     assert 'id="failures"' in page and "TEMPORARY_CHANNEL_FAILURE" in page and "INSUFFICIENT_BALANCE" in page
     assert "Recorded during 2.0 h" in page
+
+
+async def test_overview_pnl_on_a_backend_without_forwards_says_not_measured(web: Web) -> None:
+    from lnpilot.store.records import NodeFeeSums
+    from lnpilot.store.repos.sync_state import FORWARDS_UNAVAILABLE
+
+    await sign_in(web, web.admin)
+    measured = (await web.client.get("/ui/")).text
+    assert 'id="pnl-not-measured"' not in measured
+    async with web.services.store.unit_of_work() as uow:  # as an LNbits sync leaves the store
+        await uow.sync_state.set(FORWARDS_UNAVAILABLE, NOW - 60)
+        await uow.sync_state.set_node_fee_sums(NodeFeeSums(NOW - 60, 12, None, 6_789))
+    page = (await web.client.get("/ui/")).text
+    assert page.count(">not measured</span>") == 2 * 3  # forwards and revenue, in each window
+    assert 'id="pnl-not-measured"' in page and "no per-channel forwards" in page
+    assert "past day 12 sat, past week – sat, past month 6,789 sat" in page

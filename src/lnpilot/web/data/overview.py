@@ -11,13 +11,13 @@ import asyncio
 import time
 from dataclasses import dataclass, field, replace
 
-from lnpilot.accounting.gather import MAX_TRANSACTIONS, paid_rebalances
+from lnpilot.accounting.gather import MAX_TRANSACTIONS, REVENUE_NOT_MEASURED, paid_rebalances
 from lnpilot.accounting.ledger import Category
 from lnpilot.accounting.pnl import PnlLine, compute
 from lnpilot.accounting.sources import ChannelFacts, chain_events, payment_events
 from lnpilot.api.services import ApiServices
 from lnpilot.domain.node import NodeInfo
-from lnpilot.store.records import DecisionRecord, SyncMark, TransactionRecord, TxStatus
+from lnpilot.store.records import DecisionRecord, NodeFeeSums, SyncMark, TransactionRecord, TxStatus
 
 DAY_S = 86_400
 NS = 1_000_000_000
@@ -63,6 +63,10 @@ class Overview:
     sync_marks: list[SyncMark]
     alerts: list[Alert] = field(default_factory=list)
     graph_snapshot_at: int | None = None
+    # Set when the backend gives no per-channel forwards (LNbits): revenue, forwards and net are not
+    # measured (shown so, never 0); the node-wide fee sums of its last fee report stand beside them.
+    revenue_note: str | None = None
+    node_fee_sums: NodeFeeSums | None = None
 
 
 async def pnl_windows(svc: ApiServices, now: int) -> tuple[list[PnL], bool]:
@@ -174,6 +178,8 @@ async def overview(svc: ApiServices, nodes: NodeInfoCache, now: int) -> Overview
         cycle_s = svc.settings.daemon.cycle_seconds
         recent = await uow.channels.open_with_snapshots(int(now - max(3 * cycle_s, 3_600)))
         inactive = sum(1 for local, _ in recent.found if not local.active)
+        measured = await uow.sync_state.forwards_measured()
+        fee_sums = None if measured else await uow.sync_state.node_fee_sums()
     last_cycle = _last_cycle(marks)
     view = Overview(
         now=now,
@@ -189,6 +195,8 @@ async def overview(svc: ApiServices, nodes: NodeInfoCache, now: int) -> Overview
         cycle_seconds=cycle_s,
         sync_marks=marks,
         graph_snapshot_at=None if snapshot is None else snapshot.taken_at,
+        revenue_note=None if measured else REVENUE_NOT_MEASURED,
+        node_fee_sums=fee_sums,
     )
     view.alerts = _alerts(view, txs, inactive)
     return view
