@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_support import KeepAliveConn
+
 HOST = "127.0.0.1"
 
 
@@ -86,41 +88,13 @@ def serve_minimal(port: int) -> None:
     uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
 
 
-class _Conn:
-    """One keep-alive HTTP/1.1 connection; enough protocol for these JSON endpoints."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    @classmethod
-    async def open(cls, port: int) -> _Conn:
-        return cls(*await asyncio.open_connection(HOST, port))
-
-    async def request(self, method: str, path: str, body: bytes = b"") -> int:
-        head = f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: {len(body)}\r\n"
-        if body:
-            head += "Content-Type: application/json\r\n"
-        self.writer.write(head.encode() + b"\r\n" + body)
-        status_line = await self.reader.readline()
-        length = 0
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-        await self.reader.readexactly(length)
-        return int(status_line.split()[1])
-
-    def close(self) -> None:
-        self.writer.close()
-
-
 async def _load(port: int, requests: list[tuple[str, str, bytes]], concurrency: int) -> dict[str, float]:
-    conns = [await _Conn.open(port) for _ in range(concurrency)]
+    conns = [await KeepAliveConn.open(HOST, port) for _ in range(concurrency)]
     latencies: list[float] = []
     errors = 0
     cursor = 0
 
-    async def worker(conn: _Conn) -> None:
+    async def worker(conn: KeepAliveConn) -> None:
         nonlocal cursor, errors
         while cursor < len(requests):
             method, path, body = requests[cursor]

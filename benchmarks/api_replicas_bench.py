@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import os
 import random
-import secrets
 import socket
 import subprocess
 import sys
@@ -38,7 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from bench_support import KeepAliveConn, temp_database
 
 HOST = "127.0.0.1"
 NOW = 1_764_000_000
@@ -48,33 +47,6 @@ SORTS = ("composite", "centrality", "activity")
 
 def _pubkey(i: int) -> str:
     return "02" + f"{i:064x}"
-
-
-@contextlib.contextmanager
-def _database(url: str) -> Iterator[str]:
-    import asyncpg
-
-    name = f"lnpilot_bench_{secrets.token_hex(5)}"
-    admin = (
-        make_url(url).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    )
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield (
-            make_url(url)
-            .set(drivername="postgresql+asyncpg", database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _seed(database: str, nodes: int) -> str:
@@ -168,32 +140,6 @@ def _replicas(ports: list[int], env: dict[str, str]) -> Iterator[None]:
                 proc.kill()
 
 
-class _Conn:
-    """One keep-alive HTTP/1.1 connection; enough protocol for these JSON GETs, and cheap, so the
-    client (on the same two cores) takes as little as it can from the replicas."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    @classmethod
-    async def open(cls, port: int) -> _Conn:
-        return cls(*await asyncio.open_connection(HOST, port))
-
-    async def get(self, path: str, headers: str) -> int:
-        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n{headers}\r\n".encode())
-        status_line = await self.reader.readline()
-        length = 0
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-        await self.reader.readexactly(length)
-        return int(status_line.split()[1])
-
-    def close(self) -> None:
-        self.writer.close()
-
-
 @dataclass(frozen=True, slots=True)
 class Mix:
     key: str
@@ -229,18 +175,18 @@ def _pct(values: list[float], q: float) -> float:
 
 
 async def _drive(ports: list[int], mix: Mix, concurrency: int, warmup_s: float, seconds: float) -> Result:
-    conns = [await _Conn.open(ports[i % len(ports)]) for i in range(concurrency)]
+    conns = [await KeepAliveConn.open(HOST, ports[i % len(ports)]) for i in range(concurrency)]
     latencies: dict[str, list[float]] = {"score": [], "rankings": [], "channels": []}
     errors = 0
     start = time.perf_counter()
     measure_from, stop_at = start + warmup_s, start + warmup_s + seconds
 
-    async def worker(conn: _Conn, seed: int) -> None:
+    async def worker(conn: KeepAliveConn, seed: int) -> None:
         nonlocal errors
         requests = mix.requests(random.Random(seed))
         while (now := time.perf_counter()) < stop_at:
             kind, path, headers = next(requests)
-            status = await conn.get(path, headers)
+            status = await conn.request("GET", path, headers=headers)
             if now >= measure_from:  # requests sent during the warm-up are not counted
                 latencies[kind].append(time.perf_counter() - now)
                 errors += status != 200
@@ -263,12 +209,12 @@ async def _drive(ports: list[int], mix: Mix, concurrency: int, warmup_s: float, 
 async def _warm_cache(port: int, mix: Mix) -> None:
     """Every hot score and ranking page asked once, untimed: the cache is in Redis and shared, so
     without this the first replica count would pay every miss and the next would find them warm."""
-    conn = await _Conn.open(port)
+    conn = await KeepAliveConn.open(HOST, port)
     try:
         for i in range(1, mix.hot + 1):
-            await conn.get(f"/v1/scores/nodes/{_pubkey(i)}", "")
+            await conn.request("GET", f"/v1/scores/nodes/{_pubkey(i)}")
         for sort in SORTS:
-            await conn.get(f"/v1/rankings?limit=20&sort={sort}", "")
+            await conn.request("GET", f"/v1/rankings?limit=20&sort={sort}")
     finally:
         conn.close()
 
@@ -296,7 +242,7 @@ def main() -> None:
     concurrency = 16
     load_before = _uptime()
     results: list[Result] = []
-    with tempfile.TemporaryDirectory() as tmp, _database(pg) as database:
+    with tempfile.TemporaryDirectory() as tmp, temp_database(pg, "postgresql+asyncpg") as database:
         key = asyncio.run(_seed(database, nodes))
         config = Path(tmp) / "lnpilot.toml"
         # No limit is reached (the counters still go to Redis on every request); keys are needed

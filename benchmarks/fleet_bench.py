@@ -15,41 +15,16 @@ import argparse
 import asyncio
 import contextlib
 import os
-import secrets
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
+from bench_support import temp_database
 
 NS_DAY = 86_400
 CYCLE_S = 21_600
-
-
-@contextlib.contextmanager
-def _database(url: str) -> Iterator[str]:
-    import asyncpg
-
-    name = f"lnpilot_bench_{secrets.token_hex(5)}"
-    admin = (
-        make_url(url).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    )
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(drivername="postgresql", database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _advance(handles: dict[str, Any], seconds: int) -> None:
@@ -163,7 +138,11 @@ def main() -> None:
     graph_nodes, channels = (60, 4) if args.small else (150, 6)
     load_before = os.getloadavg()
     try:
-        with tempfile.TemporaryDirectory() as tmp, _database(pg) as database, contextlib.ExitStack() as stack:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            temp_database(pg) as database,
+            contextlib.ExitStack() as stack,
+        ):
             handles = {
                 f"n{i}": stack.enter_context(
                     running_simnet(Path(tmp) / f"n{i}", nodes=graph_nodes, channels=channels, seed=20 + i)
