@@ -69,7 +69,7 @@ class LoopInputs:
 @dataclass(frozen=True, slots=True)
 class LoopStep:
     fee_ppm: int | None  # the proposed fee; None keeps the current one
-    kind: str  # approach | hold | continue | revert | probe | optimum
+    kind: str  # approach | sold-out | explore | hold | continue | revert | probe | optimum
     reasons: tuple[str, ...]
     gain_msat: int  # expected extra revenue over one dwell (orders decisions; 0 when holding)
     rate_msat_per_day: float | None = None  # the estimate the step acted on
@@ -113,6 +113,11 @@ def _move(cur: int, direction: int, ratio: float, inputs: LoopInputs) -> int:
     # min_fee_ppm_delta; 10 ppm is 1 sat on a 100k-sat payment, about what a payer's choice resolves.
     wanted = max(wanted, cur + MIN_STEP_PPM) if direction > 0 else min(wanted, cur - MIN_STEP_PPM)
     return _clip(cur, max(wanted, 0), inputs)
+
+
+def _far(cur: int, prior: float, profile: Profile) -> bool:
+    """More than ``approach_ratio`` away from the prior, either way (log-fee distance)."""
+    return abs(math.log(max(cur, 1) / prior)) > math.log(profile.approach_ratio)
 
 
 def _banned(direction: int, inputs: LoopInputs, now: int) -> int | None:
@@ -198,7 +203,7 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
         )
     # Far from the prior: approach it fast (every step still validated).
     prior = max(inputs.prior_ppm, 1.0)
-    far = abs(math.log(max(cur, 1) / prior)) > math.log(profile.approach_ratio)
+    far = _far(cur, prior, profile)
     if far and not was_revert:
         direction = 1 if prior > cur else -1
         if direction < 0 and sold_out:
@@ -302,7 +307,7 @@ def _prior_only(view: ChannelView, profile: Profile, inputs: LoopInputs) -> Loop
         return LoopStep(None, "hold", (*reasons, why), 0)
 
     prior = max(inputs.prior_ppm, 1.0)
-    if abs(math.log(max(cur, 1) / prior)) <= math.log(profile.approach_ratio):
+    if not _far(cur, prior, profile):
         return hold(f"{cur} ppm is within x{profile.approach_ratio:g} of the prior {prior:.0f} ppm: held")
     if prior < cur:
         return hold(f"above the prior {prior:.0f} ppm, sales unknown on this backend: no approach down")
