@@ -23,8 +23,8 @@ from lnpilot.domain.node import LocalChannel
 from lnpilot.report.data import gather
 from lnpilot.report.render import write_report
 from lnpilot.store import Store
-from lnpilot.store.records import NodeFeeSums, TxStatus
-from lnpilot.store.repos.sync_state import FORWARDS_UNAVAILABLE
+from lnpilot.store.records import Coverage, NodeFeeSums, TxStatus
+from lnpilot.store.repos.sync_state import FORWARDS_UNAVAILABLE, unavailable_mark
 from lnpilot.store.repos.transaction_log import SqlTransactionLog
 
 DAY0 = 1_736_812_800  # 2025-01-14T00:00:00Z
@@ -47,6 +47,8 @@ async def _fill(db: Path, *, lnbits: bool, sums: bool = True) -> None:
             await uow.sync_state.set("channels", DAY0 + 6 * 3600)
             if lnbits:
                 await uow.sync_state.set(FORWARDS_UNAVAILABLE, DAY0 + 6 * 3600)
+                for kind in ("chain", "payments"):  # LNbits gives neither (sync/job.py marks it)
+                    await uow.sync_state.set(unavailable_mark(kind), DAY0 + 6 * 3600)
                 if sums:
                     await uow.sync_state.set_node_fee_sums(SUMS)
             else:
@@ -80,6 +82,7 @@ async def test_books_know_revenue_is_not_measured_and_keep_the_costs(lnbits_db: 
     assert not result.forwards_measured and result.node_fee_sums == SUMS
     assert result.totals["forward_fee"] is None and result.totals["profit"] is None
     assert result.totals["rebalance_fee"] == -1234  # a cost is still measured
+    assert result.chain is Coverage.NOT_MEASURED and result.payments is Coverage.NOT_MEASURED
     node = result.row(result.pnl.node)
     assert node["revenue_msat"] is None and node["net_msat"] is None and node["forwards"] is None
     assert node["return_on_capacity"] is None and node["rebalance_cost_msat"] == 1234
@@ -95,6 +98,7 @@ async def test_books_know_revenue_is_not_measured_and_keep_the_costs(lnbits_db: 
     assert measured.forwards_measured and measured.node_fee_sums is None
     assert measured.totals["forward_fee"] == 0 and measured.row(measured.pnl.node)["revenue_msat"] == 0
     assert measured.revenue_status()["revenue_note"] is None
+    assert measured.chain is Coverage.NOT_SYNCED and measured.payments is Coverage.NOT_SYNCED
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[str, str]:
@@ -119,6 +123,10 @@ def test_pnl_and_ledger_show_revenue_as_not_measured(
     assert "not measured" in text and "unknown" in text
     assert "node-wide routing fees the node reported at 2025-01-14 20:00 UTC (not per channel)" in text
     assert "past day 12 sat, past week 345 sat, past month 6,789 sat" in text
+    # what LNbits cannot give is "not measured", not "no sync has run"
+    assert "on-chain costs not measured: the backend (LNbits) gives no on-chain wallet history" in text
+    assert "payment fees not measured: the backend (LNbits) gives no payment history" in text
+    assert "no chain sync has run" not in text and "no payment sync has run" not in text
 
     ledger = json.loads(_cli(capsys, "ledger", *window, "--format", "json")[0])
     assert ledger["totals_msat"]["forward_fee"] is None and ledger["totals_msat"]["profit"] is None

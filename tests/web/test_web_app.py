@@ -327,3 +327,60 @@ async def test_overview_pnl_on_a_backend_without_forwards_says_not_measured(web:
     assert page.count(">not measured</span>") == 2 * 3  # forwards and revenue, in each window
     assert 'id="pnl-not-measured"' in page and "no per-channel forwards" in page
     assert "past day 12 sat, past week – sat, past month 6,789 sat" in page
+
+
+def _pnl_table(html: str) -> dict[str, list[str]]:
+    """The overview's P&L table as text: header and each window's cells, by row label."""
+    table = re.search(r'<table class="data" id="pnl">(.*?)</table>', html, re.S)
+    assert table is not None, html
+    rows: dict[str, list[str]] = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S):
+        cells = [
+            re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+async def test_overview_pnl_shows_what_the_node_paid(web: Web) -> None:
+    from lnpilot.domain.node import ChainTransaction
+    from lnpilot.domain.payments import NodePayment
+
+    await sign_in(web, web.admin)
+    table = _pnl_table((await web.client.get("/ui/")).text)
+    header = table["Window"]
+    assert header == [
+        "Forwards",
+        "Routing revenue",
+        "Rebalance cost",
+        "Payment fees",
+        "On-chain fees",
+        "Net",
+    ]
+    fee, chain = header.index("Payment fees"), header.index("On-chain fees")
+    # nothing synced yet: what the node paid is unknown, never a 0, and net says it is before them
+    assert table["1 day"][fee] == "unknown" and table["1 day"][chain] == "unknown"
+    assert table["1 day"][-1] == "1*"
+    payment = NodePayment(
+        "ee" * 32, 1, "SUCCEEDED", 50_000_000, 2_000_000, NOW - 3_600, NOW - 3_600, "03" + "11" * 32, CHAN
+    )
+    async with web.services.store.unit_of_work() as uow:
+        await uow.payments.add_payments([payment])
+        await uow.sync_state.set("payments", NOW - 60)
+        await uow.chain.add_many([ChainTransaction("ab" * 32, -1_000_000, 2_500, 870_000, NOW - 2 * 86_400)])
+        await uow.sync_state.set("chain", NOW - 60)
+    page = (await web.client.get("/ui/")).text
+    table = _pnl_table(page)
+    assert table["1 day"] == ["1", "1", "0", "2,000", "0", "-1,999"]  # net: 1 - 2,000 sat
+    assert table["7 days"] == ["1", "1", "0", "2,000", "2,500", "-4,499"]
+    assert "sent 50,000 sat in payments" in page
+    # a backend that cannot give them (LNbits): not measured, and net is unknown with no revenue
+    from lnpilot.store.repos.sync_state import FORWARDS_UNAVAILABLE, unavailable_mark
+
+    async with web.services.store.unit_of_work() as uow:
+        for mark in (FORWARDS_UNAVAILABLE, unavailable_mark("chain"), unavailable_mark("payments")):
+            await uow.sync_state.set(mark, NOW)
+    page = (await web.client.get("/ui/")).text
+    table = _pnl_table(page)
+    assert table["30 days"][fee] == "not measured" and table["30 days"][chain] == "not measured"
+    assert "gives no payment history" in page and "gives no on-chain wallet history" in page

@@ -16,11 +16,12 @@ from lnpilot.api.app import create_app
 from lnpilot.api.ratelimit import MemoryRateLimiter
 from lnpilot.api.services import ApiServices
 from lnpilot.domain.node import ChainTransaction, ForwardingEvent, LocalChannel
+from lnpilot.domain.payments import NodePayment
 from lnpilot.metrics.registry import Metrics
 from lnpilot.settings import load_settings
 from lnpilot.store import Store
 from lnpilot.store.cache import MemoryCache
-from lnpilot.store.records import TransactionItem, TransactionRecord, TxStatus
+from lnpilot.store.records import Coverage, TransactionItem, TransactionRecord, TxStatus
 from lnpilot.store.score_cache import ScoreCache
 from lnpilot.web.data.channel import chart_bucket_s
 from lnpilot.web.data.overview import WINDOWS_DAYS, pnl_windows
@@ -67,7 +68,8 @@ async def services(tmp_path: Path) -> AsyncIterator[ApiServices]:
 
 async def _fill(store: Store) -> None:
     """Forwards over 40 days (inside and outside every window), a paid rebalance 3 days ago, a
-    channel's funding fee 2 days ago with a chain sync, and balance snapshots every 10 minutes."""
+    channel's funding fee 2 days ago with a chain sync, a payment to another node 4 days ago with a
+    payment sync, and balance snapshots every 10 minutes."""
     async with store.unit_of_work() as uow:
         await uow.channels.record_open([_channel(k, 100_000) for k in range(3)], NOW - 40 * DAY)
         forwards = [
@@ -86,6 +88,12 @@ async def _fill(store: Store) -> None:
         funding = ChainTransaction(f"{1:02x}" * 32, -1_000_000, 2_500, 870_000, NOW - 2 * DAY)
         await uow.chain.add_many([funding])
         await uow.sync_state.set("chain", NOW - DAY)
+        paid = NodePayment(
+            "cd" * 32, 1, "SUCCEEDED", 3_000_000, 7_000, NOW - 4 * DAY, NOW - 4 * DAY, PEERS[0], CHANS[0]
+        )
+        await uow.payments.add_payments([paid])
+        # synced before the rebalance, so the log's rebalance counts (the sync cannot have seen it)
+        await uow.sync_state.set("payments", NOW - 3 * DAY - 3_600)
         for t in range(NOW - 2 * DAY, NOW, 600):
             await uow.channels.add_snapshots(
                 [_channel(k, 100_000 + (t // 600) % 50 * 1_000) for k in range(3)], t
@@ -94,8 +102,10 @@ async def _fill(store: Store) -> None:
 
 async def test_overview_pnl_is_the_ledgers(services: ApiServices) -> None:
     await _fill(services.store)
-    windows, chain_synced = await pnl_windows(services, NOW)
-    assert chain_synced and [w.days for w in windows] == list(WINDOWS_DAYS)
+    found = await pnl_windows(services, NOW)
+    windows = found.rows
+    assert found.chain is Coverage.MEASURED and found.payments is Coverage.MEASURED
+    assert [w.days for w in windows] == list(WINDOWS_DAYS)
     for window in windows:
         ledger = await books(services.store, NOW - window.days * DAY, NOW + 1)
         expected = ledger.pnl.node
@@ -106,6 +116,8 @@ async def test_overview_pnl_is_the_ledgers(services: ApiServices) -> None:
     assert one.line.forwards < seven.line.forwards < thirty.line.forwards  # the windows differ
     assert one.line.rebalance_cost_msat == 0 and seven.line.rebalance_cost_msat == 12_345
     assert seven.rebalances == 1 and seven.line.onchain_cost_msat == 2_500_000
+    assert one.line.payment_fee_msat == 0 and seven.line.payment_fee_msat == 7_000  # what we paid
+    assert seven.line.sent_msat == 3_000_000 and found.note("payments") is None
 
 
 async def test_summed_and_averaged_reads_equal_the_rows(services: ApiServices) -> None:

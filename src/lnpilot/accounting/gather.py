@@ -17,7 +17,7 @@ from lnpilot.accounting.sources import (
 )
 from lnpilot.errors import InvalidInputError
 from lnpilot.store import Store
-from lnpilot.store.records import NodeFeeSums, TransactionRecord
+from lnpilot.store.records import Coverage, NodeFeeSums, TransactionRecord
 
 _NS = 1_000_000_000
 MAX_TRANSACTIONS = 1_000_000
@@ -30,15 +30,25 @@ class Books:
     until: int
     events: tuple[LedgerEvent, ...]
     pnl: Pnl
-    chain_synced: bool  # False: no chain sync ever ran, so on-chain costs are unknown, not zero
-    # False: no payment sync ever ran: invoices and payments are unknown, rebalances come from
-    # lnpilot's own transaction log only
-    payments_synced: bool = False
+    # Not MEASURED: on-chain costs are unknown (no chain sync ran) or not measured (the backend
+    # gives no wallet history), never zero
+    chain: Coverage
+    # Not MEASURED: invoices, payments and their fees are unknown or not measured; rebalances come
+    # from lnpilot's own transaction log only
+    payments: Coverage = Coverage.NOT_SYNCED
     # False when the backend gives no per-channel forwards (LNbits): routing revenue is unknown, not 0.
     forwards_measured: bool = True
     # The node-wide fee sums the backend reported at the last sync; only kept when forwards are not
     # measured (then they are the only revenue figure there is).
     node_fee_sums: NodeFeeSums | None = None
+
+    @property
+    def chain_synced(self) -> bool:
+        return self.chain is Coverage.MEASURED
+
+    @property
+    def payments_synced(self) -> bool:
+        return self.payments is Coverage.MEASURED
 
     @property
     def totals(self) -> dict[str, int | None]:
@@ -79,6 +89,22 @@ REVENUE_NOT_MEASURED = (
 )
 
 
+# Why a cost column has no figure, by source and coverage (the CLI's notes, the dashboard's titles).
+COST_NOTES = {
+    ("chain", Coverage.NOT_SYNCED): "on-chain costs unknown: no chain sync has run (lnpilot sync)",
+    ("chain", Coverage.NOT_MEASURED): "on-chain costs not measured: the backend (LNbits) gives no "
+    "on-chain wallet history",
+    ("payments", Coverage.NOT_SYNCED): "payment fees unknown: no payment sync has run (lnpilot sync)",
+    ("payments", Coverage.NOT_MEASURED): "payment fees not measured: the backend (LNbits) gives no "
+    "payment history; rebalance costs are those lnpilot logged",
+}
+
+
+def cost_note(source: str, coverage: Coverage) -> str | None:
+    """Why ``source``'s costs ("chain", "payments") have no figure; None when they are measured."""
+    return COST_NOTES.get((source, coverage))
+
+
 def paid_rebalances(records: list[TransactionRecord]) -> list[PaidRebalance]:
     paid = []
     for record in records:
@@ -114,8 +140,9 @@ async def books(store: Store, since: int, until: int) -> Books:
         forwards = await uow.forwards.between(since * _NS, until * _NS)
         records = await uow.transactions.search(since=since, limit=MAX_TRANSACTIONS)
         txs = await uow.chain.all(until=until)
-        chain_mark = await uow.sync_state.get("chain")
+        chain = await uow.sync_state.coverage("chain")
         payments_mark = await uow.sync_state.get("payments")
+        payments_coverage = await uow.sync_state.coverage("payments")
         payments = await uow.payments.payments() if payments_mark else []
         invoices = await uow.payments.invoices() if payments_mark else []
         measured = await uow.sync_state.forwards_measured()
@@ -148,8 +175,8 @@ async def books(store: Store, since: int, until: int) -> Books:
         until,
         tuple(in_window),
         pnl,
-        chain_mark is not None,
-        payments_mark is not None,
+        chain,
+        payments_coverage,
         measured,
         fee_sums,
     )

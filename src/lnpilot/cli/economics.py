@@ -14,6 +14,7 @@ from lnpilot.cli.common import console, err_console, print_json, settings_from_e
 
 if TYPE_CHECKING:
     from lnpilot.accounting.gather import Books
+    from lnpilot.store.records import Coverage
 
 app = typer.Typer()
 _DAY_S = 86_400
@@ -69,7 +70,9 @@ def pnl(
     """Profit and loss: routing revenue, rebalance, on-chain and payment costs, return on capacity."""
     from rich.table import Table
 
+    from lnpilot.accounting.gather import cost_note
     from lnpilot.errors import InvalidInputError
+    from lnpilot.store.records import Coverage
 
     if by not in ("node", "channel", "peer"):
         raise InvalidInputError(f"--by must be node, channel or peer, not {by!r}")
@@ -100,16 +103,19 @@ def pnl(
             key,
             _sat(line.revenue_msat) if measured else "not measured",
             _sat(line.rebalance_cost_msat),
-            _sat(line.onchain_cost_msat) if result.chain_synced else "unknown",
-            _sat(line.payment_fee_msat) if result.payments_synced else "unknown",
+            _sat(line.onchain_cost_msat) if result.chain_synced else _absent(result.chain),
+            _sat(line.payment_fee_msat) if result.payments_synced else _absent(result.payments),
             _sat(line.net_msat) if measured else "unknown",
             "-" if roc is None else f"{roc:.2%}",
         )
     console.print(table)
     if not measured:
         console.print(_revenue_note(result), markup=False, soft_wrap=True)
-    if not result.chain_synced:
-        console.print("on-chain costs unknown: no chain sync has run (lnpilot sync)", markup=False)
+    for source, coverage in (("chain", result.chain), ("payments", result.payments)):
+        note = cost_note(source, coverage)
+        # "no payment sync has run" is said below, with invoices and payments
+        if note is not None and (source == "chain" or coverage is Coverage.NOT_MEASURED):
+            console.print(note, markup=False, soft_wrap=True)
     if result.payments_synced:
         node = p.node
         console.print(
@@ -117,8 +123,14 @@ def pnl(
             f"sent {_sat(node.sent_msat)} sat in payments",
             markup=False,
         )
-    else:
+    elif result.payments is Coverage.NOT_SYNCED:
         console.print("invoices and payments unknown: no payment sync has run (lnpilot sync)", markup=False)
+
+
+def _absent(coverage: Coverage) -> str:
+    from lnpilot.store.records import Coverage
+
+    return "not measured" if coverage is Coverage.NOT_MEASURED else "unknown"
 
 
 def _revenue_note(result: Books) -> str:

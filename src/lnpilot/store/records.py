@@ -137,6 +137,16 @@ class SyncMark:
     high_water: int | None = None
 
 
+class Coverage(StrEnum):
+    """Whether the store holds a ledger source (chain transactions, payments): read by a sync, not
+    read yet although the backend can give it, or not given by the backend at all (LNbits). The
+    last two are both "no figure", but only the first goes away with a sync."""
+
+    MEASURED = "measured"
+    NOT_SYNCED = "not synced"
+    NOT_MEASURED = "not measured"
+
+
 @dataclass(frozen=True, slots=True)
 class NodeFeeSums:
     """The node-wide routing fees the backend reported at one sync, in sat (LNbits' node API, LND's

@@ -22,7 +22,7 @@ from lnpilot.logs import get_logger
 from lnpilot.settings import SyncSettings
 from lnpilot.store import Store
 from lnpilot.store.records import NodeFeeSums
-from lnpilot.store.repos.sync_state import FORWARDS_UNAVAILABLE
+from lnpilot.store.repos.sync_state import unavailable_mark
 from lnpilot.sync.progress import NullProgress, SyncProgress
 
 log = get_logger(__name__)
@@ -105,8 +105,10 @@ class SyncJob:
                 continue
             if capability not in caps:
                 values["skipped"][kind] = f"backend lacks {capability.value}"
-                if kind == "forwards":  # views then estimate flow from the balance snapshots
-                    await self._mark(FORWARDS_UNAVAILABLE, now)
+                # Remembered so the views estimate flow from the balance snapshots (forwards) and
+                # the P&L says "not measured" rather than "no sync has run" (chain, payments).
+                if kind in ("forwards", "chain", "payments"):
+                    await self._mark(unavailable_mark(kind), now)
                 continue
             self.progress.start(kind)
             result = await step(now)

@@ -11,9 +11,9 @@ from lnpilot.api.problems import ApiProblem, problem_responses
 from lnpilot.api.schemas import ChannelOut, DecisionOut, ScoreOut
 from lnpilot.api.services import check_profile
 from lnpilot.domain.ids import ShortChannelId
+from lnpilot.domain.scores import CompositeScore
 from lnpilot.errors import InvalidInputError
 from lnpilot.store.records import DecisionRecord, TrackedChannel
-from lnpilot.store.uow import UnitOfWork
 
 router = APIRouter(prefix="/v1/channels", tags=["channels"])
 # Documented as a pattern so generated clients (and schemathesis) know what a channel id looks like.
@@ -41,9 +41,9 @@ def decision_out(record: DecisionRecord) -> DecisionOut:
     )
 
 
-async def _channel_out(uow: UnitOfWork, channel: TrackedChannel, profile: str) -> ChannelOut:
-    score = await uow.scores.latest(str(channel.chan_id), "channel", profile)
-    decisions = await uow.decisions.search(chan_id=channel.chan_id, limit=1)
+def _channel_out(
+    channel: TrackedChannel, score: CompositeScore | None, decision: DecisionRecord | None
+) -> ChannelOut:
     return ChannelOut(
         chan_id=str(channel.chan_id),
         channel_point=channel.channel_point,
@@ -51,7 +51,7 @@ async def _channel_out(uow: UnitOfWork, channel: TrackedChannel, profile: str) -
         capacity_sat=channel.capacity_sat,
         closed=channel.closed,
         score=None if score is None else ScoreOut.of(score),
-        latest_decision=decision_out(decisions[0]) if decisions else None,
+        latest_decision=None if decision is None else decision_out(decision),
     )
 
 
@@ -68,8 +68,12 @@ async def list_channels(
 ) -> list[ChannelOut]:
     svc = ctx.svc
     check_profile(svc.settings, profile)
+    # Three reads whatever the channel count (channels, their scores, their newest decisions).
     async with svc.store.unit_of_work() as uow:
-        return [await _channel_out(uow, c, profile) for c in await uow.channels.all(include_closed)]
+        tracked = await uow.channels.all(include_closed)
+        scores = await uow.scores.latest_many("channel", profile)
+        decisions = await uow.decisions.latest_per_channel(include_closed)
+    return [_channel_out(c, scores.get(str(c.chan_id)), decisions.get(c.chan_id)) for c in tracked]
 
 
 @router.get(
@@ -92,4 +96,6 @@ async def recommendation(chan_id: ChanIdParam, profile: str = "balanced", ctx: C
         channel = await uow.channels.get(cid)
         if channel is None:
             raise ApiProblem("channel-not-found", f"no channel {chan_id} in the store")
-        return await _channel_out(uow, channel, profile)
+        score = await uow.scores.latest(str(channel.chan_id), "channel", profile)
+        found = await uow.decisions.search(chan_id=channel.chan_id, limit=1)
+    return _channel_out(channel, score, found[0] if found else None)

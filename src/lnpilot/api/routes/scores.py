@@ -167,16 +167,21 @@ async def batch(body: BatchIn, profile: str = "balanced", ctx: Ctx = PUBLIC) -> 
     # Each node's rendered entry is cached, so a batch is assembled from bytes; the body is what
     # ``BatchOut`` describes (the tests validate it against the model and the OpenAPI schema).
     prefix = f"api:v{await svc.scores.version()}:batch:{profile}:"
+    entries = {pubkey: await svc.scores.cache.get(prefix + pubkey) for pubkey in dict.fromkeys(body.pubkeys)}
+    missing = [pubkey for pubkey, entry in entries.items() if entry is None]
+    if missing:  # one read for every key the cache did not have, not one per key
+        async with svc.store.unit_of_work() as uow:
+            scores = await uow.scores.latest_many("node", profile, missing)
+        for pubkey in missing:
+            score = scores.get(pubkey)
+            rendered = b"" if score is None else ScoreOut.of(score).model_dump_json().encode()
+            entries[pubkey] = rendered
+            await svc.scores.cache.set(prefix + pubkey, rendered, _TTL_S)
     found: list[bytes] = []
     unknown: list[str] = []
-    for pubkey in dict.fromkeys(body.pubkeys):
-        entry = await svc.scores.cache.get(prefix + pubkey)
-        if entry is None:
-            score = await svc.scores.latest(svc.store, pubkey, "node", profile)
-            entry = b"" if score is None else ScoreOut.of(score).model_dump_json().encode()
-            await svc.scores.cache.set(prefix + pubkey, entry, _TTL_S)
-        if entry:
-            found.append(entry)
+    for pubkey, cached in entries.items():
+        if cached:
+            found.append(cached)
         else:
             unknown.append(pubkey)
     payload = (

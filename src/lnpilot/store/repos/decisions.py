@@ -11,7 +11,7 @@ from lnpilot.errors import NotFoundError
 from lnpilot.store.codec import chan_from_db, chan_to_db
 from lnpilot.store.records import DecisionRecord, ExpertReview
 from lnpilot.store.repos.base import Repository
-from lnpilot.store.tables import decision_reviews, decisions
+from lnpilot.store.tables import channels, decision_reviews, decisions
 
 
 def _decision(row: Mapping[Any, Any]) -> DecisionRecord:
@@ -77,6 +77,25 @@ class DecisionRepository(Repository):
             query = query.where(t.c.chan_id == chan_to_db(chan_id))
         query = query.order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
         return [_decision(r) for r in (await self._conn.execute(query)).mappings()]
+
+    async def latest_per_channel(self, include_closed: bool = False) -> dict[int, DecisionRecord]:
+        """Each tracked channel's newest decision (open channels unless ``include_closed``), chan_id ->
+        decision, in one read: per channel one probe of the (chan_id, created_at) index, the same
+        order as ``search(chan_id=..., limit=1)``."""
+        newer = decisions.alias("newer")
+        newest_id = (
+            select(newer.c.id)
+            .where(newer.c.chan_id == channels.c.chan_id)
+            .order_by(newer.c.created_at.desc(), newer.c.id.desc())
+            .limit(1)
+            .correlate(channels)
+            .scalar_subquery()
+        )
+        query = select(decisions).select_from(channels.join(decisions, decisions.c.id == newest_id))
+        if not include_closed:
+            query = query.where(channels.c.closed.is_(False))
+        rows = (await self._conn.execute(query)).mappings()
+        return {chan_from_db(r["chan_id"]): _decision(r) for r in rows}
 
     async def count(self) -> int:
         return int((await self._conn.execute(select(func.count()).select_from(decisions))).scalar_one())

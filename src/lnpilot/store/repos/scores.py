@@ -21,6 +21,9 @@ _NUMBERS = ("composite", "coverage", *(f"h_{name}" for name in HEURISTICS))
 # Scores closer than this are the same history point (half the 3-decimal display precision).
 _SAME = 5e-4
 _DAY_S = 86_400
+# Bound parameters per IN list: well under SQLite's and asyncpg's limits (32,766 / 32,767), and a
+# whole API batch (1,000 keys) in one read.
+_IN_CHUNK = 1_000
 
 
 def _same_numbers(a: Mapping[Any, Any], b: Mapping[Any, Any]) -> bool:
@@ -82,6 +85,24 @@ class ScoreRepository(Repository):
             query = query.where(t.c.profile == profile)
         row = (await self._conn.execute(query.order_by(t.c.computed_at.desc()).limit(1))).mappings().first()
         return None if row is None else score_from_row(row)
+
+    async def latest_many(
+        self, subject_kind: str, profile: str, subjects: Iterable[str] | None = None
+    ) -> dict[str, CompositeScore]:
+        """The latest score under ``profile`` of each of ``subjects`` (every subject of the kind if
+        None), subject -> score; unscored subjects are absent. One read per 1,000 subjects."""
+        t = scores_latest
+        query = select(t).where(t.c.subject_kind == subject_kind, t.c.profile == profile)
+        if subjects is None:
+            return {r["subject"]: score_from_row(r) for r in (await self._conn.execute(query)).mappings()}
+        wanted = list(dict.fromkeys(subjects))
+        out: dict[str, CompositeScore] = {}
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = query.where(t.c.subject.in_(wanted[start : start + _IN_CHUNK]))
+            out.update(
+                (r["subject"], score_from_row(r)) for r in (await self._conn.execute(chunk)).mappings()
+            )
+        return out
 
     async def history(
         self, subject: str, subject_kind: str = "node", since: int | None = None, limit: int = 1000

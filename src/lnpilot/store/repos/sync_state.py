@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from lnpilot.store.records import NodeFeeSums, SyncMark
+from lnpilot.store.records import Coverage, NodeFeeSums, SyncMark
 from lnpilot.store.repos.base import Repository
 from lnpilot.store.repos.upsert import upsert
 from lnpilot.store.tables import sync_state as t
@@ -12,6 +12,14 @@ from lnpilot.store.tables import sync_state as t
 # The sync job's mark that the backend gave no per-channel forwards (LNbits) at its run; the views
 # then estimate each channel's flow from its balance snapshots.
 FORWARDS_UNAVAILABLE = "forwards_unavailable"
+# The same for any source the ledger reads (``unavailable_mark("chain")``, ``...("payments")``):
+# what the backend cannot give is "not measured", not "no sync has run yet".
+UNAVAILABLE_SUFFIX = "_unavailable"
+
+
+def unavailable_mark(kind: str) -> str:
+    return kind + UNAVAILABLE_SUFFIX
+
 
 # The node's fee sums of the latest fee report, one mark per period: ``high_water`` holds the sum in
 # sat. Only the latest report is kept: a rolling sum is a figure as of its sync, not a series.
@@ -39,6 +47,15 @@ class SyncStateRepository(Repository):
             return True
         synced = await self.get("forwards")
         return synced is not None and synced.synced_at >= unavailable.synced_at
+
+    async def coverage(self, kind: str) -> Coverage:
+        """Whether ``kind`` ("chain", "payments") was read by a sync, is not read yet, or is beyond
+        the backend (its unavailable mark is newer than its last sync)."""
+        synced = await self.get(kind)
+        unavailable = await self.get(unavailable_mark(kind))
+        if unavailable is not None and (synced is None or synced.synced_at < unavailable.synced_at):
+            return Coverage.NOT_MEASURED
+        return Coverage.NOT_SYNCED if synced is None else Coverage.MEASURED
 
     async def set_node_fee_sums(self, sums: NodeFeeSums) -> None:
         """Replace the stored fee sums; a period the backend left out is removed, not kept stale."""

@@ -13,7 +13,6 @@ from lnpilot.domain.ids import ShortChannelId
 from lnpilot.errors import InvalidInputError
 from lnpilot.execution.overrides import merge_one
 from lnpilot.store.records import ChannelOverrideRecord, DecisionRecord, TrackedChannel
-from lnpilot.store.uow import UnitOfWork
 from lnpilot.web.graphinfo import GraphInfo
 
 DAY_S = 86_400
@@ -91,25 +90,6 @@ def peer_policy(graph: GraphInfo, chan: TrackedChannel) -> RoutingPolicy | None:
     return edge.policy_of(chan.remote_pubkey)
 
 
-async def latest_decisions(uow: UnitOfWork, chan_ids: list[int], cycle_s: float) -> dict[int, DecisionRecord]:
-    """Each channel's newest decision: the last cycle's in one read, the rest one indexed read each."""
-    out: dict[int, DecisionRecord] = {}
-    newest = await uow.decisions.search(limit=1)
-    if newest:
-        window = await uow.decisions.search(
-            since=int(newest[0].created_at - cycle_s), limit=5 * len(chan_ids) + 5
-        )
-        for d in window:  # newest first
-            if d.chan_id is not None and d.chan_id not in out:
-                out[d.chan_id] = d
-    for chan_id in chan_ids:
-        if chan_id not in out:
-            found = await uow.decisions.search(chan_id=chan_id, limit=1)
-            if found:
-                out[chan_id] = found[0]
-    return out
-
-
 async def channel_rows(svc: ApiServices, graph: GraphInfo, now: int, profile: str) -> list[ChannelRow]:
     """One row per open channel in a handful of reads, however long the history (batch reads)."""
     since = now - 7 * DAY_S
@@ -128,7 +108,7 @@ async def channel_rows(svc: ApiServices, graph: GraphInfo, now: int, profile: st
             s.subject: s
             for s in await uow.scores.ranking(subject_kind="channel", profile=profile, limit=100_000)
         }
-        decisions = await latest_decisions(uow, [c.chan_id for c in tracked], cycle_s)
+        decisions = await uow.decisions.latest_per_channel()
     rows = []
     for chan in tracked:
         n, fees = counts.get(chan.chan_id, (0, 0))

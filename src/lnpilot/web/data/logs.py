@@ -12,7 +12,6 @@ from lnpilot.errors import NotFoundError
 from lnpilot.store.records import DecisionRecord, ExpertReview, TrackedChannel, TransactionRecord, TxStatus
 from lnpilot.suggest.gather import peer_suggestions
 from lnpilot.suggest.peers import PeerSuggestion
-from lnpilot.web.data.channels import latest_decisions
 from lnpilot.web.graphinfo import GraphInfo
 from lnpilot.web.refresh import Refreshing
 
@@ -100,8 +99,7 @@ async def rebalance_page(svc: ApiServices, now: int, days: int = 30) -> Rebalanc
     since = now - days * DAY_S
     async with svc.store.unit_of_work() as uow:
         decided = await uow.decisions.search(type="rebalance", since=since, limit=200)
-        chan_ids = [c.chan_id for c in await uow.channels.all()]
-        decided += list((await latest_decisions(uow, chan_ids, svc.settings.daemon.cycle_seconds)).values())
+        decided += list((await uow.decisions.latest_per_channel()).values())
         txs = await uow.transactions.search(since=since, limit=2_000)
     rows, seen = [], set()
     for d in sorted(decided, key=lambda d: (-d.created_at, -(d.id or 0))):

@@ -1,8 +1,9 @@
 """The overview page: node identity and health, mode, P&L over 1/7/30 days, cycles, alerts.
 
 P&L is the accounting package's ledger (``accounting.gather.books``, ``/v1/pnl``): routing revenue
-from settled forwards (summed in the database), rebalance cost from executed rebalances, on-chain
-fees from the chain sync (unknown, not zero, when no chain sync ever ran); nothing is estimated.
+from settled forwards (summed in the database); the costs: rebalance fees, routing fees of payments
+we sent (from the payment sync), on-chain fees (from the chain sync). A cost no sync has read yet
+is unknown, one the backend cannot give (LNbits) is not measured: never zero, never estimated.
 """
 
 from __future__ import annotations
@@ -11,13 +12,20 @@ import asyncio
 import time
 from dataclasses import dataclass, field, replace
 
-from lnpilot.accounting.gather import MAX_TRANSACTIONS, REVENUE_NOT_MEASURED, paid_rebalances
+from lnpilot.accounting.gather import MAX_TRANSACTIONS, REVENUE_NOT_MEASURED, cost_note, paid_rebalances
 from lnpilot.accounting.ledger import Category
 from lnpilot.accounting.pnl import PnlLine, compute
 from lnpilot.accounting.sources import ChannelFacts, chain_events, payment_events
 from lnpilot.api.services import ApiServices
 from lnpilot.domain.node import NodeInfo
-from lnpilot.store.records import DecisionRecord, NodeFeeSums, SyncMark, TransactionRecord, TxStatus
+from lnpilot.store.records import (
+    Coverage,
+    DecisionRecord,
+    NodeFeeSums,
+    SyncMark,
+    TransactionRecord,
+    TxStatus,
+)
 
 DAY_S = 86_400
 NS = 1_000_000_000
@@ -31,6 +39,17 @@ class PnL:
     days: int
     line: PnlLine  # the node's line of the window
     rebalances: int
+
+
+@dataclass(frozen=True, slots=True)
+class PnlWindows:
+    rows: list[PnL]
+    chain: Coverage  # on-chain fees: measured, unknown (no chain sync yet) or not measured
+    payments: Coverage  # payment fees (and invoices, payments): the same three states
+
+    def note(self, source: str) -> str | None:
+        """Why ``source``'s ("chain", "payments") costs have no figure; None when measured."""
+        return cost_note(source, self.chain if source == "chain" else self.payments)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +72,7 @@ class Overview:
     node: NodeStatus
     mode: str
     profile: str
-    pnl: list[PnL]
-    chain_synced: bool  # False: on-chain costs are unknown (no chain sync ran), not zero
+    pnl: PnlWindows
     channels_open: int
     last_decision: DecisionRecord | None
     last_cycle_at: int | None
@@ -69,8 +87,8 @@ class Overview:
     node_fee_sums: NodeFeeSums | None = None
 
 
-async def pnl_windows(svc: ApiServices, now: int) -> tuple[list[PnL], bool]:
-    """The node's P&L over each window, and whether a chain sync ever ran.
+async def pnl_windows(svc: ApiServices, now: int) -> PnlWindows:
+    """The node's P&L over each window, and whether its on-chain and payment costs are measured.
 
     The same ledger as ``accounting.gather.books`` (and ``/v1/pnl``), read so that its cost does
     not grow with the number of forwards: forward fees are summed in the database
@@ -84,7 +102,8 @@ async def pnl_windows(svc: ApiServices, now: int) -> tuple[list[PnL], bool]:
         channels = await uow.channels.all(include_closed=True)
         records = await uow.transactions.search(since=since, limit=MAX_TRANSACTIONS)
         chain_txs = await uow.chain.all(until=now + 1)
-        chain_mark = await uow.sync_state.get("chain")
+        chain = await uow.sync_state.coverage("chain")
+        payments_coverage = await uow.sync_state.coverage("payments")
         payments_mark = await uow.sync_state.get("payments")
         payments = await uow.payments.payments() if payments_mark else []
         invoices = await uow.payments.invoices() if payments_mark else []
@@ -113,7 +132,7 @@ async def pnl_windows(svc: ApiServices, now: int) -> tuple[list[PnL], bool]:
         line = replace(line, revenue_msat=line.revenue_msat + revenue, forwards=line.forwards + forwards)
         paid = sum(1 for e in events if e.category is Category.REBALANCE_FEE)
         rows.append(PnL(days, line, paid))
-    return rows, chain_mark is not None
+    return PnlWindows(rows, chain, payments_coverage)
 
 
 class NodeInfoCache:
@@ -167,7 +186,7 @@ def _alerts(view: Overview, txs: list[TransactionRecord], inactive: int) -> list
 
 async def overview(svc: ApiServices, nodes: NodeInfoCache, now: int) -> Overview:
     node = await nodes.get(svc)
-    pnl, chain_synced = await pnl_windows(svc, now)
+    pnl = await pnl_windows(svc, now)
     async with svc.store.unit_of_work() as uow:
         marks = await uow.sync_state.all()
         txs = await uow.transactions.search(since=now - DAY_S, limit=1_000)
@@ -187,7 +206,6 @@ async def overview(svc: ApiServices, nodes: NodeInfoCache, now: int) -> Overview
         mode=svc.settings.execution.mode,
         profile=svc.settings.profile,
         pnl=pnl,
-        chain_synced=chain_synced,
         channels_open=len(open_channels),
         last_decision=latest[0] if latest else None,
         last_cycle_at=last_cycle,
