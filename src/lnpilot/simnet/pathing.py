@@ -88,6 +88,55 @@ def build_edges(
 
 
 @njit(cache=True)
+def heap_pop(heap_d: np.ndarray, heap_v: np.ndarray, size: int) -> tuple[float, int, int]:  # pragma: no cover
+    """Remove the root of the binary min-heap ``heap_d[:size]`` (values in ``heap_v``).
+
+    Returns (key, value, new size). Every search of simnet shares this heap: which of two equal
+    keys comes out first depends on its exact sift order, and routes depend on that order.
+    """
+    d = heap_d[0]
+    v = heap_v[0]
+    size -= 1
+    if size > 0:
+        # sift the last element down from the root
+        ld = heap_d[size]
+        lv = heap_v[size]
+        i = 0
+        while True:
+            c = 2 * i + 1
+            if c >= size:
+                break
+            if c + 1 < size and heap_d[c + 1] < heap_d[c]:
+                c += 1
+            if heap_d[c] < ld:
+                heap_d[i] = heap_d[c]
+                heap_v[i] = heap_v[c]
+                i = c
+            else:
+                break
+        heap_d[i] = ld
+        heap_v[i] = lv
+    return d, v, size
+
+
+@njit(cache=True)
+def heap_push(heap_d: np.ndarray, heap_v: np.ndarray, size: int, d: float, v: int) -> int:  # pragma: no cover
+    """Insert ``v`` with key ``d`` (sift up); returns the new size."""
+    i = size
+    while i > 0:
+        p = (i - 1) // 2
+        if heap_d[p] > d:
+            heap_d[i] = heap_d[p]
+            heap_v[i] = heap_v[p]
+            i = p
+        else:
+            break
+    heap_d[i] = d
+    heap_v[i] = v
+    return size + 1
+
+
+@njit(cache=True)
 def _dijkstra(
     indptr: np.ndarray,
     dst: np.ndarray,
@@ -112,28 +161,7 @@ def _dijkstra(
     heap_v[0] = source
     size = 1
     while size > 0:
-        d = heap_d[0]
-        v = heap_v[0]
-        size -= 1
-        if size > 0:
-            # sift the last element down from the root
-            ld = heap_d[size]
-            lv = heap_v[size]
-            i = 0
-            while True:
-                c = 2 * i + 1
-                if c >= size:
-                    break
-                if c + 1 < size and heap_d[c + 1] < heap_d[c]:
-                    c += 1
-                if heap_d[c] < ld:
-                    heap_d[i] = heap_d[c]
-                    heap_v[i] = heap_v[c]
-                    i = c
-                else:
-                    break
-            heap_d[i] = ld
-            heap_v[i] = lv
+        d, v, size = heap_pop(heap_d, heap_v, size)
         if done[v]:
             continue
         done[v] = True
@@ -148,19 +176,7 @@ def _dijkstra(
             if nd < dist[u]:
                 dist[u] = nd
                 pred_edge[u] = e
-                # sift up
-                i = size
-                size += 1
-                while i > 0:
-                    p = (i - 1) // 2
-                    if heap_d[p] > nd:
-                        heap_d[i] = heap_d[p]
-                        heap_v[i] = heap_v[p]
-                        i = p
-                    else:
-                        break
-                heap_d[i] = nd
-                heap_v[i] = u
+                size = heap_push(heap_d, heap_v, size, nd, u)
 
 
 class RouteCosts:

@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from lnpilot.simnet.pathing import heap_pop, heap_push
+
 # KP columns: sender kind cost parameters
 RF, HOP_B, HOP_P, LHOP_B, LHOP_P, LEARNS, LIQ, LIQ_A = range(8)
 # FL columns: fee limit (msat) = max(full_up_to >= a ? a : 0, base + a * ppm / 1e6)
@@ -34,8 +36,9 @@ AROUND, THROUGH, NO_ROUTE, EXHAUSTED = 0, 1, 2, 3
 # kinds of the refusals at our node (lf_kind), as simnet.htlc_events.FailureKind names them
 LF_LIQUIDITY, LF_FEE, LF_TIME_LOCK, LF_INACTIVE = 0, 1, 2, 3
 # counters: forwards, stale-fee failures, attempts, public-hop liquidity failures, MPP splits,
-# refusals recorded, inactive-link failures, time-lock failures
-N_COUNTERS = 8
+# refusals recorded, inactive-link failures, time-lock failures, exact searches answered by
+# ``search_directed``, exact searches left to ``search_around``
+N_COUNTERS = 10
 _INF = np.inf
 NEAREST_REFS = 1  # candidate paths: the reference amounts just above and just below the payment's
 
@@ -366,6 +369,12 @@ def route_payments(
     lf_amt_in,
     lf_amt_out,
     lf_kind,
+    r_indptr,
+    r_src,
+    hop_slot,
+    hop_table,
+    hop_owner,
+    hop_next,
 ):
     # pragma: no cover - compiled
     """Route every payment in time order; returns nothing, fills ``status`` and the forward arrays.
@@ -405,6 +414,8 @@ def route_payments(
     nonneg = nonnegative_costs(kp, e_base, e_ppm, e_tld)
     s_heap_d = np.empty(len(e_dst) + nn + 1)
     s_heap_v = np.empty(len(e_dst) + nn + 1, dtype=np.int64)
+    s_amb = np.zeros(nn, dtype=np.int8)
+    queue = np.empty(nn, dtype=np.int64)
     for p in range(len(p_amt)):
         k = p_kind[p]
         row = p_row[p]
@@ -541,37 +552,78 @@ def route_payments(
                     # search (bounded by our route's cost, around any failed hop) must find no cheaper
                     # way around us first -- repeated after each new failure. No free lunch.
                     searched = nfailed
-                    fresh = search_around(
-                        indptr,
-                        e_dst,
-                        sender,
-                        recv,
-                        a,
-                        k,
-                        kp,
-                        e_src,
-                        e_base,
-                        e_ppm,
-                        e_tld,
-                        e_cap,
-                        e_max,
-                        e_succ,
-                        now,
-                        memory,
-                        failed,
-                        nfailed,
-                        s_dist,
-                        s_pred,
-                        s_done,
-                        s_heap_d,
-                        s_heap_v,
-                        best,
-                        limit,
-                        s_fee,
-                        s_touched,
-                        s_ntouched,
-                        weight_floor(kp, k, a, nonneg),
-                    )
+                    floor = weight_floor(kp, k, a, nonneg)
+                    fresh = _INF
+                    certain = False
+                    if floor > 0.0:
+                        fresh, certain = search_directed(
+                            indptr,
+                            e_dst,
+                            sender,
+                            recv,
+                            a,
+                            k,
+                            kp,
+                            e_src,
+                            e_base,
+                            e_ppm,
+                            e_tld,
+                            e_cap,
+                            e_max,
+                            e_succ,
+                            now,
+                            memory,
+                            failed,
+                            nfailed,
+                            s_dist,
+                            s_pred,
+                            s_done,
+                            s_heap_d,
+                            s_heap_v,
+                            best,
+                            limit,
+                            s_fee,
+                            s_touched,
+                            s_ntouched,
+                            floor,
+                            hop_row(recv, hop_slot, hop_table, hop_owner, hop_next, r_indptr, r_src, queue),
+                            s_amb,
+                        )
+                    if certain:
+                        counters[8] += 1
+                    else:
+                        counters[9] += 1
+                        fresh = search_around(
+                            indptr,
+                            e_dst,
+                            sender,
+                            recv,
+                            a,
+                            k,
+                            kp,
+                            e_src,
+                            e_base,
+                            e_ppm,
+                            e_tld,
+                            e_cap,
+                            e_max,
+                            e_succ,
+                            now,
+                            memory,
+                            failed,
+                            nfailed,
+                            s_dist,
+                            s_pred,
+                            s_done,
+                            s_heap_d,
+                            s_heap_v,
+                            best,
+                            limit,
+                            s_fee,
+                            s_touched,
+                            s_ntouched,
+                            floor,
+                        )
                     if fresh < best:
                         _fc, ff, fh = walk(
                             s_pred,
@@ -877,27 +929,7 @@ def search_around(
     size = 1
     found = _INF
     while size > 0:
-        d = heap_d[0]
-        v = heap_v[0]
-        size -= 1
-        if size > 0:
-            ld = heap_d[size]
-            lv = heap_v[size]
-            i = 0
-            while True:
-                c = 2 * i + 1
-                if c >= size:
-                    break
-                if c + 1 < size and heap_d[c + 1] < heap_d[c]:
-                    c += 1
-                if heap_d[c] < ld:
-                    heap_d[i] = heap_d[c]
-                    heap_v[i] = heap_v[c]
-                    i = c
-                else:
-                    break
-            heap_d[i] = ld
-            heap_v[i] = lv
+        d, v, size = heap_pop(heap_d, heap_v, size)
         if done[v]:
             continue
         done[v] = True
@@ -941,17 +973,233 @@ def search_around(
                 dist[u] = nd
                 fsum[u] = nf
                 pred[u] = e
-                i = size
-                size += 1
-                while i > 0:
-                    p = (i - 1) // 2
-                    if heap_d[p] > nd:
-                        heap_d[i] = heap_d[p]
-                        heap_v[i] = heap_v[p]
-                        i = p
-                    else:
-                        break
-                heap_d[i] = nd
-                heap_v[i] = u
+                size = heap_push(heap_d, heap_v, size, nd, u)
     ntouched[0] = nt
     return found
+
+
+@njit(cache=True)
+def hops_to(r_indptr, r_src, target, out, queue):  # pragma: no cover - compiled
+    """Fill ``out`` with each node's hop count to ``target`` over every edge (-1: none; capped at 127).
+
+    A breadth-first search over the reversed edges. Any path the searches take uses at least that
+    many edges, each costing at least ``weight_floor``: the lower bound ``search_directed`` needs.
+    A count capped at 127 is still a lower bound.
+    """
+    out[:] = -1
+    out[target] = 0
+    queue[0] = target
+    head = 0
+    tail = 1
+    while head < tail:
+        v = queue[head]
+        head += 1
+        hv = min(out[v] + 1, 127)
+        for q in range(r_indptr[v], r_indptr[v + 1]):
+            u = r_src[q]
+            if out[u] < 0:
+                out[u] = hv
+                queue[tail] = u
+                tail += 1
+
+
+@njit(cache=True)
+def hop_row(target, hop_slot, hop_table, hop_owner, hop_next, r_indptr, r_src, queue):  # pragma: no cover
+    """The row of ``hop_table`` holding the hop counts to ``target``, computed on first use.
+
+    A ring of rows shared by every routing call of a simulation (the graph's edges never change);
+    an evicted target is recomputed when it comes back. Only speed depends on it, never a result.
+    """
+    slot = hop_slot[target]
+    if slot < 0:
+        slot = hop_next[0] % len(hop_owner)
+        hop_next[0] += 1
+        if hop_owner[slot] >= 0:
+            hop_slot[hop_owner[slot]] = -1
+        hops_to(r_indptr, r_src, target, hop_table[slot], queue)
+        hop_owner[slot] = target
+        hop_slot[target] = slot
+    return hop_table[slot]
+
+
+# Relative and absolute slack (msat) over the target's cost when ``search_directed`` settles every
+# node that may matter: far above the rounding of any sum of a search (2^-53 relative per step).
+_SLACK_REL = 1e-9
+_SLACK_ABS = 1e-6
+
+
+@njit(cache=True)
+def search_directed(
+    indptr,
+    e_dst,
+    source,
+    target,
+    a,
+    k,
+    kp,
+    e_src,
+    e_base,
+    e_ppm,
+    e_tld,
+    e_cap,
+    e_max,
+    e_succ,
+    now,
+    memory,
+    failed,
+    nfailed,
+    dist,
+    pred,
+    done,
+    heap_d,
+    heap_v,
+    bound,
+    limit,
+    fsum,
+    touched,
+    ntouched,
+    floor,
+    hops,
+    amb,
+):  # pragma: no cover
+    """``search_around``'s answer, goal-directed; (cost, certain). Only a certain answer may be used.
+
+    ``search_around`` is Dijkstra with the payer's fee limit applied as labels are set: a node's
+    label is the cheapest admissible relaxation from a node settled before it, and among equal
+    costs the relaxation that came first wins -- the one from the node popped first. Popped nodes
+    come out in label order, so of two relaxers with different labels the lower one wins; only
+    between relaxers with equal labels does the binary heap's layout decide. So the search's labels
+    (cost, fee sum) and the receiver's path are a function of the graph, except where such an
+    equal-label tie is met.
+
+    This search computes the same function settling far fewer nodes: an A* over the lower bound
+    ``hops[u] * floor`` (every edge costs >= ``floor``, ``weight_floor``; the bound is consistent).
+    A node whose label plus bound exceeds the receiver's cost cannot relax, nor tie with, any node
+    of the receiver's path or any node whose label could affect it (by consistency, all of those
+    have label plus bound <= the receiver's cost), so it is never needed: after the receiver is
+    popped the search keeps settling every node up to that cost plus a slack for rounding, which
+    completes every relaxation into the nodes that matter. Ties are resolved as the plain search
+    resolves them (the relaxer with the lower label; the earlier edge of one relaxer), and the
+    answer is "uncertain" -- the caller then runs ``search_around`` -- when the plain search's
+    outcome may depend on its heap: an equal-label tie with different fee sums at a settled node
+    (``amb`` 2), any equal-label tie on the receiver's path (``amb`` 1), or a settled label that
+    improves (rounding against consistency).
+    """
+    rf = kp[k, RF]
+    hb = kp[k, HOP_B]
+    hp_a = a * kp[k, HOP_P] / 1e6
+    lhb = kp[k, LHOP_B]
+    lhp_a = a * kp[k, LHOP_P] / 1e6
+    learns = kp[k, LEARNS] > 0.0
+    has_liq = kp[k, LIQ] > 0.0 or kp[k, LIQ_A] > 0.0
+    liq_a = kp[k, LIQ] + kp[k, LIQ_A] * a / 1048576.0
+    fresh_since = now - memory
+    for t in range(ntouched[0]):
+        v = touched[t]
+        dist[v] = _INF
+        fsum[v] = 0.0
+        pred[v] = -1
+        done[v] = False
+    dist[source] = 0.0
+    amb[source] = 0
+    touched[0] = source
+    nt = 1
+    heap_d[0] = 0.0
+    heap_v[0] = source
+    size = 1
+    found = _INF
+    cut = _INF  # after the receiver is popped: settle keys up to here, then stop
+    cap = _INF  # keys above the receiver's current label (plus slack) will never be popped
+    certain = True
+    while size > 0 and certain:
+        key, v, size = heap_pop(heap_d, heap_v, size)
+        if key > cut:
+            break
+        if done[v]:
+            continue
+        done[v] = True
+        d = dist[v]
+        if v == target:
+            found = d
+            cut = d + d * _SLACK_REL + _SLACK_ABS
+        dl = d + floor
+        for e in range(indptr[v], indptr[v + 1]):
+            u = e_dst[e]
+            if dl > dist[u]:
+                continue  # strictly: an equal cost is a tie to record
+            if e_max[e] < a:
+                continue
+            if nfailed > 0 and failed[e]:
+                continue
+            fee = 0.0
+            if v != source:
+                fee = e_base[e] + np.floor(a * e_ppm[e] / 1e6)
+            if learns and e_succ[e] >= fresh_since:
+                w = fee + a * e_tld[e] * rf + lhb + lhp_a
+            else:
+                w = fee + a * e_tld[e] * rf + hb + hp_a
+            if has_liq:
+                cap_e = e_cap[e]
+                if a >= cap_e + 1.0:
+                    continue
+                w += liq_a * -np.log10((cap_e + 1.0 - a) / (cap_e + 1.0))
+            nd = d + w
+            nf = fsum[v] + fee
+            if nf > limit or nd >= bound:
+                continue
+            du = dist[u]
+            if nd < du:
+                if done[u]:
+                    certain = False
+                    break
+                if du == _INF:
+                    touched[nt] = u
+                    nt += 1
+                dist[u] = nd
+                fsum[u] = nf
+                pred[u] = e
+                amb[u] = 0
+                h = hops[u]
+                if h < 0:
+                    continue  # no edge leads from u to the receiver
+                f = nd + h * floor
+                if f > bound + bound * _SLACK_REL + _SLACK_ABS or f > cap:
+                    continue
+                if size >= len(heap_d):
+                    certain = False
+                    break
+                size = heap_push(heap_d, heap_v, size, f, u)
+                if u == target:
+                    cap = nd + nd * _SLACK_REL + _SLACK_ABS
+            elif nd == du:
+                p = e_src[pred[u]]
+                if p == v:
+                    continue  # the plain search scans one node's edges in the same order
+                dp = dist[p]
+                if d < dp:
+                    # v is popped before p in the plain search: v's relaxation came first
+                    if done[u] and nf != fsum[u]:
+                        certain = False  # u already relaxed its edges with another fee sum
+                        break
+                    pred[u] = e
+                    fsum[u] = nf
+                    amb[u] = 0
+                elif d == dp:
+                    if nf != fsum[u]:
+                        amb[u] = 2
+                    elif amb[u] == 0:
+                        amb[u] = 1
+    ntouched[0] = nt
+    if not certain:
+        return found, False
+    for t in range(nt):
+        v = touched[t]
+        if done[v] and amb[v] == 2:
+            return found, False
+    if found < _INF:
+        node = target
+        while node != source:
+            if amb[node] != 0:
+                return found, False
+            node = e_src[pred[node]]
+    return found, True

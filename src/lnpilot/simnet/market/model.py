@@ -25,6 +25,7 @@ from lnpilot.simnet.state import Forward, SimChannel
 
 _STREAM_PAYMENTS = 0x7061
 _STREAM_BALANCES = 0x62616C
+_HOP_CACHE_BYTES = 16 << 20  # hop counts to receivers kept between routing calls
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,22 @@ class MarketModel:
         self.stats = MarketStats()
         self.competitors = Competitors(edges, self.peer_nodes, market, seed)
         self._search()
+        self._hop_cache()
+        # exact searches answered goal-directed / by the plain search (speed only: not in stats)
+        self.exact_searches = np.zeros(2, dtype=np.int64)
+
+    def _hop_cache(self) -> None:
+        """Reversed edges and a ring of hop counts to receivers (``kernel.hop_row``): speed only."""
+        n = self.edges.nodes
+        order = np.argsort(self.edges.dst, kind="stable")
+        self.r_indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.edges.dst, minlength=n), out=self.r_indptr[1:])
+        self.r_src = np.ascontiguousarray(self.edges.src[order], dtype=np.int64)
+        rows = max(1, min(n, _HOP_CACHE_BYTES // max(n, 1)))
+        self.hop_table = np.empty((rows, n), dtype=np.int8)
+        self.hop_owner = np.full(rows, -1, dtype=np.int64)
+        self.hop_slot = np.full(n, -1, dtype=np.int64)
+        self.hop_next = np.zeros(1, dtype=np.int64)
 
     # --- candidate paths --------------------------------------------------------------------
     def _search(self) -> None:
@@ -343,7 +360,14 @@ class MarketModel:
             lf_amt_in,
             lf_amt_out,
             lf_kind,
+            self.r_indptr,
+            self.r_src,
+            self.hop_slot,
+            self.hop_table,
+            self.hop_owner,
+            self.hop_next,
         )
+        self.exact_searches += counters[8:10]
         if decide_only:
             return [], status
         if on_link_failure is not None:
