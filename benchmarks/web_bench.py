@@ -255,6 +255,9 @@ async def build(root: Path, days: float) -> tuple[object, int]:
 
 
 async def main(small: bool, store_dir: str | None) -> None:
+    from lnpilot.logs import configure_logging
+
+    configure_logging("console", "WARNING")  # the daemon's cycles log every node call at DEBUG
     days = 3.0 if small else 30.0
     with tempfile.TemporaryDirectory(prefix="web-bench-") as tmp:
         root = Path(store_dir) if store_dir else Path(tmp)

@@ -205,3 +205,48 @@ def test_without_stored_sums_the_note_says_so(
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{db}")
     text = _cli(capsys, "pnl", "--since", str(DAY0))[0]
     assert "no node-wide fee sums stored either (run lnpilot sync)" in text
+
+
+def test_a_window_a_reported_sum_covers_carries_it_node_level(
+    lnbits_db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{lnbits_db}")
+    at = str(SUMS.reported_at + 600)  # the last sync was 10 minutes ago
+
+    def pnl(*argv: str) -> tuple[str, dict[str, Any]]:
+        capsys.readouterr()
+        assert main(["pnl", *argv, "--at", at]) == 0
+        text = capsys.readouterr().out
+        assert main(["pnl", *argv, "--at", at, "--json"]) == 0
+        return text, json.loads(capsys.readouterr().out)
+
+    text, out = pnl("--days", "1")
+    level = out["node_level_revenue"]
+    assert level["revenue_msat"] == 12_000 and level["period"] == "day"
+    assert level["reported_at"] == SUMS.reported_at and "node-level" in level["scope"]
+    # less the rebalance (1,234 msat), the one cost measured; on-chain and payments are not
+    assert level["net_msat"] == 12_000 - 1_234 and level["net_excludes"] == ["on-chain", "payment fees"]
+    assert out["revenue_measured"] is False and out["rows"][0]["revenue_msat"] is None  # per row: still none
+    assert "12.000 (node)" in text and "10.766 (node)" in text
+    assert "before on-chain and payment fees (not counted)" in text
+    assert pnl("--days", "30")[1]["node_level_revenue"]["revenue_msat"] == 6_789_000
+    assert pnl("--days", "7")[1]["node_level_revenue"]["revenue_msat"] == 345_000
+    # a window no report covers stays not measured: another length, or a report hours off its end
+    assert pnl("--days", "3")[1]["node_level_revenue"] is None
+    capsys.readouterr()
+    assert main(["pnl", "--days", "1", "--at", str(SUMS.reported_at + 7_200), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["node_level_revenue"] is None
+
+
+async def test_node_level_revenue_only_where_forwards_are_not_measured(tmp_path: Path) -> None:
+    db = tmp_path / "lnd.db"
+    await _fill(db, lnbits=False)
+    store = await Store.open_url(f"sqlite+aiosqlite:///{db}")
+    try:
+        async with store.unit_of_work() as uow:  # a stale sums row from an earlier LNbits run
+            await uow.sync_state.set_node_fee_sums(SUMS)
+        result = await books(store, SUMS.reported_at - 86_400, SUMS.reported_at)
+    finally:
+        await store.close()
+    assert result.forwards_measured and result.node_level is None
+    assert result.revenue_status()["node_level_revenue"] is None

@@ -394,3 +394,39 @@ async def test_htlc_events_never_reach_the_logs_at_any_level(
         # amounts and failure strings, never a preimage or payment hash, which are not stored.)
         for word in ("htlc_id", "link_fail_event", "failure_string", "FeeInsufficient", "incoming_amt"):
             assert word not in text, word
+
+
+async def test_stopping_lets_a_write_in_progress_finish() -> None:
+    """A stop that lands while the sink is writing (the daemon's shutdown, with events still
+    arriving) waits for that write: cancelling it half-way cancelled the store's own commit or
+    rollback (SQLAlchemy printed "Exception during reset ... CancelledError") and lost the batch."""
+    writing, release = asyncio.Event(), asyncio.Event()
+    finished: list[int] = []
+    closed: list[str] = []
+
+    class SlowSink:
+        async def opened(self, at_s: int) -> None:
+            return None
+
+        async def events(self, events: list[HtlcEvent]) -> None:
+            writing.set()
+            await release.wait()  # a database write in flight
+            finished.append(len(events))
+
+        async def closed(self, at_s: int, reason: str) -> None:
+            closed.append(reason)
+
+    async def connect() -> AsyncIterator[HtlcEvent]:
+        yield parse_htlc_event(subscribed_wire())
+        yield parse_htlc_event(to_wire(_one_failure()))
+        await asyncio.sleep(3600)
+
+    stop = asyncio.Event()
+    run = asyncio.create_task(HtlcSubscriber(connect, SlowSink()).run(stop))
+    await asyncio.wait_for(writing.wait(), 10)
+    stop.set()
+    await asyncio.sleep(0.05)  # the subscriber sees the stop while the write is in flight
+    assert not run.done()
+    release.set()
+    await asyncio.wait_for(run, 10)
+    assert finished == [1] and closed == ["stopped"]  # the write ended, then the window closed

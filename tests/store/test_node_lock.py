@@ -102,3 +102,37 @@ async def test_a_dead_holder_on_this_host_is_taken_over_at_once(tmp_path: Path) 
             await DbNodeLock(store, NODE, "apply").acquire()
     finally:
         await store.close()
+
+
+async def test_release_lets_a_renewal_in_progress_finish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release (the daemon's shutdown) that lands while the heartbeat writes waits for it:
+    cancelled half-way, the renewal's commit or rollback was cancelled with it."""
+    import asyncio
+
+    store = await Store.open_url(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    try:
+        lock = await DbNodeLock(store, NODE, "daemon", lease_s=0.03).acquire()
+        renewing, resume = asyncio.Event(), asyncio.Event()
+        renewed: list[bool] = []
+        real = lock.heartbeat
+
+        async def slow_heartbeat() -> None:
+            renewing.set()
+            await resume.wait()  # the database write in flight
+            await real()
+            renewed.append(True)
+
+        monkeypatch.setattr(lock, "heartbeat", slow_heartbeat)
+        lock.start_heartbeat()
+        await asyncio.wait_for(renewing.wait(), 10)
+        release = asyncio.create_task(lock.release())
+        await asyncio.sleep(0.05)
+        assert not release.done()  # waiting for the renewal, not cancelling it
+        resume.set()
+        await asyncio.wait_for(release, 10)
+        assert renewed == [True] and not lock.held
+        await DbNodeLock(store, NODE, "next").acquire()  # and the lease is gone
+    finally:
+        await store.close()

@@ -324,9 +324,28 @@ async def test_overview_pnl_on_a_backend_without_forwards_says_not_measured(web:
         await uow.sync_state.set(FORWARDS_UNAVAILABLE, NOW - 60)
         await uow.sync_state.set_node_fee_sums(NodeFeeSums(NOW - 60, 12, None, 6_789))
     page = (await web.client.get("/ui/")).text
-    assert page.count(">not measured</span>") == 2 * 3  # forwards and revenue, in each window
     assert 'id="pnl-not-measured"' in page and "no per-channel forwards" in page
     assert "past day 12 sat, past week – sat, past month 6,789 sat" in page
+    # forwards are not measured in any window; revenue is, node-level, where a reported sum covers
+    # the window (reported a minute ago: the day and the month; LNbits left the week out)
+    table = _pnl_table(page)
+    assert [table[w][0] for w in ("1 day", "7 days", "30 days")] == ["not measured"] * 3
+    assert [table[w][1] for w in ("1 day", "7 days", "30 days")] == [
+        "12 node-level",
+        "not measured",
+        "6,789 node-level",
+    ]
+    # net: that revenue less the costs measured, marked as before the unknown ones
+    assert [table[w][-1] for w in ("1 day", "7 days", "30 days")] == [
+        "12 node-level*",
+        "unknown",
+        "6,789 node-level*",
+    ]
+    assert "node-level: the node&#39;s routing fees of the past day as reported at" in page
+    async with web.services.store.unit_of_work() as uow:  # a report 2 h old covers no window
+        await uow.sync_state.set_node_fee_sums(NodeFeeSums(NOW - 7_200, 12, None, 6_789))
+    table = _pnl_table((await web.client.get("/ui/")).text)
+    assert [table[w][1] for w in ("1 day", "7 days", "30 days")] == ["not measured"] * 3
 
 
 def _pnl_table(html: str) -> dict[str, list[str]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from lnpilot.accounting import ledger
 from lnpilot.accounting.ledger import LedgerEvent
+from lnpilot.accounting.node_sums import NodeLevelRevenue, node_level_revenue
 from lnpilot.accounting.pnl import Pnl, PnlLine, compute
 from lnpilot.accounting.sources import (
     ChannelFacts,
@@ -57,12 +58,42 @@ class Books:
             totals["forward_fee"] = totals["profit"] = None  # unknown, never a measured 0
         return totals
 
+    @property
+    def node_level(self) -> NodeLevelRevenue | None:
+        """Without per-channel forwards: the node's reported fee sum when one covers this window."""
+        if self.forwards_measured:
+            return None
+        return node_level_revenue(self.node_fee_sums, self.since, self.until)
+
+    def node_level_net_msat(self, level: NodeLevelRevenue) -> int:
+        """Node-level revenue less the node's measured costs (those not measured count as none)."""
+        node = self.pnl.node
+        return level.revenue_msat - node.rebalance_cost_msat - node.onchain_cost_msat - node.payment_fee_msat
+
+    @property
+    def uncounted_costs(self) -> list[str]:
+        """The cost sources a net leaves out because they are unknown or not measured."""
+        return [
+            name
+            for name, ok in (("on-chain", self.chain_synced), ("payment fees", self.payments_synced))
+            if not ok
+        ]
+
     def revenue_status(self) -> dict[str, Any]:
-        """Whether routing revenue is measured, why not, and the node-wide sums that stand in."""
+        """Whether routing revenue is measured, why not, and the node-wide sums that stand in: as
+        they were reported, and as the window's node-level revenue when one covers the window."""
+        level = self.node_level
         return {
             "revenue_measured": self.forwards_measured,
             "revenue_note": None if self.forwards_measured else REVENUE_NOT_MEASURED,
             "node_fee_sums": None if self.node_fee_sums is None else self.node_fee_sums.as_dict(),
+            "node_level_revenue": None
+            if level is None
+            else {
+                **level.as_dict(),
+                "net_msat": self.node_level_net_msat(level),
+                "net_excludes": self.uncounted_costs,
+            },
         }
 
     def row(self, line: PnlLine) -> dict[str, Any]:

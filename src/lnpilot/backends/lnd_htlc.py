@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, Protocol
 
 import httpx
@@ -113,6 +113,7 @@ class HtlcSubscriber:
         self.connections = 0
         self.events_seen = 0
         self.is_open = False
+        self._writes: set[asyncio.Task[None]] = set()
 
     def delay_s(self, failures: int) -> float:
         """Capped exponential backoff with jitter in [50 %, 100 %] of the step."""
@@ -132,10 +133,24 @@ class HtlcSubscriber:
                 if event.kind == "subscribed":
                     continue
                 self.events_seen += 1
-                await self._sink.events([event])
+                await self._write(self._sink.events([event]))
         except BackendError as exc:
             return str(exc)
         return "stream ended"
+
+    async def _write(self, write: Coroutine[Any, Any, None]) -> None:
+        """A sink write runs to its end even when the subscription is cancelled meanwhile (a stop,
+        a shutdown): cancelled half-way it would cancel the store's own commit or rollback and lose
+        the batch. ``_drain`` waits for it."""
+        task = asyncio.ensure_future(write)
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+        await asyncio.shield(task)
+
+    async def _drain(self) -> None:
+        for outcome in await asyncio.gather(*self._writes, return_exceptions=True):
+            if isinstance(outcome, Exception):  # the subscription is ending: reported, not raised
+                log.warning("htlc_store_failed", error=type(outcome).__name__)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Stay subscribed until ``stop`` is set; every break closes the window and backs off."""
@@ -148,6 +163,7 @@ class HtlcSubscriber:
                 done, _ = await asyncio.wait({consume, stopper}, return_when=asyncio.FIRST_COMPLETED)
             except asyncio.CancelledError:
                 await _cancel(consume, stopper)
+                await self._drain()
                 if self.is_open:
                     await self._sink.closed(int(self._clock()), "stopped")
                 raise
@@ -156,6 +172,7 @@ class HtlcSubscriber:
                 reason = consume.result()
             else:
                 await _cancel(consume)
+                await self._drain()
                 reason = "stopped"
             if self.is_open:
                 await self._sink.closed(int(self._clock()), reason)

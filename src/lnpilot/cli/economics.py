@@ -93,24 +93,42 @@ def pnl(
         )
         return
     measured = result.forwards_measured
+    level = result.node_level  # the node's reported fee sum, when one covers this window
     table = Table(title=f"P&L by {by} in sat, {end - start} s", show_lines=False)
     for header in (by, "revenue", "rebal", "chain", "pay fee", "net", "ROC/yr"):
         table.add_column(header, justify="left" if header == by else "right", no_wrap=True)
     for line in lines:
         roc = line.return_on_capacity(p.window_s) if measured else None
         key = line.key if by != "peer" else line.key[:10] + "…"
+        revenue, net = (
+            ("not measured", "unknown") if not measured else (_sat(line.revenue_msat), _sat(line.net_msat))
+        )
+        if level is not None and by == "node":
+            revenue, net = (
+                f"{_sat(level.revenue_msat)} (node)",
+                f"{_sat(result.node_level_net_msat(level))} (node)",
+            )
         table.add_row(
             key,
-            _sat(line.revenue_msat) if measured else "not measured",
+            revenue,
             _sat(line.rebalance_cost_msat),
             _sat(line.onchain_cost_msat) if result.chain_synced else _absent(result.chain),
             _sat(line.payment_fee_msat) if result.payments_synced else _absent(result.payments),
-            _sat(line.net_msat) if measured else "unknown",
+            net,
             "-" if roc is None else f"{roc:.2%}",
         )
     console.print(table)
     if not measured:
         console.print(_revenue_note(result), markup=False, soft_wrap=True)
+    if level is not None:
+        uncounted = result.uncounted_costs
+        before = f", before {' and '.join(uncounted)} (not counted)" if uncounted else ""
+        console.print(
+            f"this window's routing revenue, {level.label}: {_sat(level.revenue_msat)} sat; "
+            f"net (node) is it less the measured costs{before}",
+            markup=False,
+            soft_wrap=True,
+        )
     for source, coverage in (("chain", result.chain), ("payments", result.payments)):
         note = cost_note(source, coverage)
         # "no payment sync has run" is said below, with invoices and payments
@@ -130,7 +148,9 @@ def pnl(
 def _absent(coverage: Coverage) -> str:
     from lnpilot.store.records import Coverage
 
-    return "not measured" if coverage is Coverage.NOT_MEASURED else "unknown"
+    # "n/m" (not measured: the backend cannot give it; the note under the table says so) keeps a
+    # table on LNbits within 80 columns beside a node-level revenue
+    return "n/m" if coverage is Coverage.NOT_MEASURED else "unknown"
 
 
 def _revenue_note(result: Books) -> str:

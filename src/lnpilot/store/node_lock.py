@@ -87,6 +87,7 @@ class DbNodeLock:
         self._conn: AsyncConnection | None = None  # PostgreSQL: the session that holds the lock
         self._held = False
         self._beat: asyncio.Task[None] | None = None
+        self._renewing: asyncio.Future[None] | None = None
 
     @property
     def held(self) -> bool:
@@ -223,8 +224,11 @@ class DbNodeLock:
         async def beat() -> None:
             while self._held:
                 await asyncio.sleep(self.lease_s / 3)
+                # Shielded: a release that lands mid-renewal waits for it (``_stop_heartbeat``)
+                # instead of cancelling the store's own commit or rollback half-way.
+                self._renewing = asyncio.ensure_future(self.heartbeat())
                 try:
-                    await self.heartbeat()
+                    await asyncio.shield(self._renewing)
                 except LnpilotError as exc:
                     log.error("node_lock_heartbeat_failed", pubkey=self.pubkey, error=str(exc))
                     return
@@ -238,6 +242,10 @@ class DbNodeLock:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._beat
             self._beat = None
+        if self._renewing is not None:
+            with contextlib.suppress(Exception):  # a lost lease is moot: we are letting go
+                await self._renewing
+            self._renewing = None
 
     async def __aenter__(self) -> DbNodeLock:
         await self.acquire()

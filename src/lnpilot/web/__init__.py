@@ -34,7 +34,10 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         try:
             yield
         finally:
+            # Awaited, not just cancelled: a warm-up still unwinding a database read after the
+            # lifespan ends would roll it back on a store already closed.
             web.warming.cancel()
+            await asyncio.wait([web.warming])  # its own cancellation is not ours: not raised here
             await web.aclose()
 
     app.include_router(APIRouter(lifespan=warm))

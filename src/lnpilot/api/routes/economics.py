@@ -25,7 +25,9 @@ _MAX_S = MAX_TIME_S
     "other nodes, outside net) are null until a payment sync has run. On a backend without per-channel "
     "forwards (LNbits) `revenue_msat`, `forwards`, `net_msat` and `return_on_capacity` are null "
     "(`revenue_measured` false, `revenue_note` says why) and `node_fee_sums` holds the node-wide fee "
-    "sums it reported at the last sync.",
+    "sums it reported at the last sync; `node_level_revenue` carries one of them as the window's "
+    "node-level revenue (with a node-level `net_msat`) when it covers the window: as long as its "
+    "period (1, 7 or 30 days) and ending within an hour of the report.",
     responses=problem_responses("invalid-input", "rate-limited", "invalid-api-key"),
 )
 async def pnl(

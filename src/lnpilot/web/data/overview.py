@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from lnpilot.accounting.gather import MAX_TRANSACTIONS, REVENUE_NOT_MEASURED, cost_note, paid_rebalances
 from lnpilot.accounting.ledger import Category
+from lnpilot.accounting.node_sums import NodeLevelRevenue, node_level_revenue
 from lnpilot.accounting.pnl import PnlLine, compute
 from lnpilot.accounting.sources import ChannelFacts, chain_events, payment_events
 from lnpilot.api.services import ApiServices
@@ -39,6 +40,16 @@ class PnL:
     days: int
     line: PnlLine  # the node's line of the window
     rebalances: int
+    # Without per-channel forwards (LNbits): the node's reported fee sum when one covers the window
+    node_level: NodeLevelRevenue | None = None
+
+    @property
+    def node_level_net_msat(self) -> int | None:
+        """Node-level revenue less the measured costs (the unmeasured count as none: marked so)."""
+        if self.node_level is None:
+            return None
+        costs = self.line.rebalance_cost_msat + self.line.onchain_cost_msat + self.line.payment_fee_msat
+        return self.node_level.revenue_msat - costs
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +118,7 @@ async def pnl_windows(svc: ApiServices, now: int) -> PnlWindows:
         payments_mark = await uow.sync_state.get("payments")
         payments = await uow.payments.payments() if payments_mark else []
         invoices = await uow.payments.invoices() if payments_mark else []
+        fee_sums = None if await uow.sync_state.forwards_measured() else await uow.sync_state.node_fee_sums()
     peer_of = {c.chan_id: c.remote_pubkey for c in channels}
     facts = [
         ChannelFacts(c.chan_id, c.channel_point, c.remote_pubkey, c.capacity_sat, c.closing_tx_hash or "")
@@ -131,7 +143,7 @@ async def pnl_windows(svc: ApiServices, now: int) -> PnlWindows:
         revenue = sum(fees for _, fees in totals[days].values())
         line = replace(line, revenue_msat=line.revenue_msat + revenue, forwards=line.forwards + forwards)
         paid = sum(1 for e in events if e.category is Category.REBALANCE_FEE)
-        rows.append(PnL(days, line, paid))
+        rows.append(PnL(days, line, paid, node_level_revenue(fee_sums, start, now + 1)))
     return PnlWindows(rows, chain, payments_coverage)
 
 
