@@ -4,7 +4,8 @@
 it reports its answer as certain (the market's routes, and so every simulated history, depend
 on both). Checked on random searches (amounts, sender kinds, failed hops, learned hops, fee
 limits, bounds) over a generated graph, and over the same graph with one policy on every edge,
-where equal-cost ties are everywhere and the plain search's heap decides many of them.
+where equal-cost ties are everywhere and the plain search's heap decides many of them. And
+``kernel.same_paths``, which lets the kernel price a path shared by two references' trees once.
 """
 
 from __future__ import annotations
@@ -175,3 +176,23 @@ def test_directed_search_on_ties(edges: EdgeArrays, bases: list[float]) -> None:
     certain, uncertain, found = _compare(_few_policies(edges, bases), seed=2, searches=800)
     assert uncertain > 0
     assert found > 0.2 * (certain + uncertain)
+
+
+def test_same_paths_marks_exactly_the_identical_paths(edges: EdgeArrays) -> None:
+    # two references' predecessor trees: the kernel walks a path once where both trees agree on it
+    from lnpilot.simnet.pathing import RouteCosts, path_edges
+
+    n = edges.nodes
+    out = np.empty(n, dtype=np.bool_)
+    stack = np.empty(n, dtype=np.int64)
+    agree = differ = 0
+    for source in (0, 7, 123):
+        _, prev = RouteCosts(edges, 1_000_000.0).from_source(source, charge_source=False)
+        _, cur = RouteCosts(edges, 2_000_000_000.0).from_source(source, charge_source=False)
+        kern.same_paths(prev, cur, source, edges.src, out, stack)
+        for v in range(n):
+            want = path_edges(prev, edges, source, v) == path_edges(cur, edges, source, v)
+            assert out[v] == want, (source, v)
+            agree += want
+            differ += not want
+    assert agree > 0 and differ > 0

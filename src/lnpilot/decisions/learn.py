@@ -18,7 +18,7 @@ at each step:
 * **explore** -- after one dwell, a channel that sells tries a higher fee not measured in the
   learning window (the widest upper confidence bound), unless the last raise looked worse.
 * **probe** -- after ``probe_every_days`` at one fee, try one ``level_ratio`` step: up when the
-  channel sold out (demand beyond supply), down when it idles holding most of the liquidity,
+  channel sold out (demand beyond supply), down when it sold nothing with liquidity to sell,
   otherwise the side not tried last; a side whose discounted evidence is already significantly
   worse is skipped, and with both sides worse the fee is held (a local optimum).
 
@@ -257,11 +257,16 @@ def _probe(
 ) -> LoopStep:
     now, cur = view.now, here.fee_ppm
     half_life_s = profile.forget_half_life_days * DAY_S
-    idle = here.forwards < 1 and view.channel.local_ratio > 0.5
+    # Idle: liquidity to sell most of the time since the last change, a probe period long, and not
+    # one (discounted) forward: the price is above the demand, whatever share of the capacity the
+    # channel holds. Before, only a channel holding more than half its capacity counted, so one at
+    # 40 % that sold nothing for a week probed *up*, on in the direction of its last raise (2025
+    # sample, seed 7: 2,566 -> 3,208 -> 4,010 ppm with no forward at any of them).
+    idle = here.forwards < 1 and here.drained_share <= SOLD_OUT_SHARE
     if here.drained_share > 0.5:
         order, why = (1, -1), "sold out most of the time: probe up"
     elif idle:
-        order, why = (-1, 1), "idle while holding most of the liquidity: probe down"
+        order, why = (-1, 1), "idle with liquidity to sell: probe down"
     elif was_revert and last_dir:
         order, why = (last_dir, -last_dir), "the other side was reverted: probe this side"
     elif last_dir:

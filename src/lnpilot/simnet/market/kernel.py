@@ -107,6 +107,40 @@ def walk(
 
 
 @njit(cache=True)
+def same_paths(prev, cur, source, e_src, out, stack):  # pragma: no cover - compiled
+    """``out[v]``: the path source -> v of the predecessor tree ``cur`` is the one of ``prev``.
+
+    ``walk`` is a function of the path alone (with the payment's amount, kind, time and failed
+    hops), so where two references' trees agree on a path, pricing it once is enough. Both
+    unreachable counts as the same (the walk is "unusable" either way).
+    """
+    n = len(cur)
+    out[:] = False
+    known = np.zeros(n, dtype=np.bool_)
+    known[source] = True
+    out[source] = True
+    for v in range(n):
+        top = 0
+        x = v
+        while not known[x]:
+            if cur[x] != prev[x]:
+                known[x] = True  # out[x] stays False
+                break
+            if cur[x] < 0:
+                known[x] = True
+                out[x] = True
+                break
+            stack[top] = x
+            top += 1
+            x = e_src[cur[x]]
+        same = out[x]
+        while top > 0:
+            top -= 1
+            known[stack[top]] = True
+            out[stack[top]] = same
+
+
+@njit(cache=True)
 def check_path(pred, source, target, a, e_src, bal):  # pragma: no cover - compiled
     """-1 when every hop can carry ``a`` msat, else the first (from the sender) hop that cannot."""
     bad = -1
@@ -154,6 +188,8 @@ def _price(
     now,
     pred_send,
     pred_peer,
+    same_send,
+    same_peer,
     refs,
     kp,
     memory,
@@ -188,6 +224,11 @@ def _price(
         alt_c[r] = _INF
         alt_f[r] = _INF
     for r in range(lo, hi):
+        if r > lo and same_send[r, row, recv]:
+            # the same path as at the reference below: the same walk (see ``same_paths``)
+            alt_c[r] = alt_c[r - 1]
+            alt_f[r] = alt_f[r - 1]
+            continue
         c, f, h = walk(
             pred_send[r, row],
             sender,
@@ -225,7 +266,9 @@ def _price(
             c2[i] = 0.0
             f2[i] = 0.0
         for r in range(lo, hi):
-            if peer_node[i] != sender:
+            # a path equal to the one at the reference below walks to the same (cost, fee), which
+            # cannot be strictly cheaper: skipping it leaves c1/r1 (c2/r2) as they are
+            if peer_node[i] != sender and not (r > lo and same_send[r, row, peer_node[i]]):
                 c, f, h = walk(
                     pred_send[r, row],
                     sender,
@@ -250,7 +293,7 @@ def _price(
                     c1[i] = c
                     f1[i] = f
                     r1[i] = r
-            if peer_node[i] != recv:
+            if peer_node[i] != recv and not (r > lo and same_peer[k, r, i, recv]):
                 c, f, h = walk(
                     pred_peer[k, r, i],
                     peer_node[i],
@@ -305,6 +348,8 @@ def route_payments(
     p_time,
     pred_send,
     pred_peer,
+    same_send,
+    same_peer,
     refs,
     kp,
     fl,
@@ -478,6 +523,8 @@ def route_payments(
                     now,
                     pred_send,
                     pred_peer,
+                    same_send,
+                    same_peer,
                     refs,
                     kp,
                     memory,

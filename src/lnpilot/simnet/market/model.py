@@ -192,6 +192,30 @@ class MarketModel:
                     charge_source=True,
                     out=self.pred_peer[k, ri],
                 )
+        # where a reference's path equals the one at the reference below, the kernel prices it once
+        self.same_send = np.zeros(self.pred_send.shape, dtype=np.bool_)
+        self.same_peer = np.zeros(self.pred_peer.shape, dtype=np.bool_)
+        stack = np.empty(n, dtype=np.int64)
+        for ri in range(1, r):
+            for row, source in enumerate(pop.senders):
+                kern.same_paths(
+                    self.pred_send[ri - 1, row],
+                    self.pred_send[ri, row],
+                    source,
+                    edges.src,
+                    self.same_send[ri, row],
+                    stack,
+                )
+            for k in kinds:
+                for i, peer in enumerate(self.peer_nodes):
+                    kern.same_paths(
+                        self.pred_peer[k, ri - 1, i],
+                        self.pred_peer[k, ri, i],
+                        peer,
+                        edges.src,
+                        self.same_peer[k, ri, i],
+                        stack,
+                    )
 
     # --- demand -----------------------------------------------------------------------------
     def rate_per_step(self, step: int) -> float:
@@ -296,6 +320,8 @@ class MarketModel:
             times,
             self.pred_send,
             self.pred_peer,
+            self.same_send,
+            self.same_peer,
             self.refs,
             self.kp,
             self.fl,
