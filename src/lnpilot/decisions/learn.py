@@ -37,8 +37,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 
 from lnpilot.decisions.profiles import Profile
 from lnpilot.decisions.timeline import Evidence, Segment, evidence, fee_at, segments
