@@ -90,3 +90,64 @@ def test_cli_and_daemon_judge_one_cooldown_on_the_node_clock(
         assert sim.policy_updates == before + channels
         assert max(fees(handle)) <= 10_000
         capsys.readouterr()
+
+
+def test_read_only_commands_judge_on_the_node_clock_and_say_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``decide``, ``explain`` and ``channels`` without ``--at`` read the simulated node's clock, as
+    ``apply`` does: on the wall clock (two years later) the daemon's change of a minute ago looked
+    two years old, and decide showed as approved what apply then refused for the cooldown."""
+    import json
+
+    config = tmp_path / "lnpilot.toml"
+    config.write_text(CONFIG)
+    with testing.running_simnet(tmp_path / "lnd", nodes=120, channels=4, seed=3) as handle:
+        sim = handle.sim
+        for key, value in {
+            "LNPILOT_BACKEND": "simnet",
+            "LND_REST_URL": handle.url,
+            "LND_TLS_CERT_PATH": str(handle.tls_cert_path),
+            "LND_MACAROON_PATH": str(handle.admin_macaroon_path),
+            "LNPILOT_CONFIG": str(config),
+            "LNPILOT_LOG_LEVEL": "ERROR",
+        }.items():
+            monkeypatch.setenv(key, value)
+        push_out_of_bounds(handle)
+        assert main(["run", "--once", "--simnet-clock", "--mode", "shadow"]) == 0
+        sim.advance(61 * 60)
+        assert main(["run", "--once", "--simnet-clock", "--mode", "live"]) == 0  # changes at T1
+        push_out_of_bounds(handle)  # undone outside lnpilot: inside the 60 min cooldown
+        capsys.readouterr()
+
+        def approved_changes(*argv: str) -> int:
+            """How many channels decide would change (a change the validator approves)."""
+            assert main(["decide", "--json", *argv]) == 0
+            captured = capsys.readouterr()
+            rows = json.loads(captured.out)
+            assert len(rows) == len(sim.open_channels())
+            assert captured.err.strip().startswith("as of ")  # the clock, beside the JSON
+            return sum(1 for r in rows if r["type"] != "no_action" and r["verdict"]["approved"])
+
+        # inside the cooldown on the node's clock: nothing to do, as apply finds
+        assert approved_changes("--from", "node") == 0 and approved_changes("--from", "store") == 0
+        assert main(["decide"]) == 0
+        text = capsys.readouterr().out
+        assert text.splitlines()[-1].endswith("the simulated node's clock (getinfo)")
+        when = text.splitlines()[-1].split(": ")[0]
+        assert when.startswith("as of 2025-")  # simnet's date, not the wall clock's
+        # an explicit --at still rules: an hour later the cooldown is over
+        assert approved_changes("--at", str(sim.now_s + 61 * 60)) == len(sim.open_channels())
+        chan = str(sim.open_channels()[0].chan_id)
+        assert main(["explain", chan, "--json"]) == 0
+        explained = json.loads(capsys.readouterr().out)
+        assert explained["clock"] == {"now": sim.now_s, "source": "the simulated node's clock (getinfo)"}
+        assert main(["channels", "--json"]) == 0
+        scored = json.loads(capsys.readouterr().out)
+        assert scored["computed_at"] == sim.now_s and scored["clock"]["now"] == sim.now_s
+        assert main(["channels"]) == 0
+        assert "the simulated node's clock" in capsys.readouterr().out
+    # the node gone: channels (the store only) falls back to the last sync's time, and says so
+    assert main(["channels", "--json"]) == 0
+    gone = json.loads(capsys.readouterr().out)["clock"]
+    assert gone["source"].startswith("the store's last sync") and gone["now"] <= sim.now_s

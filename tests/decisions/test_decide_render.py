@@ -62,7 +62,7 @@ def test_table_shows_fee_rebalance_close_and_refusals() -> None:
     assert "close: earned 0 msat in 90 d" in text
     assert "refused: close_not_allowed" in text
     assert "refused: node_daily_limit_reached" in text
-    assert "-> 125 ppm" in text and "approved" in text
+    assert "100 -> 80 ppm" in text and "approved" in text  # idle channels probe down
     assert " 61 " in text
     assert summary(reviews).startswith(f"{len(views)} channel(s): ")
     assert _scid(2**64 + 5) == str(2**64 + 5)

@@ -94,7 +94,52 @@ def test_sold_out_channel_explores_up_and_idle_full_channel_probes_down() -> Non
     assert any("sold out 100% of the time since the last change" in r for r in d.reasons)
     idle = engine().decide(view(local_sat=700_000, competitor_fee_ppm=130.0), None, NOW)  # prior 82
     assert idle.type is DecisionType.DECREASE_FEES
-    assert any("idle while holding most of the liquidity" in r for r in idle.reasons)
+    assert any("idle with liquidity to sell: probe down" in r for r in idle.reasons)
+
+
+def test_a_channel_that_sold_nothing_probes_down_whatever_share_of_capacity_it_holds() -> None:
+    """40 % on our side, raised to 125 ppm eight days ago, not one forward since: idle, so down.
+    Until 2026-11-29 only a channel holding more than half its capacity counted as idle, and this
+    one probed on *up* in the direction of its last raise (2025 sample, seed 7)."""
+    change = PolicyChange(NOW - 8 * DAY, policy(100), policy(125))
+    quiet = view(local_sat=400_000, fee_rate_ppm=125, policy_changes=[change], history_days=20)
+    d = engine().decide(quiet, None, NOW)
+    assert d.type is DecisionType.DECREASE_FEES
+    assert fee_of(d.new_policy) == 100  # 125 / 1.25
+    assert "idle with liquidity to sell: probe down" in d.reasons
+    # The same channel selling at 125 ppm is not idle: its raise is judged and continued.
+    fwds = [forward_out(CID, day, 20_000, 2500) for day in range(1, 8)]
+    selling = dataclasses.replace(quiet, forwards=tuple(fwds))
+    d2 = engine().decide(selling, None, NOW)
+    assert d2.type is DecisionType.INCREASE_FEES
+    assert not any("idle" in r for r in d2.reasons)
+
+
+def test_one_exploratory_reversal_per_probe_period() -> None:
+    """A cut a day ago that earned a little less (not significantly): exploring the unmeasured
+    fee above turns the fee round. Allowed when the fee had not turned within the probe period;
+    held when the cut itself was a turn (a raise nine days before it)."""
+    day_before = [forward_out(CID, 1.0 + h / 24, 20_000, 2_500) for h in (3, 9, 15)]
+    since_cut = [forward_out(CID, h / 24, 20_000, 2_000) for h in (3, 9, 15)]
+    fwds = tuple(day_before + since_cut)
+
+    def decide(changes: list[PolicyChange]) -> object:
+        state = view(fee_rate_ppm=60, competitor_fee_ppm=70.0, policy_changes=changes, history_days=20)
+        return engine().decide(dataclasses.replace(state, forwards=fwds), None, NOW)
+
+    cut_only = decide([PolicyChange(NOW - DAY, policy(100), policy(60))])
+    assert cut_only.type is DecisionType.INCREASE_FEES
+    assert any("explore up" in r for r in cut_only.reasons)
+
+    turned = decide(
+        [
+            PolicyChange(NOW - 10 * DAY, policy(100), policy(125)),
+            PolicyChange(NOW - DAY, policy(125), policy(60)),
+        ]
+    )
+    assert turned.type is DecisionType.NO_ACTION
+    held = "the fee already turned 1.0 d ago: one exploratory reversal per 7 d"
+    assert any(held in r for r in turned.reasons)
 
 
 def test_draining_channel_never_sells_below_the_replacement_cost() -> None:

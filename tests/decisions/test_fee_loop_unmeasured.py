@@ -46,7 +46,7 @@ def test_an_idle_channel_probes_down_on_measured_zero_but_not_on_unknown_forward
     idle = view(local_sat=700_000, competitor_fee_ppm=130.0)  # prior 82 ppm
     measured = ENGINE.decide(idle, None, NOW)
     assert measured.type is DecisionType.DECREASE_FEES
-    assert "idle while holding most of the liquidity" in text(measured.reasons)
+    assert "idle with liquidity to sell: probe down" in text(measured.reasons)
 
     blind = ENGINE.decide(unknown(idle), None, NOW)
     assert blind.type is DecisionType.NO_ACTION
@@ -54,13 +54,14 @@ def test_an_idle_channel_probes_down_on_measured_zero_but_not_on_unknown_forward
     assert "idle" not in text(blind.reasons)
 
 
-def test_after_a_raise_measured_zero_probes_on_but_unknown_forwards_hold() -> None:
+def test_after_a_raise_measured_zero_probes_back_down_but_unknown_forwards_hold() -> None:
     # Raised 8 days ago (past the 7-day probe period), nothing sold since or before.
     change = PolicyChange(NOW - 8 * DAY, policy(100), policy(125))
     raised = view(fee_rate_ppm=125, policy_changes=[change], history_days=20)
     measured = ENGINE.decide(raised, None, NOW)
-    assert measured.type is DecisionType.INCREASE_FEES and measured.new_policy is not None
-    assert "probe on in the direction of the last move" in measured.reasons
+    # Nothing sold at 125 ppm for a probe period with liquidity to sell: idle, so the probe goes down.
+    assert measured.type is DecisionType.DECREASE_FEES and measured.new_policy is not None
+    assert "idle with liquidity to sell: probe down" in measured.reasons
     assert any(r.startswith("previous fee:") for r in measured.reasons)  # the last move was judged
 
     blind = ENGINE.decide(unknown(raised), None, NOW)

@@ -77,3 +77,39 @@ async def test_latest_scores_of_many_subjects(store: Store) -> None:
     assert sorted(nodes) == [pubkey(i) for i in range(1, 6)]
     assert aggressive[pubkey(1)].composite == 99.0 and len(aggressive) == 1
     assert list(channels) == ["123"]
+
+
+async def test_a_window_of_more_transactions_than_a_statement_takes_parameters(store: Store) -> None:
+    """The P&L reads every transaction of its window (``search(limit=MAX_TRANSACTIONS)``): past
+    32,767 of them one ``IN`` list broke PostgreSQL's parameter limit (asyncpg: "the number of query
+    arguments cannot exceed 32767"): a year of 10-minute cycles that each applied something."""
+    from lnpilot.store.tables import transaction_items, transactions
+
+    n = 33_000
+    async with store.unit_of_work() as uow:
+        conn = uow._require()
+        await conn.execute(
+            transactions.insert(),
+            [
+                {
+                    "created_at": 1_000 + k,
+                    "updated_at": 1_000 + k,
+                    "mode": "live",
+                    "status": "applied",
+                    "note": "",
+                }
+                for k in range(n)
+            ],
+        )
+        first, last = 1, n  # ids as inserted
+        await conn.execute(
+            transaction_items.insert(),
+            [
+                {"tx_id": tx, "chan_id": OPEN_A, "channel_point": "p:0", "requested_policy": {}}
+                for tx in (first, last)
+            ],
+        )
+    async with store.unit_of_work() as uow:
+        found = await uow.transactions.search(since=0, limit=1_000_000)
+    assert len(found) == n and found[0].created_at == 1_000 + n - 1  # newest first
+    assert [len(found[0].items), len(found[-1].items), len(found[1].items)] == [1, 1, 0]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import typer
 from rich.table import Table
 
+from lnpilot.cli.clock import command_clock
 from lnpilot.cli.common import console, print_json, settings_from_env
 from lnpilot.cli.render import fit
 from lnpilot.domain.ids import ShortChannelId
@@ -89,14 +89,15 @@ def channels(
         None, "--block-height", min=0, help="Current chain height (default: bound from the graph snapshot)."
     ),
     at: int | None = typer.Option(
-        None, "--at", min=0, max=9_000_000_000, help="Take 'now' as this Unix time (simulated nodes)."
+        None, "--at", min=0, max=9_000_000_000, help="Take 'now' as this Unix time (default: the node's now)."
     ),
     wide: bool = typer.Option(False, "--wide", help="Every heuristic and the peer (wider than 80 columns)."),
 ) -> None:
     """Score our channels from the store: eight heuristics and the composite, best first."""
     settings = settings_from_env()
     chosen = resolve_profile(profile or settings.profile, settings.profiles)
-    now = int(time.time()) if at is None else at
+    clock = asyncio.run(command_clock(settings, at, store_fallback=True))
+    now = clock.now
     stored = asyncio.run(_collect(settings, now, block_height))
     scores = score_channels(stored.views, chosen, stored.context)
     peers = {str(v.channel.chan_id): v.channel.remote_pubkey for v in stored.views}
@@ -106,6 +107,7 @@ def channels(
             {
                 "profile": chosen.name,
                 "computed_at": now,
+                "clock": clock.to_dict(),
                 "graph_snapshot_at": stored.graph_snapshot_at,
                 "block_height": stored.block_height,
                 "block_height_source": stored.block_height_source,
@@ -158,6 +160,7 @@ def channels(
     console.print(table)
     for chan_id, why in stored.skipped.items():
         console.print(f"skipped {ShortChannelId.from_chan_id(chan_id)}: {why}")
+    console.print(clock.line, markup=False)
     if stored.flow_source != "forwards":
         console.print("flow: ESTIMATED from balance snapshots (no per-channel forwards); see --json")
     if stored.graph_snapshot_at is None:

@@ -7,13 +7,13 @@ rate-limit history from the store, and the decisions are printed with their verd
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
-from lnpilot.cli.common import console, print_json, settings_from_env
+from lnpilot.cli.clock import CommandClock, command_clock
+from lnpilot.cli.common import console, err_console, print_json, settings_from_env
 from lnpilot.domain.ids import ShortChannelId
 from lnpilot.errors import InvalidInputError
 from lnpilot.safety.review import Review
@@ -30,9 +30,10 @@ SOURCES = ("node", "store")
 
 
 async def _reviews(
-    settings: Settings, profile: str | None, now: int, source: str
-) -> tuple[list[Review], dict[int, str]]:
-    """The reviewed decisions, and the peer's alias per channel where the graph names it."""
+    settings: Settings, profile: str | None, at: int | None, source: str
+) -> tuple[list[Review], dict[int, str], CommandClock]:
+    """The reviewed decisions, the peer's alias per channel where the graph names it, and the
+    clock they were judged on (``at``, else the node's now: ``cli.clock``)."""
     from lnpilot.decisions.engine import DecisionEngine
     from lnpilot.execution.pipeline import REBALANCE_WINDOW_S, history_window_s
     from lnpilot.safety.history import ValidationHistory
@@ -48,6 +49,8 @@ async def _reviews(
     name = profile or settings.profile
     engine = DecisionEngine.from_settings(settings, name)  # bad profile: fail before any I/O
     weights = scoring_profile(name, settings.profiles)
+    clock = await command_clock(settings, at, store_fallback=source == "store")
+    now = clock.now
     store = await Store.open(settings)
     try:
         # The same history as apply: the window of the longest limit, rebalances included.
@@ -73,7 +76,7 @@ async def _reviews(
         for v in views
         if v.channel.remote_pubkey in built.aliases
     }
-    return reviews, aliases
+    return reviews, aliases, clock
 
 
 async def _live(settings: Settings, now: int, store: Store) -> ViewSet:
@@ -139,13 +142,13 @@ def decide(
     for the full table; `lnpilot explain CHANNEL` for every reason of one channel.
     """
     settings = settings_from_env()
-    now = int(time.time()) if at is None else at
-    reviews, aliases = asyncio.run(_reviews(settings, profile, now, source))
+    reviews, aliases, clock = asyncio.run(_reviews(settings, profile, at, source))
     if as_json:
         data: list[dict[str, Any]] = [
             {**r.to_dict(), "alias": aliases.get(r.decision.chan_id)} for r in reviews
         ]
         print_json(data)
+        err_console.print(clock.line, markup=False)  # the JSON stays the list it always was
         return
     if wide:
         console.print(render(reviews, profile or settings.profile, aliases))
@@ -154,6 +157,7 @@ def decide(
         for line in compact_lines(reviews, aliases):
             print(line)
     print(summary(reviews))
+    print(clock.line)
 
 
 def render(reviews: list[Review], profile: str, aliases: dict[int, str] | None = None) -> Table:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import typer
 
@@ -22,7 +21,7 @@ def explain(
         "node", "--from", help="node: the live node; store: what `lnpilot sync` stored."
     ),
     at: int | None = typer.Option(
-        None, "--at", min=0, max=9_000_000_000, help="Decide as of this unix time (default: now)."
+        None, "--at", min=0, max=9_000_000_000, help="Decide as of this unix time (default: the node's now)."
     ),
 ) -> None:
     """Every reason of the latest decision on one channel."""
@@ -33,13 +32,12 @@ def explain(
     except InvalidInputError as exc:
         raise InvalidInputError(f"CHANNEL: {exc}") from None
     settings = settings_from_env()
-    now = int(time.time()) if at is None else at
-    reviews, aliases = asyncio.run(_reviews(settings, profile, now, source))
+    reviews, aliases, clock = asyncio.run(_reviews(settings, profile, at, source))
     review = next((r for r in reviews if r.decision.chan_id == chan_id), None)
     if review is None:
         raise NotFoundError(f"no channel {channel} among the node's {len(reviews)} channel(s)")
     if as_json:
-        print_json(review.to_dict())
+        print_json({**review.to_dict(), "clock": clock.to_dict()})
         return
     d = review.decision
     alias = f", peer {aliases[d.chan_id]}" if d.chan_id in aliases else ""
@@ -53,3 +51,4 @@ def explain(
                 reason, WIDTH, initial_indent="  - ", subsequent_indent="    ", break_long_words=False
             )
         )
+    print(clock.line)

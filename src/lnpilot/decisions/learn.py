@@ -18,7 +18,7 @@ at each step:
 * **explore** -- after one dwell, a channel that sells tries a higher fee not measured in the
   learning window (the widest upper confidence bound), unless the last raise looked worse.
 * **probe** -- after ``probe_every_days`` at one fee, try one ``level_ratio`` step: up when the
-  channel sold out (demand beyond supply), down when it idles holding most of the liquidity,
+  channel sold out (demand beyond supply), down when it sold nothing with liquidity to sell,
   otherwise the side not tried last; a side whose discounted evidence is already significantly
   worse is skipped, and with both sides worse the fee is held (a local optimum).
 
@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from lnpilot.decisions.profiles import Profile
 from lnpilot.decisions.timeline import Evidence, Segment, evidence, fee_at, segments
@@ -118,6 +119,17 @@ def _move(cur: int, direction: int, ratio: float, inputs: LoopInputs) -> int:
 def _far(cur: int, prior: float, profile: Profile) -> bool:
     """More than ``approach_ratio`` away from the prior, either way (log-fee distance)."""
     return abs(math.log(max(cur, 1) / prior)) > math.log(profile.approach_ratio)
+
+
+def _last_reversal(history: list[tuple[int, int]]) -> int | None:
+    """When the fee last changed direction (the time of the move that turned it), if it ever did."""
+    when, previous_dir = None, 0
+    for (_, before), (at, after) in pairwise(history):
+        direction = 1 if after > before else -1
+        if previous_dir and direction != previous_dir:
+            when = at
+        previous_dir = direction
+    return when
 
 
 def _banned(direction: int, inputs: LoopInputs, now: int) -> int | None:
@@ -231,6 +243,18 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
     if up > cur and selling and not raise_looked_worse and _banned(1, inputs, now) is None:
         above = evidence(view, segs, up, half_life_s, tolerance=math.log(profile.level_ratio) / 2)
         if above.exposure_days < dwell_days / 2:
+            # One exploratory reversal per probe period: after a cut, exploring up turns the fee
+            # round, and when it already turned within the period (a revert, an earlier explore)
+            # the exploration waits. Reverts, sold-out raises and probes are not held by this:
+            # they act on evidence, exploration on optimism.
+            turned = _last_reversal(history)
+            if last_dir < 0 and turned is not None and now - turned < profile.probe_every_days * DAY_S:
+                return out(
+                    None,
+                    "hold",
+                    f"{up} ppm not measured, but the fee already turned {(now - turned) / DAY_S:.1f} d ago: "
+                    f"one exploratory reversal per {profile.probe_every_days:g} d",
+                )
             gain = here.rate_msat_per_day * (profile.level_ratio - 1) * dwell_days / 2
             return out(
                 up,
@@ -257,11 +281,16 @@ def _probe(
 ) -> LoopStep:
     now, cur = view.now, here.fee_ppm
     half_life_s = profile.forget_half_life_days * DAY_S
-    idle = here.forwards < 1 and view.channel.local_ratio > 0.5
+    # Idle: liquidity to sell most of the time since the last change, a probe period long, and not
+    # one (discounted) forward: the price is above the demand, whatever share of the capacity the
+    # channel holds. Before, only a channel holding more than half its capacity counted, so one at
+    # 40 % that sold nothing for a week probed *up*, on in the direction of its last raise (2025
+    # sample, seed 7: 2,566 -> 3,208 -> 4,010 ppm with no forward at any of them).
+    idle = here.forwards < 1 and here.drained_share <= SOLD_OUT_SHARE
     if here.drained_share > 0.5:
         order, why = (1, -1), "sold out most of the time: probe up"
     elif idle:
-        order, why = (-1, 1), "idle while holding most of the liquidity: probe down"
+        order, why = (-1, 1), "idle with liquidity to sell: probe down"
     elif was_revert and last_dir:
         order, why = (last_dir, -last_dir), "the other side was reverted: probe this side"
     elif last_dir:

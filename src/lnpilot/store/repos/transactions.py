@@ -24,6 +24,8 @@ from lnpilot.store.records import (
 from lnpilot.store.repos.base import Repository
 from lnpilot.store.tables import transaction_items, transactions
 
+_IN_CHUNK = 10_000
+
 OPEN_STATUSES = (TxStatus.PENDING, TxStatus.IN_FLIGHT)
 
 
@@ -186,23 +188,22 @@ class TransactionRepository(Repository):
         return await self._many(list((await self._conn.execute(query)).scalars()))
 
     async def _many(self, ids: list[int]) -> list[TransactionRecord]:
-        """Records of ``ids`` in their order, in two reads (not two per transaction)."""
-        if not ids:
-            return []
-        rows = {
-            r["id"]: r
-            for r in (
-                await self._conn.execute(select(transactions).where(transactions.c.id.in_(ids)))
-            ).mappings()
-        }
+        """Records of ``ids`` in their order, in two reads per 10,000 (not two per transaction)."""
+        rows: dict[int, Any] = {}
         items: dict[int, list[TransactionItem]] = {tx_id: [] for tx_id in ids}
-        query = (
-            select(transaction_items)
-            .where(transaction_items.c.tx_id.in_(ids))
-            .order_by(transaction_items.c.id)
-        )
-        for r in (await self._conn.execute(query)).mappings():
-            items[r["tx_id"]].append(_item(r))
+        # An IN list per chunk: asyncpg takes at most 32,767 parameters per statement, and the
+        # P&L reads every transaction of its window.
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            found = await self._conn.execute(select(transactions).where(transactions.c.id.in_(chunk)))
+            rows.update((r["id"], r) for r in found.mappings())
+            query = (
+                select(transaction_items)
+                .where(transaction_items.c.tx_id.in_(chunk))
+                .order_by(transaction_items.c.id)
+            )
+            for r in (await self._conn.execute(query)).mappings():
+                items[r["tx_id"]].append(_item(r))
         return [
             TransactionRecord(
                 id=row["id"],
@@ -222,7 +223,7 @@ class TransactionRepository(Repository):
         """Pending or in-flight transactions: what a restart must reconcile."""
         query = select(transactions.c.id).where(transactions.c.status.in_([s.value for s in OPEN_STATUSES]))
         ids = list((await self._conn.execute(query.order_by(transactions.c.id))).scalars())
-        return [await self.get(tx_id) for tx_id in ids]
+        return await self._many(ids)
 
     async def count(self) -> int:
         return int((await self._conn.execute(select(func.count()).select_from(transactions))).scalar_one())
