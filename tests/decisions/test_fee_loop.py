@@ -115,6 +115,33 @@ def test_a_channel_that_sold_nothing_probes_down_whatever_share_of_capacity_it_h
     assert not any("idle" in r for r in d2.reasons)
 
 
+def test_one_exploratory_reversal_per_probe_period() -> None:
+    """A cut a day ago that earned a little less (not significantly): exploring the unmeasured
+    fee above turns the fee round. Allowed when the fee had not turned within the probe period;
+    held when the cut itself was a turn (a raise nine days before it)."""
+    day_before = [forward_out(CID, 1.0 + h / 24, 20_000, 2_500) for h in (3, 9, 15)]
+    since_cut = [forward_out(CID, h / 24, 20_000, 2_000) for h in (3, 9, 15)]
+    fwds = tuple(day_before + since_cut)
+
+    def decide(changes: list[PolicyChange]) -> object:
+        state = view(fee_rate_ppm=60, competitor_fee_ppm=70.0, policy_changes=changes, history_days=20)
+        return engine().decide(dataclasses.replace(state, forwards=fwds), None, NOW)
+
+    cut_only = decide([PolicyChange(NOW - DAY, policy(100), policy(60))])
+    assert cut_only.type is DecisionType.INCREASE_FEES
+    assert any("explore up" in r for r in cut_only.reasons)
+
+    turned = decide(
+        [
+            PolicyChange(NOW - 10 * DAY, policy(100), policy(125)),
+            PolicyChange(NOW - DAY, policy(125), policy(60)),
+        ]
+    )
+    assert turned.type is DecisionType.NO_ACTION
+    held = "the fee already turned 1.0 d ago: one exploratory reversal per 7 d"
+    assert any(held in r for r in turned.reasons)
+
+
 def test_draining_channel_never_sells_below_the_replacement_cost() -> None:
     # Peer charges 150 ppm toward us + one hop at the 70 ppm network median = 220 ppm floor.
     fwds = [forward_out(CID, d / 4, 20_000, 2000) for d in range(1, 20)]

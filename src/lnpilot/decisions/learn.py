@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from lnpilot.decisions.profiles import Profile
 from lnpilot.decisions.timeline import Evidence, Segment, evidence, fee_at, segments
@@ -118,6 +119,17 @@ def _move(cur: int, direction: int, ratio: float, inputs: LoopInputs) -> int:
 def _far(cur: int, prior: float, profile: Profile) -> bool:
     """More than ``approach_ratio`` away from the prior, either way (log-fee distance)."""
     return abs(math.log(max(cur, 1) / prior)) > math.log(profile.approach_ratio)
+
+
+def _last_reversal(history: list[tuple[int, int]]) -> int | None:
+    """When the fee last changed direction (the time of the move that turned it), if it ever did."""
+    when, previous_dir = None, 0
+    for (_, before), (at, after) in pairwise(history):
+        direction = 1 if after > before else -1
+        if previous_dir and direction != previous_dir:
+            when = at
+        previous_dir = direction
+    return when
 
 
 def _banned(direction: int, inputs: LoopInputs, now: int) -> int | None:
@@ -231,6 +243,18 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
     if up > cur and selling and not raise_looked_worse and _banned(1, inputs, now) is None:
         above = evidence(view, segs, up, half_life_s, tolerance=math.log(profile.level_ratio) / 2)
         if above.exposure_days < dwell_days / 2:
+            # One exploratory reversal per probe period: after a cut, exploring up turns the fee
+            # round, and when it already turned within the period (a revert, an earlier explore)
+            # the exploration waits. Reverts, sold-out raises and probes are not held by this:
+            # they act on evidence, exploration on optimism.
+            turned = _last_reversal(history)
+            if last_dir < 0 and turned is not None and now - turned < profile.probe_every_days * DAY_S:
+                return out(
+                    None,
+                    "hold",
+                    f"{up} ppm not measured, but the fee already turned {(now - turned) / DAY_S:.1f} d ago: "
+                    f"one exploratory reversal per {profile.probe_every_days:g} d",
+                )
             gain = here.rate_msat_per_day * (profile.level_ratio - 1) * dwell_days / 2
             return out(
                 up,

@@ -1156,7 +1156,8 @@ def search_directed(
     size = 1
     found = _INF
     cut = _INF  # after the receiver is popped: settle keys up to here, then stop
-    cap = _INF  # keys above the receiver's current label (plus slack) will never be popped
+    # keys above the bound or the receiver's current label (plus slack) will never be popped
+    cap = bound + bound * _SLACK_REL + _SLACK_ABS
     certain = True
     while size > 0 and certain:
         key, v, size = heap_pop(heap_d, heap_v, size)
@@ -1174,6 +1175,11 @@ def search_directed(
             u = e_dst[e]
             if dl > dist[u]:
                 continue  # strictly: an equal cost is a tie to record
+            h = hops[u]
+            # A head that cannot reach the receiver, or whose key would exceed what will ever be
+            # popped, is no node that matters (see the docstring): neither labelled nor priced.
+            if h < 0 or dl + h * floor > cap:
+                continue
             if e_max[e] < a:
                 continue
             if nfailed > 0 and failed[e]:
@@ -1206,18 +1212,15 @@ def search_directed(
                 fsum[u] = nf
                 pred[u] = e
                 amb[u] = 0
-                h = hops[u]
-                if h < 0:
-                    continue  # no edge leads from u to the receiver
                 f = nd + h * floor
-                if f > bound + bound * _SLACK_REL + _SLACK_ABS or f > cap:
+                if f > cap:
                     continue
                 if size >= len(heap_d):
                     certain = False
                     break
                 size = heap_push(heap_d, heap_v, size, f, u)
                 if u == target:
-                    cap = nd + nd * _SLACK_REL + _SLACK_ABS
+                    cap = min(cap, nd + nd * _SLACK_REL + _SLACK_ABS)
             elif nd == du:
                 p = e_src[pred[u]]
                 if p == v:
