@@ -106,10 +106,22 @@ async def test_channels_list_reads_a_fixed_number_of_times(api: Api, n: int) -> 
             assert score["composite"] == float(i)
 
 
-async def test_score_batch_reads_once_for_many_keys(api: Api) -> None:
+async def test_score_batch_reads_once_for_many_keys(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     keys = [pubkey(i) for i in range(1, 26)] + [pubkey(9_999)]
+    cache = api.services.scores.cache
+    calls: list[str] = []
+    for name in ("get", "set", "get_many", "set_many"):
+        real = getattr(cache, name)
+
+        def counted(*args: object, _name: str = name, _real: object = real) -> object:
+            calls.append(_name)
+            return _real(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(cache, name, counted)
     with _counting(api) as statements:
         response = await api.client.post("/v1/scores/batch", json={"pubkeys": keys})
+    # the cache too: one round trip to look every key up, one to keep what the store gave
+    assert calls == ["get_many", "set_many"]
     assert response.status_code == 200
     body = response.json()
     assert len(body["scores"]) == 25 and body["unknown"] == [pubkey(9_999)]

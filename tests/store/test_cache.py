@@ -101,3 +101,44 @@ def test_make_cache_follows_redis_url() -> None:
     assert isinstance(make_cache(Settings()), MemoryCache)
     redis_cache = make_cache(Settings(redis_url=SecretStr("redis://127.0.0.1:1/0")))
     assert isinstance(redis_cache, RedisCache) and redis_cache.kind == "redis"
+
+
+async def test_get_many_and_set_many(cache: MemoryCache | RedisCache) -> None:
+    assert await cache.get_many([]) == [] and await cache.set_many({}, ttl_s=60) is None
+    await cache.set("b", b"two", ttl_s=60)
+    await cache.set_many({"a": b"one", "c": b"\x00three"}, ttl_s=60)
+    assert await cache.get_many(["a", "missing", "b", "c", "a"]) == [
+        b"one",
+        None,
+        b"two",
+        b"\x00three",
+        b"one",
+    ]
+    await cache.set_many({"short": b"x"}, ttl_s=0.05)  # the TTL holds for each key
+    await asyncio.sleep(0.2)
+    assert await cache.get_many(["short", "a"]) == [None, b"one"]
+
+
+async def test_redis_many_is_one_round_trip_each(redis_url: str) -> None:
+    prefix = f"lnpilot-test-{secrets.token_hex(4)}:"
+    cache = RedisCache(redis_url, prefix=prefix)
+    sent: list[str] = []
+    real = cache._redis.execute_command
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        sent.append(str(args[0]))
+        return await real(*args, **kwargs)
+
+    cache._redis.execute_command = counted  # type: ignore[method-assign]
+    try:
+        await cache.set_many(
+            {f"k{i}": b"v" for i in range(500)}, ttl_s=60
+        )  # a pipeline: no command one by one
+        assert sent == []
+        assert await cache.get_many([f"k{i}" for i in range(500)]) == [b"v"] * 500
+        assert sent == ["MGET"]
+    finally:
+        keys = [k async for k in cache._redis.scan_iter(match=prefix + "*")]
+        if keys:
+            await cache._redis.delete(*keys)
+        await cache.aclose()

@@ -8,7 +8,7 @@ every key, so every process sharing the Redis sees fresh scores at once (old key
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from lnpilot.settings import Settings
@@ -21,6 +21,14 @@ class Cache(Protocol):
     async def get(self, key: str) -> bytes | None: ...
 
     async def set(self, key: str, value: bytes, ttl_s: float) -> None: ...
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """``get`` of each key, in order, in one round trip."""
+        ...
+
+    async def set_many(self, values: Mapping[str, bytes], ttl_s: float) -> None:
+        """``set`` of each key, in one round trip."""
+        ...
 
     async def delete(self, *keys: str) -> int: ...
 
@@ -47,6 +55,9 @@ class MemoryCache:
         self._clock = clock
 
     async def get(self, key: str) -> bytes | None:
+        return self._get(key)
+
+    def _get(self, key: str) -> bytes | None:
         entry = self._data.get(key)
         if entry is None:
             return None
@@ -57,9 +68,19 @@ class MemoryCache:
         return value
 
     async def set(self, key: str, value: bytes, ttl_s: float) -> None:
+        self._set(key, value, ttl_s)
+
+    def _set(self, key: str, value: bytes, ttl_s: float) -> None:
         if key not in self._data and len(self._data) >= self._max:
             self._evict()
         self._data[key] = (self._clock() + ttl_s, value)
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        return [self._get(key) for key in keys]
+
+    async def set_many(self, values: Mapping[str, bytes], ttl_s: float) -> None:
+        for key, value in values.items():
+            self._set(key, value, ttl_s)
 
     def _evict(self) -> None:
         now = self._clock()
@@ -106,6 +127,20 @@ class RedisCache:
 
     async def set(self, key: str, value: bytes, ttl_s: float) -> None:
         await self._redis.set(self._prefix + key, value, px=max(1, int(ttl_s * 1000)))
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        values = await self._redis.mget([self._prefix + k for k in keys])
+        return [None if v is None else bytes(v) for v in values]
+
+    async def set_many(self, values: Mapping[str, bytes], ttl_s: float) -> None:
+        if not values:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for key, value in values.items():
+            pipe.set(self._prefix + key, value, px=max(1, int(ttl_s * 1000)))
+        await pipe.execute()
 
     async def delete(self, *keys: str) -> int:
         if not keys:

@@ -167,16 +167,20 @@ async def batch(body: BatchIn, profile: str = "balanced", ctx: Ctx = PUBLIC) -> 
     # Each node's rendered entry is cached, so a batch is assembled from bytes; the body is what
     # ``BatchOut`` describes (the tests validate it against the model and the OpenAPI schema).
     prefix = f"api:v{await svc.scores.version()}:batch:{profile}:"
-    entries = {pubkey: await svc.scores.cache.get(prefix + pubkey) for pubkey in dict.fromkeys(body.pubkeys)}
+    # One cache round trip for every key, one store read for the keys it did not have, one cache
+    # round trip to keep them: never one per key (a Redis round trip each was 2,000 per batch).
+    keys = list(dict.fromkeys(body.pubkeys))
+    entries = dict(zip(keys, await svc.scores.cache.get_many([prefix + k for k in keys]), strict=True))
     missing = [pubkey for pubkey, entry in entries.items() if entry is None]
-    if missing:  # one read for every key the cache did not have, not one per key
+    if missing:
         async with svc.store.unit_of_work() as uow:
             scores = await uow.scores.latest_many("node", profile, missing)
+        rendered: dict[str, bytes] = {}
         for pubkey in missing:
             score = scores.get(pubkey)
-            rendered = b"" if score is None else ScoreOut.of(score).model_dump_json().encode()
-            entries[pubkey] = rendered
-            await svc.scores.cache.set(prefix + pubkey, rendered, _TTL_S)
+            rendered[pubkey] = b"" if score is None else ScoreOut.of(score).model_dump_json().encode()
+        entries.update(rendered)
+        await svc.scores.cache.set_many({prefix + k: v for k, v in rendered.items()}, _TTL_S)
     found: list[bytes] = []
     unknown: list[str] = []
     for pubkey, cached in entries.items():
