@@ -76,6 +76,8 @@ def run(graph: Graph, label: str, market: str, days: int, channels: int, target_
         f"{stats.mpp_splits} MPP splits); forwards through us: {truth['forwards']}; "
         f"fees earned: {int(str(truth['fees_earned_msat'])) // 1000} sat"
     )
+    directed, plain = (int(x) for x in sim.market_model.exact_searches)
+    print(f"  exact searches: {directed} goal-directed, {plain} left to the plain search (heap-decided ties)")
     print(f"  reference (one plain-Python route search): {reference_s * 1000:.1f} ms")
     print(
         f"  setup {setup_s:.1f} s + run {run_s:.1f} s = {total_s:.1f} s "

@@ -39,6 +39,9 @@ COMMANDS = [
     ["channels"],
     ["apikey", "list"],
     ["config", "check"],
+    ["pnl"],
+    ["pnl", "--by", "channel"],
+    ["pnl", "--by", "peer"],
 ]
 
 
@@ -61,7 +64,7 @@ def test_every_command_fits_80_columns(
     for argv in [*COMMANDS, ["explain", "FIRST"]]:
         if argv[0] == "explain":
             argv = ["explain", str(first_channel)]
-        if argv[0] in {"decide", "apply", "channels", "explain"}:
+        if argv[0] in {"decide", "apply", "channels", "explain", "pnl"}:
             argv = [*argv, "--at", at]
         narrow = _run(argv, 80, capsys, monkeypatch)
         wide = _run(argv, 1000, capsys, monkeypatch)
@@ -113,3 +116,63 @@ def test_apply_change_lines_name_the_peer() -> None:
     named, unnamed = changes_lines(report)
     assert named.startswith("859806x2x1 ") and " ACINQ node… fee_change: 100 -> 150 ppm; approved" in named
     assert " fee_change: 10 -> 20 ppm; refused: max_step" in unnamed and len(named) <= 80
+
+
+def test_pnl_by_channel_fits_80_columns_with_a_busy_nodes_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Six figures of revenue and rebalance cost per channel, 18-digit channel ids: the simnet's
+    small figures fit even at msat precision, a busy node's did not (rich cut the ids and figures)."""
+    import asyncio
+
+    from lnpilot.domain.node import ForwardingEvent, LocalChannel
+    from lnpilot.store import Store
+    from lnpilot.store.records import TxStatus
+    from lnpilot.store.repos.transaction_log import SqlTransactionLog
+
+    day0, ns = 1_736_812_800, 1_000_000_000
+    ids = [(870_000 + i << 40) | (3_999 << 16) | 1 for i in range(3)]
+    assert all(len(str(c)) == 18 for c in ids)  # as on mainnet today
+    db = tmp_path / "busy.db"
+
+    async def fill() -> None:
+        store = await Store.open_url(f"sqlite+aiosqlite:///{db}")
+        try:
+            chans = [
+                LocalChannel(c, f"{c:064x}:1", "02" + "ab" * 32, 16_000_000, 8_000_000, 8_000_000, True)
+                for c in ids
+            ]
+            async with store.unit_of_work() as uow:
+                await uow.channels.record_open(chans, day0)
+                await uow.forwards.add_many(
+                    [
+                        ForwardingEvent(
+                            (day0 + 60 * k) * ns, ids[k % 3], ids[(k + 1) % 3], 10**9, 10**9, 987_654_321
+                        )
+                        for k in range(6)
+                    ]
+                )
+                for kind in ("channels", "forwards", "chain"):
+                    await uow.sync_state.set(kind, day0 + 86_000)
+                # synced before the rebalances, so their cost comes from the log
+                await uow.sync_state.set("payments", day0)
+            log = SqlTransactionLog(store)
+            tx = await log.open("live", "rebalances", day0 + 3600)
+            for c in ids:
+                result = {"status": "applied", "kind": "rebalance", "fee_msat": 1_234_567_890, "moved_sat": 9}
+                await log.add_item(tx, c, f"{c:064x}:1", {}, None, result, day0 + 3600)
+            await log.set_status(tx, TxStatus.APPLIED, day0 + 3600)
+        finally:
+            await store.close()
+
+    asyncio.run(fill())
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+    argv = ["pnl", "--by", "channel", "--since", str(day0), "--at", str(day0 + 86_000)]
+    narrow = _run(argv, 80, capsys, monkeypatch)
+    wide = _run(argv, 1000, capsys, monkeypatch)
+    assert narrow == wide  # nothing had to give way at 80 columns
+    assert max(len(line.rstrip()) for line in narrow.splitlines()) <= 80
+    assert "…" not in narrow
+    for header in ("channel", "revenue", "rebal", "chain", "pay fee", "net", "ROC/yr"):
+        assert header in narrow
+    assert "870000x3999x1" in narrow and "│ 1,975,309 │ 1,234,568 │" in narrow and "740,741" in narrow

@@ -196,3 +196,22 @@ def test_same_paths_marks_exactly_the_identical_paths(edges: EdgeArrays) -> None
             agree += want
             differ += not want
     assert agree > 0 and differ > 0
+
+
+def test_tree_lengths_count_the_hops_of_each_path(edges: EdgeArrays) -> None:
+    # the kernel's lower bound on a route through us counts hops of stored paths: never too many
+    from lnpilot.simnet.pathing import RouteCosts, path_edges
+
+    n = edges.nodes
+    out = np.empty(n, dtype=np.int64)
+    _, pred = RouteCosts(edges, 2_000_000_000.0).from_source(11, charge_source=False)
+    kern.tree_lengths(pred, 11, edges.src, out, np.empty(n, dtype=np.int64))
+    unreachable = 0
+    for v in range(n):
+        hops = len(path_edges(pred, edges, 11, v))
+        if v != 11 and hops == 0:
+            unreachable += 1
+            assert out[v] == 127
+        else:
+            assert out[v] == hops, v
+    assert unreachable > 0 and out.max() > 2

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from lnpilot.cli.common import console, err_console, print_json, settings_from_env
+from lnpilot.cli.render import scid as _scid
 
 if TYPE_CHECKING:
     from lnpilot.accounting.gather import Books
@@ -56,6 +57,10 @@ def _sat(msat: int) -> str:
     return f"{msat / 1000:,.3f}"
 
 
+def _whole_sat(msat: int) -> str:
+    return f"{round(msat / 1000):,}"
+
+
 @app.command("pnl")
 def pnl(
     since: str | None = typer.Option(None, "--since", help="Start (Unix s or ISO 8601)."),
@@ -94,14 +99,18 @@ def pnl(
         return
     measured = result.forwards_measured
     level = result.node_level  # the node's reported fee sum, when one covers this window
-    table = Table(title=f"P&L by {by} in sat, {end - start} s", show_lines=False)
+    # One row per channel or peer only fits 80 columns with whole sat (six figures of a busy
+    # channel at msat precision take ~90); the node's one row keeps the msat, --json has them all.
+    sat = _sat if by == "node" else _whole_sat
+    unit = "sat" if by == "node" else "sat, rounded (--json: msat)"
+    table = Table(title=f"P&L by {by} in {unit}, {end - start} s", show_lines=False)
     for header in (by, "revenue", "rebal", "chain", "pay fee", "net", "ROC/yr"):
         table.add_column(header, justify="left" if header == by else "right", no_wrap=True)
     for line in lines:
         roc = line.return_on_capacity(p.window_s) if measured else None
-        key = line.key if by != "peer" else line.key[:10] + "…"
+        key = {"node": line.key, "channel": _scid(line.key), "peer": line.key[:10] + "…"}[by]
         revenue, net = (
-            ("not measured", "unknown") if not measured else (_sat(line.revenue_msat), _sat(line.net_msat))
+            ("not measured", "unknown") if not measured else (sat(line.revenue_msat), sat(line.net_msat))
         )
         if level is not None and by == "node":
             revenue, net = (
@@ -111,9 +120,9 @@ def pnl(
         table.add_row(
             key,
             revenue,
-            _sat(line.rebalance_cost_msat),
-            _sat(line.onchain_cost_msat) if result.chain_synced else _absent(result.chain),
-            _sat(line.payment_fee_msat) if result.payments_synced else _absent(result.payments),
+            sat(line.rebalance_cost_msat),
+            sat(line.onchain_cost_msat) if result.chain_synced else _absent(result.chain),
+            sat(line.payment_fee_msat) if result.payments_synced else _absent(result.payments),
             net,
             "-" if roc is None else f"{roc:.2%}",
         )

@@ -23,7 +23,7 @@ def fit(text: str, width: int) -> str:
     return (cut or text[: width - 1]) + "…"
 
 
-def _scid(chan_id: str) -> str:
+def scid(chan_id: str) -> str:
     from lnpilot.domain.ids import ShortChannelId
     from lnpilot.errors import InvalidInputError
 
@@ -51,7 +51,7 @@ def changes_lines(report: dict[str, Any], width: int = WIDTH) -> list[str]:
         status = "approved" if verdict.get("approved") else "refused: " + ", ".join(verdict.get("codes", []))
         chan = str(decision.get("chan_id"))
         alias = fit(aliases[chan], 12) + " " if aliases.get(chan) else ""
-        head = f"{_scid(chan)} {alias}{decision.get('type')}: {change}; "
+        head = f"{scid(chan)} {alias}{decision.get('type')}: {change}; "
         lines.append(fit(head + status, width))
     if not lines:
         lines.append("no change proposed")

@@ -141,6 +141,31 @@ def same_paths(prev, cur, source, e_src, out, stack):  # pragma: no cover - comp
 
 
 @njit(cache=True)
+def tree_lengths(pred, source, e_src, out, stack):  # pragma: no cover - compiled
+    """``out[v]``: hops of the path source -> v in the predecessor tree ``pred`` (at most 127;
+    127 where there is none: a walk over it is unusable, so any lower bound holds)."""
+    n = len(pred)
+    out[:] = -1
+    out[source] = 0
+    for v in range(n):
+        top = 0
+        x = v
+        while out[x] < 0:
+            if pred[x] < 0:
+                out[x] = 127
+                break
+            stack[top] = x
+            top += 1
+            x = e_src[pred[x]]
+        length = out[x]
+        while top > 0:
+            top -= 1
+            if length < 127:
+                length += 1
+            out[stack[top]] = length
+
+
+@njit(cache=True)
 def check_path(pred, source, target, a, e_src, bal):  # pragma: no cover - compiled
     """-1 when every hop can carry ``a`` msat, else the first (from the sender) hop that cannot."""
     bad = -1
@@ -190,6 +215,10 @@ def _price(
     pred_peer,
     same_send,
     same_peer,
+    len_send,
+    len_peer,
+    lb_floor,
+    limit,
     refs,
     kp,
     memory,
@@ -252,6 +281,28 @@ def _price(
         if h > 0:
             alt_c[r] = c
             alt_f[r] = f
+    if lb_floor > 0.0:
+        # A route through us has at least (hops to a peer) + 2 + (hops from a peer) hops, each
+        # costing >= lb_floor; when that already reaches the best route around us, no pair of
+        # peers can be strictly cheaper, so the walks below could not change the choice.
+        best_alt = _INF
+        for r in range(lo, hi):
+            if alt_c[r] < best_alt and alt_f[r] <= limit:
+                best_alt = alt_c[r]
+        hops_in = 127
+        hops_out = 127
+        for r in range(lo, hi):
+            hops_in = min(hops_in, len_send[r, row])
+            hops_out = min(hops_out, len_peer[k, r, recv])
+        if (hops_in + 2 + hops_out) * lb_floor * (1.0 - 1e-9) >= best_alt:
+            for i in range(len(peer_node)):
+                c1[i] = _INF
+                f1[i] = _INF
+                r1[i] = -1
+                c2[i] = _INF
+                f2[i] = _INF
+                r2[i] = -1
+            return
     for i in range(len(peer_node)):
         c1[i] = _INF
         f1[i] = _INF
@@ -350,6 +401,8 @@ def route_payments(
     pred_peer,
     same_send,
     same_peer,
+    len_send,
+    len_peer,
     refs,
     kp,
     fl,
@@ -457,6 +510,14 @@ def route_payments(
     s_touched = np.empty(nn, dtype=np.int64)
     s_ntouched = np.zeros(1, dtype=np.int64)
     nonneg = nonnegative_costs(kp, e_base, e_ppm, e_tld)
+    # the hops into and out of our node cost >= weight_floor too when our peers' fees and time
+    # locks and our time locks are >= 0 (our own fee is never below 0: ``_our_fee``)
+    our_nonneg = nonneg
+    for i in range(nk):
+        if not (in_base[i] >= 0.0 and in_ppm[i] >= 0.0 and in_tld[i] >= 0.0):
+            our_nonneg = False
+        if not (o_tld[i] >= 0.0 and adv_tld[i] >= 0.0):
+            our_nonneg = False
     s_heap_d = np.empty(len(e_dst) + nn + 1)
     s_heap_v = np.empty(len(e_dst) + nn + 1, dtype=np.int64)
     s_amb = np.zeros(nn, dtype=np.int8)
@@ -513,6 +574,9 @@ def route_payments(
                     flist[nflist] = e
                     nflist += 1
                     nfailed += 1
+            lb_floor = 0.0
+            if our_nonneg:
+                lb_floor = weight_floor(kp, k, a, nonneg)
             while attempts < max_attempts:
                 _price(
                     a,
@@ -525,6 +589,10 @@ def route_payments(
                     pred_peer,
                     same_send,
                     same_peer,
+                    len_send,
+                    len_peer,
+                    lb_floor,
+                    limit,
                     refs,
                     kp,
                     memory,

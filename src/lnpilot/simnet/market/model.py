@@ -192,10 +192,23 @@ class MarketModel:
                     charge_source=True,
                     out=self.pred_peer[k, ri],
                 )
+        stack = np.empty(n, dtype=np.int64)
+        # fewest hops from each sender to any of our peers and from any peer to each node, per
+        # reference: a lower bound on a route through us (the kernel skips hopeless peer walks)
+        lengths = np.empty(n, dtype=np.int64)
+        self.len_send = np.full((r, len(pop.senders)), 127, dtype=np.int64)
+        self.len_peer = np.full((len(self.kp), r, n), 127, dtype=np.int64)
+        for ri in range(r):
+            for row, source in enumerate(pop.senders):
+                kern.tree_lengths(self.pred_send[ri, row], source, edges.src, lengths, stack)
+                self.len_send[ri, row] = lengths[self.peer_nodes].min(initial=127)
+            for k in range(len(self.kp)):
+                for i, peer in enumerate(self.peer_nodes):
+                    kern.tree_lengths(self.pred_peer[k, ri, i], peer, edges.src, lengths, stack)
+                    np.minimum(self.len_peer[k, ri], lengths, out=self.len_peer[k, ri])
         # where a reference's path equals the one at the reference below, the kernel prices it once
         self.same_send = np.zeros(self.pred_send.shape, dtype=np.bool_)
         self.same_peer = np.zeros(self.pred_peer.shape, dtype=np.bool_)
-        stack = np.empty(n, dtype=np.int64)
         for ri in range(1, r):
             for row, source in enumerate(pop.senders):
                 kern.same_paths(
@@ -322,6 +335,8 @@ class MarketModel:
             self.pred_peer,
             self.same_send,
             self.same_peer,
+            self.len_send,
+            self.len_peer,
             self.refs,
             self.kp,
             self.fl,
