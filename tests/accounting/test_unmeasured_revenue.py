@@ -250,3 +250,47 @@ async def test_node_level_revenue_only_where_forwards_are_not_measured(tmp_path:
         await store.close()
     assert result.forwards_measured and result.node_level is None
     assert result.revenue_status()["node_level_revenue"] is None
+
+
+def test_report_carries_a_covering_sum_as_node_level_revenue(
+    lnbits_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``lnpilot report``'s default window (the last 24 hours) on a node synced 10 minutes ago: the
+    day's reported sum is its routing revenue, labelled node-level, as in ``pnl --days 1``."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{lnbits_db}")
+    at = str(SUMS.reported_at + 600)
+    for fmt in ("md", "html"):
+        out = tmp_path / f"r.{fmt}"
+        assert main(["report", "--format", fmt, "-o", str(out), "--at", at]) == 0
+        text = out.read_text().replace("&#39;", "'")
+        assert (
+            "12.000 sat (node-level: the node's routing fees of the past day as reported at "
+            "2025-01-14 20:00 UTC (not per channel, no forward count))" in text
+        )
+        assert "not this window" not in text  # the sums listed beside it do cover it
+        # net: still unknown as a whole; node-level it is 12 sat less the 1.234 sat rebalance
+        assert "unknown (routing revenue not measured); node-level: 10.766 sat" in text
+        assert "before on-chain and payment fees (not counted)" in text
+        # per channel nothing is invented: the forwards row and the channel section stay not measured
+        assert f"not measured ({REVENUE_NOT_MEASURED})" in text and "Not measured: " in text
+    capsys.readouterr()
+
+    # a day the report does not cover (it was read 4 h before the day ended) stays not measured
+    out = tmp_path / "day.md"
+    assert main(["report", "--day", "2025-01-14", "--format", "md", "-o", str(out), "--at", at]) == 0
+    text = out.read_text()
+    assert "node-level" not in text and "not this window" in text
+
+
+async def test_report_summary_gives_the_node_level_revenue(lnbits_db: Path) -> None:
+    store = await Store.open_url(f"sqlite+aiosqlite:///{lnbits_db}")
+    try:
+        covered = await gather(store, SUMS.reported_at - 86_400, SUMS.reported_at + 1)
+        other = await gather(store, DAY0, DAY0 + 86_400)
+    finally:
+        await store.close()
+    level = covered.summary()["node_level_revenue"]
+    assert level["revenue_msat"] == 12_000 and level["period"] == "day" and "node-level" in level["scope"]
+    assert level["net_msat"] == 12_000 - 1_234 and level["net_excludes"] == ["on-chain", "payment fees"]
+    assert covered.summary()["fees_msat"] is None and covered.net_msat is None  # the measured figures
+    assert other.summary()["node_level_revenue"] is None and other.node_level_net_msat is None

@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from lnpilot.accounting.node_sums import NodeLevelRevenue
 from lnpilot.store import Store
 from lnpilot.store.records import DecisionRecord, NodeFeeSums, TransactionRecord
 
@@ -63,6 +64,11 @@ class ReportData:
     # unknown (shown as not measured, never 0); ``node_fee_sums`` are the node-wide sums it reported.
     forwards_measured: bool = True
     node_fee_sums: NodeFeeSums | None = None
+    # The node's reported fee sum when one covers the window (accounting.node_sums), and that less
+    # the measured costs; ``net_excludes`` names the costs it cannot count. Never a channel's figure.
+    node_level: NodeLevelRevenue | None = None
+    node_level_net_msat: int | None = None
+    net_excludes: list[str] = field(default_factory=list)
 
     @property
     def forwards(self) -> int | None:
@@ -100,6 +106,13 @@ class ReportData:
             "fees_msat": self.fees_msat,
             "revenue_note": self.revenue_note,
             "node_fee_sums": None if self.node_fee_sums is None else self.node_fee_sums.as_dict(),
+            "node_level_revenue": None
+            if self.node_level is None
+            else {
+                **self.node_level.as_dict(),
+                "net_msat": self.node_level_net_msat,
+                "net_excludes": self.net_excludes,
+            },
             "decisions": dict(self.decisions_by_type),
             "would_execute": self.would_execute,
             "executed": dict(Counter(e.item_status for e in self.executions if not e.rollback_of)),
@@ -201,6 +214,7 @@ async def gather(store: Store, since: int, until: int, *, max_transactions: int 
     from lnpilot.sync.htlc import failures_report
 
     failures = await failures_report(store, since, until)
+    level = ledger_books.node_level
     return ReportData(
         since=since,
         until=until,
@@ -228,4 +242,7 @@ async def gather(store: Store, since: int, until: int, *, max_transactions: int 
         failures=failures,
         forwards_measured=ledger_books.forwards_measured,
         node_fee_sums=ledger_books.node_fee_sums,
+        node_level=level,
+        node_level_net_msat=None if level is None else ledger_books.node_level_net_msat(level),
+        net_excludes=ledger_books.uncounted_costs,
     )
