@@ -1,6 +1,6 @@
 """The goal-directed exact search answers as the plain one does, or says it cannot be sure.
 
-``kernel.search_directed`` must give ``kernel.search_around``'s cost and receiver path whenever
+``search.search_directed`` must give ``search.search_around``'s cost and receiver path whenever
 it reports its answer as certain (the market's routes, and so every simulated history, depend
 on both). Checked on random searches (amounts, sender kinds, failed hops, learned hops, fee
 limits, bounds) over a generated graph, and over the same graph with one policy on every edge,
@@ -15,6 +15,7 @@ import pytest
 
 from lnpilot.simnet.generator import generate_graph
 from lnpilot.simnet.market import kernel as kern
+from lnpilot.simnet.market import search
 from lnpilot.simnet.market.config import MarketConfig
 from lnpilot.simnet.market.senders import kind_params
 from lnpilot.simnet.network import network_from
@@ -67,17 +68,17 @@ def _both(
     r_indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(edges.dst, minlength=n), out=r_indptr[1:])
     hops = np.empty(n, dtype=np.int8)
-    kern.hops_to(r_indptr, edges.src[order].astype(np.int64), target, hops, np.empty(n, dtype=np.int64))
-    nonneg = kern.nonnegative_costs(kp, edges.base_msat, edges.ppm, edges.time_lock_delta)
-    floor = kern.weight_floor(kp, k, a, nonneg)
+    search.hops_to(r_indptr, edges.src[order].astype(np.int64), target, hops, np.empty(n, dtype=np.int64))
+    nonneg = search.nonnegative_costs(kp, edges.base_msat, edges.ppm, edges.time_lock_delta)
+    floor = search.weight_floor(kp, k, a, nonneg)
     common = (edges.indptr, edges.dst, source, target, a, k, kp, edges.src, edges.base_msat, edges.ppm)
     rest = (edges.time_lock_delta, cap, e_max, e_succ, now, 3600.0, failed, int(failed.sum()))
     plain, directed = _Search(n, m), _Search(n, m)
-    want = kern.search_around(
+    want = search.search_around(
         *common, *rest, plain.dist, plain.pred, plain.done, plain.heap_d, plain.heap_v,
         bound, limit, plain.fsum, plain.touched, plain.ntouched, floor,
     )  # fmt: skip
-    got, certain = kern.search_directed(
+    got, certain = search.search_directed(
         *common, *rest, directed.dist, directed.pred, directed.done, directed.heap_d, directed.heap_v,
         bound, limit, directed.fsum, directed.touched, directed.ntouched, floor, hops, directed.amb,
     )  # fmt: skip
@@ -133,7 +134,7 @@ def test_an_equal_cost_from_a_lower_label_wins_as_in_the_plain_search() -> None:
         7, src, dst, base, np.zeros(m), np.zeros(m), np.full(m, 1e9), np.ones(m, bool), np.arange(m)
     )
     kp = np.zeros((1, 8))
-    kp[0, kern.HOP_B] = kp[0, kern.LHOP_B] = 100.0
+    kp[0, search.HOP_B] = kp[0, search.LHOP_B] = 100.0
     want, got, certain, plain, directed = _both(edges, kp, 0, 4, 1_000.0, 0)
     assert (want, got, certain) == (650.0, 650.0, True)
     a_to_u = int(np.flatnonzero((edges.src == 1) & (edges.dst == 3))[0])

@@ -148,7 +148,7 @@ class MarketModel:
         self.exact_searches = np.zeros(2, dtype=np.int64)
 
     def _hop_cache(self) -> None:
-        """Reversed edges and a ring of hop counts to receivers (``kernel.hop_row``): speed only."""
+        """Reversed edges and a ring of hop counts to receivers (``search.hop_row``): speed only."""
         n = self.edges.nodes
         order = np.argsort(self.edges.dst, kind="stable")
         self.r_indptr = np.zeros(n + 1, dtype=np.int64)
