@@ -379,3 +379,26 @@ def test_a_node_whose_forwards_barely_fall_as_fees_rise_climbs() -> None:
     down = engine().decide(state, None, NOW, elastic)
     assert down.type is DecisionType.DECREASE_FEES
     assert any("revenue falls as the fee rises" in r for r in down.reasons)
+
+
+def test_the_node_verdict_outranks_the_prior_for_the_approach() -> None:
+    """Far below the prior (100 vs ~400 ppm) a channel approaches up -- unless the node measured that
+    revenue falls as fees rise; far above it, a quiet-enough channel is not cut toward the prior
+    when the node measured that revenue rises with the fee."""
+    from lnpilot.decisions.elasticity import Elasticity
+    from lnpilot.decisions.engine import NodeContext
+
+    fwds = [forward_out(CID, 10 * (i + 0.5) / 3, 20_000, 2_000) for i in range(3)]
+    below = view(fee_rate_ppm=100, forwards=fwds, history_days=10, competitor_fee_ppm=400.0)
+    assert engine().decide(below, None, NOW).type is DecisionType.INCREASE_FEES
+    elastic = NodeContext(None, (), Elasticity(2.5, 1.4, 4.0, 40, 6))
+    held = engine().decide(below, None, NOW, elastic)
+    assert held.new_policy is None or fee_of(held.new_policy) < 100
+    assert any("no approach up" in r and "elasticity of forwards to the fee 2.50" in r for r in held.reasons)
+    # 300 ppm, never sold, silent for 10 days: idle by itself, approached down to the prior ~25 ppm...
+    above = view(fee_rate_ppm=300, history_days=10, competitor_fee_ppm=25.0)
+    assert engine().decide(above, None, NOW).type is DecisionType.DECREASE_FEES
+    # ...but not toward it when the node measured that revenue rises with the fee.
+    inelastic = NodeContext(None, (), Elasticity(0.3, 0.0, 0.8, 40, 6))
+    kept = engine().decide(above, None, NOW, inelastic)
+    assert any("no approach down" in r for r in kept.reasons)

@@ -295,6 +295,10 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
                 f"above the prior {prior:.0f} ppm, no forward since the change but {expected:.1f} "
                 "expected: no approach down"
             )
+        elif direction == -inputs.node_trend:
+            # The node's pooled evidence outranks the prior: toward the median is the losing way.
+            side = "up" if direction > 0 else "down"
+            reasons.append(f"{prior:.0f} ppm prior, but {inputs.node_reason}: no approach {side}")
         elif direction > 0 and idle_above is not None and cur >= idle_above / profile.max_step_ratio:
             reasons.append(
                 f"below the prior {prior:.0f} ppm, but {idle_above} ppm was measured idle: no approach up"
