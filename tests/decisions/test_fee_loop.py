@@ -402,3 +402,15 @@ def test_the_node_verdict_outranks_the_prior_for_the_approach() -> None:
     inelastic = NodeContext(None, (), Elasticity(0.3, 0.0, 0.8, 40, 6))
     kept = engine().decide(above, None, NOW, inelastic)
     assert any("no approach down" in r for r in kept.reasons)
+
+
+def test_a_channel_that_never_sold_is_idle_after_a_whole_probe_period() -> None:
+    """No rate to expect forwards from: a probe period of silence is the evidence. Near the prior
+    (300 vs ~250 ppm) that is an idle step x1.5, not an approach; a few silent days are not."""
+    silent = view(fee_rate_ppm=300, history_days=20, competitor_fee_ppm=250.0)  # 8.7 discounted days
+    d = engine().decide(silent, None, NOW)
+    assert d.type is DecisionType.DECREASE_FEES
+    assert fee_of(d.new_policy) == 200
+    assert any("none ever at <= 300 ppm: step down x1.5" in r for r in d.reasons)
+    young = engine().decide(view(fee_rate_ppm=300, history_days=3, competitor_fee_ppm=250.0), None, NOW)
+    assert not any("step down" in r for r in young.reasons)
