@@ -297,3 +297,108 @@ def test_the_sold_out_climb_stops_at_four_times_the_highest_fee_that_sold() -> N
     d = engine().decide(drained, None, NOW)
     assert d.new_policy is None or fee_of(d.new_policy) <= 400
     assert not any("sold out" in r and "raise" in r for r in d.reasons)
+
+
+def _approached(sold_per_day: float, *, competitor: float) -> ChannelView:
+    """Sold ``sold_per_day`` at 100 ppm from 14 to 4 days ago; then 150 (6 h) and 225 ppm since 3.75 d."""
+    changes = [
+        PolicyChange(NOW - 4 * DAY, policy(100), policy(150)),
+        PolicyChange(NOW - int(3.75 * DAY), policy(150), policy(225)),
+    ]
+    n = round(sold_per_day * 10)
+    fwds = [forward_out(CID, 4 + 10 * (i + 0.5) / n, 20_000, 2_000) for i in range(n)]
+    return view(
+        fee_rate_ppm=225,
+        forwards=fwds,
+        policy_changes=changes,
+        history_days=14,
+        competitor_fee_ppm=competitor,
+    )
+
+
+def test_silence_where_forwards_were_expected_steps_down_at_the_largest_ratio() -> None:
+    """5 a day at 100 ppm, none in 3.75 days at 225: ~18 expected, P(0) ~ 0. Not far from the prior
+    (225 ppm), so no approach: the idle rule steps down x1.5 at once instead of a probe a week later."""
+    d = engine().decide(_approached(5, competitor=225.0), None, NOW)
+    assert d.type is DecisionType.DECREASE_FEES
+    assert fee_of(d.new_policy) == 150
+    assert any("no forward since the change where" in r and "step down x1.5" in r for r in d.reasons)
+
+
+def test_silence_where_few_forwards_were_expected_is_not_idleness() -> None:
+    """One forward in ten days at 100 ppm: 0.4 expected in 3.75 days, so silence proves nothing. Far
+    above the prior (30 ppm) the old rule cut to the prior at once; now the fee is held."""
+    d = engine().decide(_approached(0.1, competitor=30.0), None, NOW)
+    assert d.type is DecisionType.NO_ACTION
+    assert any("expected: no approach down" in r for r in d.reasons)
+    # With the buyers of a busy channel gone, the same channel far above the prior approaches it.
+    busy = engine().decide(_approached(5, competitor=30.0), None, NOW)
+    assert busy.type is DecisionType.DECREASE_FEES
+    assert any("approach" in r for r in busy.reasons)
+
+
+def test_the_approach_up_stops_below_a_fee_measured_idle() -> None:
+    """Sold 5 a day at 100 ppm, then nothing for 4 days at 300 ppm (20 expected), then 150 and now
+    200 ppm, selling about as before: 300 ppm was measured idle, so a prior of 600 ppm no longer
+    pulls the fee back up toward it."""
+    changes = [
+        PolicyChange(NOW - 7 * DAY, policy(100), policy(300)),
+        PolicyChange(NOW - 3 * DAY, policy(300), policy(150)),
+        PolicyChange(NOW - 2 * DAY, policy(150), policy(200)),
+    ]
+    fwds = [forward_out(CID, 7 + 10 * (i + 0.5) / 50, 20_000, 2_000) for i in range(50)]
+    fwds += [forward_out(CID, 2 + (i + 0.5) / 3, 20_000, 3_000) for i in range(3)]
+    fwds += [forward_out(CID, 2 * (i + 0.5) / 4, 20_000, 4_000) for i in range(4)]
+    state = view(
+        fee_rate_ppm=200, forwards=fwds, policy_changes=changes, history_days=17, competitor_fee_ppm=600.0
+    )
+    d = engine().decide(state, None, NOW)
+    assert any("300 ppm was measured idle: no approach up" in r for r in d.reasons)
+    assert d.type is DecisionType.NO_ACTION
+
+
+def test_a_node_whose_forwards_barely_fall_as_fees_rise_climbs() -> None:
+    """Pooled elasticity below 1 across the node: a channel with its own evidence flat climbs x1.5,
+    at most twice the highest fee it sold at; the reasons carry the node's estimate."""
+    from lnpilot.decisions.elasticity import Elasticity
+    from lnpilot.decisions.engine import NodeContext
+
+    inelastic = NodeContext(None, (), Elasticity(0.3, 0.0, 0.8, 40, 6))
+    # 100 ppm for the 10 days known, 3 forwards: nothing of its own to judge, not idle.
+    fwds = [forward_out(CID, 10 * (i + 0.5) / 3, 20_000, 2_000) for i in range(3)]
+    state = view(fee_rate_ppm=100, forwards=fwds, history_days=10)
+    d = engine().decide(state, None, NOW, inelastic)
+    assert d.type is DecisionType.INCREASE_FEES
+    assert fee_of(d.new_policy) == 150
+    assert any("elasticity of forwards to the fee 0.30 [0.00, 0.80] from 40 forwards" in r for r in d.reasons)
+    # Without the node's verdict the same channel waits for its own evidence.
+    alone = engine().decide(state, None, NOW)
+    assert not any("elasticity" in r for r in alone.reasons)
+    # A node whose forwards fall faster than fees rise cuts instead.
+    elastic = NodeContext(None, (), Elasticity(2.5, 1.4, 4.0, 40, 6))
+    down = engine().decide(state, None, NOW, elastic)
+    assert down.type is DecisionType.DECREASE_FEES
+    assert any("revenue falls as the fee rises" in r for r in down.reasons)
+
+
+def test_the_node_verdict_outranks_the_prior_for_the_approach() -> None:
+    """Far below the prior (100 vs ~400 ppm) a channel approaches up -- unless the node measured that
+    revenue falls as fees rise; far above it, a quiet-enough channel is not cut toward the prior
+    when the node measured that revenue rises with the fee."""
+    from lnpilot.decisions.elasticity import Elasticity
+    from lnpilot.decisions.engine import NodeContext
+
+    fwds = [forward_out(CID, 10 * (i + 0.5) / 3, 20_000, 2_000) for i in range(3)]
+    below = view(fee_rate_ppm=100, forwards=fwds, history_days=10, competitor_fee_ppm=400.0)
+    assert engine().decide(below, None, NOW).type is DecisionType.INCREASE_FEES
+    elastic = NodeContext(None, (), Elasticity(2.5, 1.4, 4.0, 40, 6))
+    held = engine().decide(below, None, NOW, elastic)
+    assert held.new_policy is None or fee_of(held.new_policy) < 100
+    assert any("no approach up" in r and "elasticity of forwards to the fee 2.50" in r for r in held.reasons)
+    # 300 ppm, never sold, silent for 10 days: idle by itself, approached down to the prior ~25 ppm...
+    above = view(fee_rate_ppm=300, history_days=10, competitor_fee_ppm=25.0)
+    assert engine().decide(above, None, NOW).type is DecisionType.DECREASE_FEES
+    # ...but not toward it when the node measured that revenue rises with the fee.
+    inelastic = NodeContext(None, (), Elasticity(0.3, 0.0, 0.8, 40, 6))
+    kept = engine().decide(above, None, NOW, inelastic)
+    assert any("no approach down" in r for r in kept.reasons)

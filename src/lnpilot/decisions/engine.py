@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from lnpilot.decisions.close import node_median_rate, propose_close
+from lnpilot.decisions.elasticity import Elasticity, pooled_elasticity
 from lnpilot.decisions.fees import fee_bounds, propose_fee
 from lnpilot.decisions.operator import blacklist_reason, override_for
 from lnpilot.decisions.profiles import Profile, resolve_profile
@@ -43,6 +44,7 @@ class NodeContext:
 
     median_rate_msat_per_sat_day: float | None
     sources: tuple[RebalanceSource, ...]
+    elasticity: Elasticity | None = None  # the node's pooled fee elasticity (decisions/elasticity.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +108,10 @@ class DecisionEngine:
         median = node_median_rate(
             ((v, measured[v.channel.chan_id]) for v in views), self.profile.close_window_days
         )
-        return NodeContext(median, tuple(sources))
+        elasticity = pooled_elasticity(
+            views, int(self.profile.learn_window_days * DAY_S), self.profile.forget_half_life_days * DAY_S
+        )
+        return NodeContext(median, tuple(sources), elasticity)
 
     def decide_batch(
         self,
@@ -126,7 +131,7 @@ class DecisionEngine:
             twice = next(c for c, n in counts.items() if n > 1)
             raise InvalidInputError(f"channel {twice} appears twice in one batch")
         context = self.context(views, measured)
-        alone = NodeContext(context.median_rate_msat_per_sat_day, ())
+        alone = NodeContext(context.median_rate_msat_per_sat_day, (), context.elasticity)
         first = {
             v.channel.chan_id: self._decide(
                 v, scores.get(v.channel.chan_id), now, alone, measured[v.channel.chan_id]
@@ -143,7 +148,7 @@ class DecisionEngine:
             if not spare:
                 break
             sources = tuple(heapq.nsmallest(2, spare.values(), key=lambda s: (-s.spare_sat, s.chan_id)))
-            ctx = NodeContext(context.median_rate_msat_per_sat_day, sources)
+            ctx = NodeContext(context.median_rate_msat_per_sat_day, sources, context.elasticity)
             chan_id = view.channel.chan_id
             decision = self._decide(view, scores.get(chan_id), now, ctx, measured[chan_id])
             first[chan_id] = decision
@@ -197,7 +202,8 @@ class DecisionEngine:
         reasons = [f"data coverage {coverage:.2f}" + (f" (missing: {', '.join(missing)})" if missing else "")]
         reasons.extend(unmeasured)
         candidates: list[_Candidate] = []
-        fee_candidate = self._fee(view, policy, coverage, now, reasons, m)
+        elasticity = context.elasticity if context is not None else None
+        fee_candidate = self._fee(view, policy, coverage, now, reasons, m, elasticity)
         if fee_candidate is not None:
             candidates.append(fee_candidate)
         if not view.forwards_measured:
@@ -284,6 +290,7 @@ class DecisionEngine:
         now: int,
         reasons: list[str],
         m: Measures,
+        elasticity: Elasticity | None = None,
     ) -> _Candidate | None:
         cooldown_s = self.limits.cooldown_minutes * 60
         last = max((c.changed_at for c in view.policy_changes), default=None)
@@ -296,7 +303,9 @@ class DecisionEngine:
         if bounds is None:
             reasons.append("bound: channel fee bounds do not intersect the global fee range")
             return None
-        proposal = propose_fee(view, policy, self.profile, self.limits, bounds, m.recent, m.span_s)
+        proposal = propose_fee(
+            view, policy, self.profile, self.limits, bounds, m.recent, m.span_s, elasticity
+        )
         reasons.extend(proposal.reasons)
         if proposal.policy is None:
             return None

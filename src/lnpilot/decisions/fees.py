@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from lnpilot.decisions.elasticity import Elasticity
 from lnpilot.decisions.learn import LoopInputs, step
 from lnpilot.decisions.liquidity import draining, replacement_cost, rollback_bans
 from lnpilot.decisions.profiles import Profile
@@ -89,6 +90,7 @@ def propose_fee(
     bounds: FeeBounds,
     recent: Flow,
     history_known_s: int | None,
+    elasticity: Elasticity | None = None,
 ) -> FeeProposal:
     """The fee loop's move (``learn.step``) as a complete policy, or a correction into the bounds."""
     now_ppm = current.fee_rate_ppm
@@ -123,6 +125,8 @@ def propose_fee(
         banned_up_until=bans.up_until,
         banned_down_until=bans.down_until,
         known_s=history_known_s,
+        node_trend=elasticity.trend if elasticity is not None else 0,
+        node_reason=elasticity.describe() if elasticity is not None else "",
     )
     move = step(view, profile, inputs)
     reasons.extend(move.reasons)

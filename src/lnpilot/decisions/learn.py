@@ -48,6 +48,8 @@ DAY_S = 86_400
 MIN_STEP_PPM = 10
 SOLD_OUT_SHARE = 0.5  # drained more than this share of the time since the last change: sold out
 SOLD_OUT_HEADROOM = 4.0  # a sold-out channel climbs to at most this x the highest fee that sold
+CLIMB_HEADROOM = 2.0  # the pooled climb stops this x above the highest fee this channel sold at
+IDLE_EXPECTED = 3.0  # forwards expected (at the rate sold at lower fees) before silence is evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +67,16 @@ class LoopInputs:
     # How long the channel's history is known (``signals.history_span_s``); None: unknown. Before
     # that nothing was observed, so it is neither exposure nor evidence of idleness.
     known_s: int | None = None
+    # The node's pooled elasticity verdict (``elasticity.Elasticity.trend``): +1 revenue rises with
+    # the fee across the node's channels, -1 it falls, 0 unknown; ``node_reason`` says from what.
+    node_trend: int = 0
+    node_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class LoopStep:
     fee_ppm: int | None  # the proposed fee; None keeps the current one
-    kind: str  # approach | sold-out | explore | hold | continue | revert | probe | optimum
+    kind: str  # approach | sold-out | idle | explore | hold | continue | revert | probe | optimum
     reasons: tuple[str, ...]
     gain_msat: int  # expected extra revenue over one dwell (orders decisions; 0 when holding)
     rate_msat_per_day: float | None = None  # the estimate the step acted on
@@ -132,6 +138,51 @@ def _last_reversal(history: list[tuple[int, int]]) -> int | None:
     return when
 
 
+def _lower_rate(segs: list[Segment], fee_ppm: int, before_s: int, now: int, half_life_s: float) -> float:
+    """Discounted forwards per available day the channel sold at fees <= ``fee_ppm`` before ``before_s``.
+
+    Demand does not rise with the price, so a channel that sold at a lower fee would sell at least
+    as often at this one if its demand had merely stayed: many forwards expected at that rate and
+    none seen means the buyers left.
+    """
+    fwds = days = 0.0
+    for seg in segs:
+        if seg.end_s > before_s or seg.fee_ppm > fee_ppm:
+            continue
+        w = 0.5 ** (max(now - (seg.start_s + seg.end_s) / 2, 0) / half_life_s)
+        fwds += seg.forwards * w
+        days += seg.available_s / DAY_S * w
+    return fwds / days if days > 0 else 0.0
+
+
+def _lowest_idle_fee(segs: list[Segment], since: int, now: int, half_life_s: float) -> int | None:
+    """The lowest fee measured idle in the window before ``since``: a whole segment without a forward
+    where the rate sold at lower fees before it predicted at least ``IDLE_EXPECTED``."""
+    lowest = None
+    for seg in segs:
+        if seg.end_s > since or seg.forwards or seg.drained_s > seg.available_s:
+            continue
+        expected = _lower_rate(segs, seg.fee_ppm, seg.start_s, now, half_life_s) * seg.available_s / DAY_S
+        if expected >= IDLE_EXPECTED and (lowest is None or seg.fee_ppm < lowest):
+            lowest = seg.fee_ppm
+    return lowest
+
+
+def _turn_budget_spent(
+    direction: int, last_dir: int, history: list[tuple[int, int]], now: int, profile: Profile
+) -> bool:
+    """A move against the last one while the fee already turned within the probe period."""
+    if not last_dir or direction == last_dir:
+        return False
+    turned = _last_reversal(history)
+    return turned is not None and now - turned < profile.probe_every_days * DAY_S
+
+
+def raise_blocked(judged_z: float | None, last_dir: int) -> bool:
+    """The last move was a raise that measured worse (not significantly: that was reverted)."""
+    return last_dir > 0 and judged_z is not None and judged_z < 0
+
+
 def _banned(direction: int, inputs: LoopInputs, now: int) -> int | None:
     until = inputs.banned_up_until if direction > 0 else inputs.banned_down_until
     return until if until is not None and until > now else None
@@ -158,6 +209,14 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
     here_sd = here.sd_msat_per_day(typical)
     reasons = [f"estimate since the last change: {_fmt(here, here_sd)}"]
     dwell_days = profile.dwell_hours / 24
+    idle_rate = _lower_rate(segs, cur, since, now, half_life_s)
+    expected = idle_rate * here.exposure_days
+    # No forward where IDLE_EXPECTED were predicted: P(0) = exp(-3) ~ 0.05 under unchanged demand.
+    # Never sold at this fee or below: a whole probe period of silence is the evidence there is.
+    never = idle_rate == 0 and here.exposure_days >= profile.probe_every_days
+    quiet = (
+        here.forwards < 0.5 and here.drained_share <= SOLD_OUT_SHARE and (expected >= IDLE_EXPECTED or never)
+    )
     measured_enough = here.exposure_days >= dwell_days * 0.5 ** (profile.dwell_hours * 3600 / half_life_s)
 
     def out(fee: int | None, kind: str, why: str, gain: float = 0.0) -> LoopStep:
@@ -218,6 +277,7 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
     far = _far(cur, prior, profile)
     if far and not was_revert:
         direction = 1 if prior > cur else -1
+        idle_above = _lowest_idle_fee(segs, since, now, half_life_s) if direction > 0 else None
         if direction < 0 and sold_out:
             reasons.append("above the prior but sold out: demand exceeds supply, no approach down")
         elif direction < 0 and here.forwards >= 1:
@@ -227,13 +287,91 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
             # No evidence is not evidence of idleness: a fee set by hand is measured before the
             # prior overrules it (an operator's market fee is not cut on the first cycle).
             reasons.append(f"above the prior {prior:.0f} ppm, not yet measured: no approach down")
+        elif direction < 0 and not quiet:
+            # Silence is evidence only where forwards were expected: a channel that sells once a
+            # fortnight is not idle after four days, and the prior (a median of fees set by others)
+            # is no reason to cut it.
+            reasons.append(
+                f"above the prior {prior:.0f} ppm, no forward since the change but {expected:.1f} "
+                "expected: no approach down"
+            )
+        elif direction == -inputs.node_trend:
+            # The node's pooled evidence outranks the prior: toward the median is the losing way.
+            side = "up" if direction > 0 else "down"
+            reasons.append(f"{prior:.0f} ppm prior, but {inputs.node_reason}: no approach {side}")
+        elif direction > 0 and idle_above is not None and cur >= idle_above / profile.max_step_ratio:
+            reasons.append(
+                f"below the prior {prior:.0f} ppm, but {idle_above} ppm was measured idle: no approach up"
+            )
         elif _banned(direction, inputs, now) is None:
             wanted = max(prior, inputs.floor_ppm) if direction < 0 else prior
+            if direction > 0 and idle_above is not None:
+                # Never back to within one idle step of a fee the buyers already left.
+                wanted = min(wanted, idle_above / profile.max_step_ratio)
             new = _clip(cur, wanted, inputs)
             gain = here.rate_msat_per_day * abs(math.log(max(new, 1) / max(cur, 1))) * dwell_days
             return out(new, "approach", f"{cur} ppm is far from the prior {prior:.0f} ppm: approach", gain)
+    if (
+        quiet
+        and _banned(-1, inputs, now) is None
+        and not _turn_budget_spent(-1, last_dir, history, now, profile)
+    ):
+        # Significantly idle: the buyers this channel had at lower fees are gone at this one. Step
+        # down at the largest ratio every dwell while that holds, instead of one level a probe
+        # period: a fee 10x above what sells would otherwise take months to walk back.
+        new = _move(cur, -1, profile.max_step_ratio, inputs)
+        if new < inputs.floor_ppm <= cur:
+            new = inputs.floor_ppm
+        if new < cur:
+            gain = idle_rate * typical * dwell_days / 2
+            if never:
+                why = f"no forward in {here.exposure_days:.1f} available days, none ever at <= {cur} ppm"
+            else:
+                why = (
+                    f"no forward since the change where {expected:.1f} were expected ({idle_rate:.2f} "
+                    f"a day sold at fees <= {cur} ppm; p = {math.exp(-expected):.2f})"
+                )
+            step_text = f"step down x{profile.max_step_ratio:g}"
+            return out(new, "idle", f"{why}: {step_text}", max(gain, 1.0))
     if not measured_enough:
         return out(None, "hold", f"measuring: {here.exposure_days:.2f} of {dwell_days:g} available days")
+    # Pooled evidence: across the node's channels forwards fall slower (or faster) than fees rise.
+    # One channel that sells a few times a month cannot tell; the node can. The channel's own
+    # evidence still rules first: a significant loss was reverted above and a quiet channel stepped
+    # down, and a sold-out channel has its own rule.
+    if (
+        inputs.node_trend > 0
+        and not quiet
+        and not raise_blocked(judged_z, last_dir)
+        and not _turn_budget_spent(1, last_dir, history, now, profile)
+        and _banned(1, inputs, now) is None
+    ):
+        new = min(_move(cur, 1, profile.max_step_ratio, inputs), round(CLIMB_HEADROOM * sold_at))
+        if new > cur:
+            gain = here.rate_msat_per_day * (profile.max_step_ratio - 1) * dwell_days
+            return out(
+                new,
+                "climb",
+                f"{inputs.node_reason}: revenue rises with the fee, raise x{profile.max_step_ratio:g}",
+                max(gain, 1.0),
+            )
+    if (
+        inputs.node_trend < 0
+        and not sold_out
+        and not _turn_budget_spent(-1, last_dir, history, now, profile)
+        and _banned(-1, inputs, now) is None
+    ):
+        new = _move(cur, -1, profile.max_step_ratio, inputs)
+        if new < inputs.floor_ppm <= cur:
+            new = inputs.floor_ppm
+        if new < cur:
+            gain = here.rate_msat_per_day * (profile.max_step_ratio - 1) * dwell_days
+            return out(
+                new,
+                "descend",
+                f"{inputs.node_reason}: revenue falls as the fee rises, cut x{profile.max_step_ratio:g}",
+                max(gain, 1.0),
+            )
     # Optimism for the unexplored (the UCB principle): a higher fee never measured in the window has
     # the widest upper bound, so it is tried after one dwell instead of one probe period -- unless
     # the last move was a raise that looked worse.
