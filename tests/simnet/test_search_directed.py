@@ -71,6 +71,12 @@ def _both(
     search.hops_to(r_indptr, edges.src[order].astype(np.int64), target, hops, np.empty(n, dtype=np.int64))
     nonneg = search.nonnegative_costs(kp, edges.base_msat, edges.ppm, edges.time_lock_delta)
     floor = search.weight_floor(kp, k, a, nonneg)
+    lone, d_indptr, d_edge = (
+        np.empty(n, dtype=np.int64),
+        np.empty(n + 1, dtype=np.int64),
+        np.empty(m, dtype=np.int64),
+    )
+    search.lone_neighbours(edges.indptr, edges.dst, lone, d_indptr, d_edge)
     common = (edges.indptr, edges.dst, source, target, a, k, kp, edges.src, edges.base_msat, edges.ppm)
     rest = (edges.time_lock_delta, cap, e_max, e_succ, now, 3600.0, failed, int(failed.sum()))
     plain, directed = _Search(n, m), _Search(n, m)
@@ -81,6 +87,7 @@ def _both(
     got, certain = search.search_directed(
         *common, *rest, directed.dist, directed.pred, directed.done, directed.heap_d, directed.heap_v,
         bound, limit, directed.fsum, directed.touched, directed.ntouched, floor, hops, directed.amb,
+        lone, d_indptr, d_edge,
     )  # fmt: skip
     return want, got, certain, plain, directed
 
@@ -216,3 +223,31 @@ def test_tree_lengths_count_the_hops_of_each_path(edges: EdgeArrays) -> None:
         else:
             assert out[v] == hops, v
     assert unreachable > 0 and out.max() > 2
+
+
+def test_dead_ends_are_listed_and_a_dead_end_receiver_is_still_reached() -> None:
+    # a hub 0 with leaves 1 and 2 (one channel each) and 3 (two parallel channels to 0 only);
+    # 4 -- 5 -- 0 is a path. Dead ends of 0: 1, 2, 3; 0's edge list skips them, in order.
+    pairs = [(0, 1), (0, 2), (0, 3), (0, 3), (0, 5), (4, 5)]
+    src = np.array([a for a, b in pairs] + [b for a, b in pairs])
+    dst = np.array([b for a, b in pairs] + [a for a, b in pairs])
+    m = len(src)
+    edges = build_edges(
+        6, src, dst, np.full(m, 1_000.0), np.full(m, 100.0), np.full(m, 40.0), np.full(m, 1e9),
+        np.ones(m, bool), np.arange(m),
+    )  # fmt: skip
+    lone, d_indptr, d_edge = (
+        np.empty(6, dtype=np.int64),
+        np.empty(7, dtype=np.int64),
+        np.empty(m, dtype=np.int64),
+    )
+    search.lone_neighbours(edges.indptr, edges.dst, lone, d_indptr, d_edge)
+    assert lone.tolist() == [-1, 0, 0, 0, 5, -1]
+    kept = d_edge[d_indptr[0] : d_indptr[1]]
+    assert edges.dst[kept].tolist() == [5] and list(kept) == sorted(kept)
+    assert d_indptr[6] == m - 5  # 0 -> 1, 0 -> 2, both 0 -> 3 and 5 -> 4 left out
+    kp, _ = kind_params(MarketConfig())
+    for target in (1, 3, 2):
+        want, got, certain, plain, directed = _both(edges, kp, 4, target, 1e6, 3)
+        assert certain and got == want < np.inf
+        assert directed.path(4, target, edges.src) == plain.path(4, target, edges.src)

@@ -26,6 +26,7 @@ from numba import njit
 from lnpilot.simnet.market.search import (
     edge_cost,
     hop_row,
+    lone_neighbours,
     nonnegative_costs,
     search_around,
     search_directed,
@@ -510,6 +511,10 @@ def route_payments(
     s_heap_v = np.empty(len(e_dst) + nn + 1, dtype=np.int64)
     s_amb = np.zeros(nn, dtype=np.int8)
     queue = np.empty(nn, dtype=np.int64)
+    lone = np.empty(nn, dtype=np.int64)  # dead ends the directed search skips
+    d_indptr = np.empty(nn + 1, dtype=np.int64)
+    d_edge = np.empty(len(e_dst), dtype=np.int64)
+    lone_neighbours(indptr, e_dst, lone, d_indptr, d_edge)
     for p in range(len(p_amt)):
         k = p_kind[p]
         row = p_row[p]
@@ -691,6 +696,9 @@ def route_payments(
                             floor,
                             hop_row(recv, hop_slot, hop_table, hop_owner, hop_next, r_indptr, r_src, queue),
                             s_amb,
+                            lone,
+                            d_indptr,
+                            d_edge,
                         )
                     if certain:
                         counters[8] += 1

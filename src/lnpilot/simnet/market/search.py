@@ -244,6 +244,33 @@ def hop_row(target, hop_slot, hop_table, hop_owner, hop_next, r_indptr, r_src, q
     return hop_table[slot]
 
 
+@njit(cache=True)
+def lone_neighbours(indptr, e_dst, out, d_indptr, d_edge):  # pragma: no cover - compiled
+    """Dead ends for ``search_directed``: ``out[u]`` is the one node every edge out of ``u`` leads
+    to (-1: no edge, or several heads); ``d_edge[d_indptr[v]:d_indptr[v + 1]]`` lists ``v``'s edges,
+    in their order, without those into a node ``u`` with ``out[u] == v``. The graph's edges never
+    change, so this holds for a whole simulation (fees and usability do not matter here)."""
+    nn = len(indptr) - 1
+    for u in range(nn):
+        only = -1
+        for e in range(indptr[u], indptr[u + 1]):
+            x = e_dst[e]
+            if only == -1:
+                only = x
+            elif x != only:
+                only = -1
+                break
+        out[u] = only
+    m = 0
+    for v in range(nn):
+        d_indptr[v] = m
+        for e in range(indptr[v], indptr[v + 1]):
+            if out[e_dst[e]] != v:
+                d_edge[m] = e
+                m += 1
+    d_indptr[nn] = m
+
+
 # Relative and absolute slack (msat) over the target's cost when ``search_directed`` settles every
 # node that may matter: far above the rounding of any sum of a search (2^-53 relative per step).
 _SLACK_REL = 1e-9
@@ -283,6 +310,9 @@ def search_directed(
     floor,
     hops,
     amb,
+    lone,
+    d_indptr,
+    d_edge,
 ):  # pragma: no cover
     """``search_around``'s answer, goal-directed; (cost, certain). Only a certain answer may be used.
 
@@ -306,6 +336,14 @@ def search_directed(
     outcome may depend on its heap: an equal-label tie with different fee sums at a settled node
     (``amb`` 2), any equal-label tie on the receiver's path (``amb`` 1), or a settled label that
     improves (rounding against consistency).
+
+    Dead ends are skipped: a node ``u`` other than the receiver whose every edge leads back to
+    ``v`` (``lone[u] == v``) is never labelled from ``v``. Its label could only ever feed its own
+    relaxations, all into ``v``, which is settled with a lower label (every edge costs >= ``floor``
+    > 0): neither an improvement nor a tie, so no node that matters changes, and ``u`` is on no
+    path to the receiver. (The plain search pushes such nodes; only its heap layout, which the
+    answer here does not depend on, differs.) ``d_edge[d_indptr[v]:d_indptr[v + 1]]`` lists ``v``'s
+    edges without those, in order; ``v``'s full list is scanned when the receiver is one of them.
     """
     rf, hb, hp_a, lhb, lhp_a, learns, has_liq, liq_a = _search_constants(kp, k, a)
     fresh = now - memory
@@ -334,10 +372,17 @@ def search_directed(
             found = d
             cut = d + d * _SLACK_REL + _SLACK_ABS
         dl = d + floor
-        for e in range(indptr[v], indptr[v + 1]):
+        # v's edges but those into its dead ends (``lone_neighbours``), unless the receiver is one
+        full = lone[target] == v
+        lo = indptr[v] if full else d_indptr[v]
+        hi = indptr[v + 1] if full else d_indptr[v + 1]
+        for q in range(lo, hi):
+            e = q if full else d_edge[q]
             u = e_dst[e]
             if dl > dist[u]:
                 continue  # strictly: an equal cost is a tie to record
+            if full and lone[u] == v and u != target:
+                continue
             h = hops[u]
             # A head that cannot reach the receiver, or whose key would exceed what will ever be
             # popped, is no node that matters (see the docstring): neither labelled nor priced.
