@@ -69,6 +69,21 @@ def test_competitor_fee_uses_the_other_side_policy() -> None:
     assert competitor_fee(disabled, PEER) == competitor_fee(_graph(_chan(1, 2, 3)), PEER)
 
 
+def test_competitor_fee_ignores_unpriced_channels() -> None:
+    """0 and 1 ppm are defaults or free channels, not prices: 5M sat at 1 ppm and 2M at 0 ppm
+    would otherwise make the median 1 ppm; without them it is the priced channels' 300 ppm."""
+    graph = _graph(
+        _chan(1, 2, 1, cap=5_000_000, fee_a=1),
+        _chan(2, 3, 1, cap=2_000_000, fee_a=0),
+        _chan(3, 4, 1, cap=1_000_000, fee_a=300),
+    )
+    result = competitor_fee(graph, PEER)
+    assert result.fee_ppm == 300.0
+    assert result.channel_count == 1
+    only_defaults = _graph(_chan(1, 2, 1, fee_a=1))
+    assert competitor_fee(only_defaults, PEER).fee_ppm is None  # no price known: the caller falls back
+
+
 def test_reach_lost() -> None:
     # us - peer - 2 - 3, us - 4; peer is the only way to 2 and 3 within 3 hops.
     graph = _graph(_chan(0, 0, 1), _chan(1, 1, 2), _chan(2, 2, 3), _chan(3, 0, 4))
