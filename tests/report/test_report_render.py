@@ -203,6 +203,13 @@ def test_report_cli_writes_md_and_html(
     assert main(["report", "--day", "2025-01-14", "--format", "md", "--output", str(tmp_path / "r.md")]) == 0
     out = capsys.readouterr().out
     assert f"report written to {tmp_path / 'r.md'}" in out and "r-fees.png" in out
+    # The summary comes to the terminal too, not only a path (each line within 80 columns).
+    summary = out.split("report written to")[0]
+    assert "2025-01-14 00:00 to 2025-01-15 00:00 UTC" in summary
+    for label in ("forwards", "routing fees", "rebalance cost", "net profit", "decisions"):
+        assert f"  {label} " in summary
+    assert " approved, " in summary and " rolled back" in summary
+    assert all(len(line) <= 80 for line in summary.splitlines())
     assert main(["report", "--since", "2025-01-14", "--at", str(DAY0 + 86_000)]) == 0
     out = capsys.readouterr().out
     default = tmp_path / "data" / "reports" / "report-2025-01-14.html"

@@ -26,7 +26,7 @@ def report(
     """Write a report of what lnpilot decided, executed and earned (default: the last 24 hours)."""
     from lnpilot.errors import InvalidInputError
     from lnpilot.report.data import gather
-    from lnpilot.report.render import FORMATS, write_report
+    from lnpilot.report.render import FORMATS, render_text, write_report
     from lnpilot.report.window import window
     from lnpilot.store import Store
 
@@ -39,19 +39,20 @@ def report(
         f"report-{datetime.fromtimestamp(start, UTC).date().isoformat()}.{fmt}"
     )
 
-    async def main() -> list[Path]:
+    async def main() -> tuple[str, list[Path]]:
         store = await Store.open(settings)
         try:
             data = await gather(store, start, end)
         finally:
             await store.close()
-        return write_report(data, path, fmt)
+        return render_text(data), write_report(data, path, fmt)
 
     if err_console.is_terminal:  # a spinner while the window is read and the charts drawn
         with err_console.status("gathering the report and drawing its charts"):
-            written = asyncio.run(main())
+            summary, written = asyncio.run(main())
     else:
-        written = asyncio.run(main())
+        summary, written = asyncio.run(main())
+    console.print(summary, markup=False, highlight=False)
     console.print(f"report written to {written[0]}", markup=False, soft_wrap=True)
     for extra in written[1:]:
         console.print(f"  chart {extra}", markup=False, soft_wrap=True)

@@ -77,6 +77,11 @@ def render_html(data: ReportData, path: Path) -> list[Path]:
     return [path]
 
 
+def render_text(data: ReportData) -> str:
+    """The summary for a terminal: the window, forwards, fees, costs, net and decisions (<= 80 columns)."""
+    return _env().get_template("report.txt.j2").render(images={}, **_context(data)).rstrip("\n")
+
+
 def write_report(data: ReportData, path: Path, fmt: str) -> list[Path]:
     if fmt not in FORMATS:
         raise InvalidInputError(f"report format must be one of {', '.join(FORMATS)}, not {fmt!r}")
