@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lnpilot.decisions.signals import history_span_s
-from lnpilot.decisions.timeline import segments
+from lnpilot.decisions.timeline import segments, weight
 from lnpilot.domain.channel_view import ChannelView
 
 DAY_S = 86_400
@@ -77,8 +77,14 @@ def pooled_elasticity(views: Sequence[ChannelView], window_s: int, half_life_s: 
             if seg.available_s <= 0 or abs(math.log(max(seg.fee_ppm, 1)) - here) > LOCAL:
                 continue
             mid = (seg.start_s + seg.end_s) / 2
-            weight = 0.5 ** (max(view.now - mid, 0) / half_life_s)
-            rows.append((weight, float(seg.forwards), seg.available_s / DAY_S, math.log(max(seg.fee_ppm, 1))))
+            rows.append(
+                (
+                    weight(view.now - mid, half_life_s),
+                    float(seg.forwards),
+                    seg.available_s / DAY_S,
+                    math.log(max(seg.fee_ppm, 1)),
+                )
+            )
         sold = [r for r in rows if r[1] > 0]
         if not sold:
             continue

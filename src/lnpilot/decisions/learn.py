@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from lnpilot.decisions.profiles import Profile
-from lnpilot.decisions.timeline import Evidence, Segment, evidence, fee_at, segments
+from lnpilot.decisions.timeline import Evidence, Segment, evidence, fee_at, segments, weight
 from lnpilot.domain.channel_view import ChannelView
 
 DAY_S = 86_400
@@ -149,7 +149,7 @@ def _lower_rate(segs: list[Segment], fee_ppm: int, before_s: int, now: int, half
     for seg in segs:
         if seg.end_s > before_s or seg.fee_ppm > fee_ppm:
             continue
-        w = 0.5 ** (max(now - (seg.start_s + seg.end_s) / 2, 0) / half_life_s)
+        w = weight(now - (seg.start_s + seg.end_s) / 2, half_life_s)
         fwds += seg.forwards * w
         days += seg.available_s / DAY_S * w
     return fwds / days if days > 0 else 0.0
@@ -339,39 +339,25 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
     # One channel that sells a few times a month cannot tell; the node can. The channel's own
     # evidence still rules first: a significant loss was reverted above and a quiet channel stepped
     # down, and a sold-out channel has its own rule.
+    trend = inputs.node_trend
     if (
-        inputs.node_trend > 0
-        and not quiet
-        and not raise_blocked(judged_z, last_dir)
-        and not _turn_budget_spent(1, last_dir, history, now, profile)
-        and _banned(1, inputs, now) is None
+        trend
+        and not _turn_budget_spent(trend, last_dir, history, now, profile)
+        and _banned(trend, inputs, now) is None
     ):
-        new = min(_move(cur, 1, profile.max_step_ratio, inputs), round(CLIMB_HEADROOM * sold_at))
-        if new > cur:
+        new = _move(cur, trend, profile.max_step_ratio, inputs)
+        if trend > 0:
+            new = min(new, round(CLIMB_HEADROOM * sold_at))
+            allowed = not quiet and not raise_blocked(judged_z, last_dir)
+            kind, why = "climb", "revenue rises with the fee, raise"
+        else:
+            if new < inputs.floor_ppm <= cur:
+                new = inputs.floor_ppm
+            allowed = not sold_out
+            kind, why = "descend", "revenue falls as the fee rises, cut"
+        if allowed and (new - cur) * trend > 0:
             gain = here.rate_msat_per_day * (profile.max_step_ratio - 1) * dwell_days
-            return out(
-                new,
-                "climb",
-                f"{inputs.node_reason}: revenue rises with the fee, raise x{profile.max_step_ratio:g}",
-                max(gain, 1.0),
-            )
-    if (
-        inputs.node_trend < 0
-        and not sold_out
-        and not _turn_budget_spent(-1, last_dir, history, now, profile)
-        and _banned(-1, inputs, now) is None
-    ):
-        new = _move(cur, -1, profile.max_step_ratio, inputs)
-        if new < inputs.floor_ppm <= cur:
-            new = inputs.floor_ppm
-        if new < cur:
-            gain = here.rate_msat_per_day * (profile.max_step_ratio - 1) * dwell_days
-            return out(
-                new,
-                "descend",
-                f"{inputs.node_reason}: revenue falls as the fee rises, cut x{profile.max_step_ratio:g}",
-                max(gain, 1.0),
-            )
+            return out(new, kind, f"{inputs.node_reason}: {why} x{profile.max_step_ratio:g}", max(gain, 1.0))
     # Optimism for the unexplored (the UCB principle): a higher fee never measured in the window has
     # the widest upper bound, so it is tried after one dwell instead of one probe period -- unless
     # the last move was a raise that looked worse.

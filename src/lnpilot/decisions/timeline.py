@@ -151,7 +151,7 @@ def segments(view: ChannelView, window_s: int) -> list[Segment]:
     return out
 
 
-def _weight(age_s: float, half_life_s: float) -> float:
+def weight(age_s: float, half_life_s: float) -> float:
     return float(0.5 ** (max(age_s, 0.0) / half_life_s))
 
 
@@ -185,7 +185,7 @@ def evidence(
             continue
         share = (end - start) / max(seg.end_s - seg.start_s, 1)
         avail = seg.available_s * share
-        exposure += avail / 86_400 * _weight(now - (start + end) / 2, half_life_s)
+        exposure += avail / 86_400 * weight(now - (start + end) / 2, half_life_s)
         total_s += end - start
         dry_s += seg.drained_s * share
         chosen.append((start, end))
@@ -195,7 +195,7 @@ def evidence(
                 continue
             t = event.timestamp_ns / NS
             if any(a <= t < b for a, b in chosen):
-                w = _weight(now - t, half_life_s)
+                w = weight(now - t, half_life_s)
                 revenue += w * event.fee_msat
                 sq += w * w * event.fee_msat * event.fee_msat
                 count += w
