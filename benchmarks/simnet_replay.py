@@ -103,9 +103,10 @@ def _load_kernel(src: Path, tag: str, into: Path) -> Any:
     return importlib.import_module(f"{tag}.simnet.market.kernel")
 
 
-def replay(path: Path, sources: list[Path], rounds: int) -> None:
+def replay(path: Path, sources: list[Path], rounds: int, hop_rows_override: int = 0) -> None:
     with path.open("rb") as f:
         names, shared, hop_rows, calls = pickle.load(f)
+    hop_rows = hop_rows_override or hop_rows
     n = len(shared["r_indptr"]) - 1
     tmp = Path(tempfile.mkdtemp(prefix="simnet_replay_"))
     sys.path.insert(0, str(tmp))
@@ -174,11 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("file", type=Path)
     rep.add_argument("sources", type=Path, nargs="+", help="source trees (each holds lnpilot/)")
     rep.add_argument("--rounds", type=int, default=3)
+    rep.add_argument(
+        "--hop-rows", type=int, default=0, help="rows of the hop-count ring (default: the captured run's)"
+    )
     args = parser.parse_args(argv)
     if args.command == "capture":
         capture(args.hours, args.file)
     else:
-        replay(args.file, args.sources, args.rounds)
+        replay(args.file, args.sources, args.rounds, args.hop_rows)
     return 0
 
 

@@ -64,11 +64,6 @@ def _both(
     e_succ = np.full(m, -np.inf) if e_succ is None else e_succ
     cap = edges.capacity_msat.astype(np.float64)
     e_max = np.where(edges.usable, cap, -1.0)
-    order = np.argsort(edges.dst, kind="stable")
-    r_indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(edges.dst, minlength=n), out=r_indptr[1:])
-    hops = np.empty(n, dtype=np.int8)
-    search.hops_to(r_indptr, edges.src[order].astype(np.int64), target, hops, np.empty(n, dtype=np.int64))
     nonneg = search.nonnegative_costs(kp, edges.base_msat, edges.ppm, edges.time_lock_delta)
     floor = search.weight_floor(kp, k, a, nonneg)
     lone, d_indptr, d_edge = (
@@ -77,6 +72,7 @@ def _both(
         np.empty(m, dtype=np.int64),
     )
     search.lone_neighbours(edges.indptr, edges.dst, lone, d_indptr, d_edge)
+    hops = _hops(edges, lone, target, leafless=True)  # the rows the kernel uses
     common = (edges.indptr, edges.dst, source, target, a, k, kp, edges.src, edges.base_msat, edges.ppm)
     rest = (edges.time_lock_delta, cap, e_max, e_succ, now, 3600.0, failed, int(failed.sum()))
     plain, directed = _Search(n, m), _Search(n, m)
@@ -90,6 +86,23 @@ def _both(
         lone, d_indptr, d_edge,
     )  # fmt: skip
     return want, got, certain, plain, directed
+
+
+def _hops(edges: EdgeArrays, lone: np.ndarray, target: int, *, leafless: bool) -> np.ndarray:
+    """Hop counts to ``target`` over all reversed edges, or without the pure leaves as the kernel
+    computes them (``search.leafless_reverse``)."""
+    n, m = edges.nodes, len(edges.dst)
+    order = np.argsort(edges.dst, kind="stable")
+    r_indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(edges.dst, minlength=n), out=r_indptr[1:])
+    r_src = edges.src[order].astype(np.int64)
+    if leafless:
+        b_indptr, b_src = np.empty(n + 1, dtype=np.int64), np.empty(m, dtype=np.int64)
+        search.leafless_reverse(r_indptr, r_src, lone, b_indptr, b_src)
+        r_indptr, r_src = b_indptr, b_src
+    hops = np.empty(n, dtype=np.int8)
+    search.hops_to(r_indptr, r_src, target, hops, np.empty(n, dtype=np.int64))
+    return hops
 
 
 def _compare(edges: EdgeArrays, seed: int, searches: int) -> tuple[int, int, int]:
@@ -251,3 +264,28 @@ def test_dead_ends_are_listed_and_a_dead_end_receiver_is_still_reached() -> None
         want, got, certain, plain, directed = _both(edges, kp, 4, target, 1e6, 3)
         assert certain and got == want < np.inf
         assert directed.path(4, target, edges.src) == plain.path(4, target, edges.src)
+
+
+def test_hop_counts_without_pure_leaves_are_the_full_ones_elsewhere(edges: EdgeArrays) -> None:
+    # A pure leaf (every edge, out and in, joins one node x) is on no shortest hop path but its
+    # own: the breadth-first search without them gives every other node the same count, and
+    # leaves them (but the target) at -1; the directed search never reads their counts.
+    n, m = edges.nodes, len(edges.dst)
+    lone, d_indptr, d_edge = (
+        np.empty(n, dtype=np.int64),
+        np.empty(n + 1, dtype=np.int64),
+        np.empty(m, dtype=np.int64),
+    )
+    search.lone_neighbours(edges.indptr, edges.dst, lone, d_indptr, d_edge)
+    tails = [set(edges.src[edges.dst == u].tolist()) for u in range(n)]
+    pure = np.array([lone[u] >= 0 and tails[u] <= {int(lone[u])} for u in range(n)])
+    assert 0 < pure.sum() < n
+    for target in [*np.flatnonzero(pure)[:5].tolist(), *range(0, n, 37)]:
+        full = _hops(edges, lone, target, leafless=False)
+        got = _hops(edges, lone, target, leafless=True)
+        other = ~pure
+        other[target] = True
+        assert np.array_equal(got[other], full[other])
+        gone = pure.copy()
+        gone[target] = False
+        assert (got[gone] == -1).all()

@@ -26,6 +26,7 @@ from numba import njit
 from lnpilot.simnet.market.search import (
     edge_cost,
     hop_row,
+    leafless_reverse,
     lone_neighbours,
     nonnegative_costs,
     search_around,
@@ -515,6 +516,10 @@ def route_payments(
     d_indptr = np.empty(nn + 1, dtype=np.int64)
     d_edge = np.empty(len(e_dst), dtype=np.int64)
     lone_neighbours(indptr, e_dst, lone, d_indptr, d_edge)
+    # the hop counts' breadth-first searches skip the pure leaves (``leafless_reverse``)
+    b_indptr = np.empty(nn + 1, dtype=np.int64)
+    b_src = np.empty(len(r_src), dtype=np.int64)
+    leafless_reverse(r_indptr, r_src, lone, b_indptr, b_src)
     for p in range(len(p_amt)):
         k = p_kind[p]
         row = p_row[p]
@@ -694,7 +699,7 @@ def route_payments(
                             s_touched,
                             s_ntouched,
                             floor,
-                            hop_row(recv, hop_slot, hop_table, hop_owner, hop_next, r_indptr, r_src, queue),
+                            hop_row(recv, hop_slot, hop_table, hop_owner, hop_next, b_indptr, b_src, queue),
                             s_amb,
                             lone,
                             d_indptr,

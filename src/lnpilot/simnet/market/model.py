@@ -25,7 +25,7 @@ from lnpilot.simnet.state import Forward, SimChannel
 
 _STREAM_PAYMENTS = 0x7061
 _STREAM_BALANCES = 0x62616C
-_HOP_CACHE_BYTES = 16 << 20  # hop counts to receivers kept between routing calls
+_HOP_CACHE_BYTES = 160 << 20  # hop counts to receivers kept between routing calls (every node up to ~13k)
 
 
 @dataclass(frozen=True, slots=True)
