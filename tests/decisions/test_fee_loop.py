@@ -374,7 +374,8 @@ def test_the_approach_does_not_undo_a_probe_before_it_is_measured() -> None:
         ]
     )
     assert probed.type is DecisionType.NO_ACTION
-    assert any("the fee already turned within 7 d: the last move is measured first" in r for r in probed.reasons)
+    held = "the fee already turned within 7 d: the last move is measured first"
+    assert any(held in r for r in probed.reasons)
     cut_once = decide([PolicyChange(NOW - DAY // 4, policy(300), policy(240))])
     assert cut_once.type is DecisionType.INCREASE_FEES
     assert any("far from the prior" in r for r in cut_once.reasons)
