@@ -357,6 +357,30 @@ def test_the_approach_up_stops_below_a_fee_measured_idle() -> None:
     assert d.type is DecisionType.NO_ACTION
 
 
+def test_the_approach_does_not_undo_a_probe_before_it_is_measured() -> None:
+    """Raised toward a 600 ppm prior ten days ago, probed down a few hours ago: the approach would
+    turn the fee round a second time within the probe period, undoing the probe unmeasured (the
+    weekly probe-down, approach-up saw-tooth of the 2021 graph, seed 3). Without the earlier turn
+    the approach still runs."""
+
+    def decide(changes: list[PolicyChange]) -> object:
+        state = view(fee_rate_ppm=240, competitor_fee_ppm=600.0, policy_changes=changes, history_days=20)
+        return engine().decide(state, None, NOW)
+
+    probed = decide(
+        [
+            PolicyChange(NOW - 10 * DAY, policy(100), policy(300)),
+            PolicyChange(NOW - DAY // 4, policy(300), policy(240)),
+        ]
+    )
+    assert probed.type is DecisionType.NO_ACTION
+    held = "the fee already turned within 7 d: the last move is measured first"
+    assert any(held in r for r in probed.reasons)
+    cut_once = decide([PolicyChange(NOW - DAY // 4, policy(300), policy(240))])
+    assert cut_once.type is DecisionType.INCREASE_FEES
+    assert any("far from the prior" in r for r in cut_once.reasons)
+
+
 def test_a_node_whose_forwards_barely_fall_as_fees_rise_climbs() -> None:
     """Pooled elasticity below 1 across the node: a channel with its own evidence flat climbs x1.5,
     at most twice the highest fee it sold at; the reasons carry the node's estimate."""

@@ -303,6 +303,13 @@ def step(view: ChannelView, profile: Profile, inputs: LoopInputs) -> LoopStep:
             reasons.append(
                 f"below the prior {prior:.0f} ppm, but {idle_above} ppm was measured idle: no approach up"
             )
+        elif _turn_budget_spent(direction, last_dir, history, now, profile):
+            # A probe or cut away from the prior is an experiment: undone the next cycle it is a
+            # flip that measured nothing (2021 graph, seed 3: probe down, approach back up, every week).
+            reasons.append(
+                f"{prior:.0f} ppm prior, but the fee already turned within {profile.probe_every_days:g} d: "
+                "the last move is measured first"
+            )
         elif _banned(direction, inputs, now) is None:
             wanted = max(prior, inputs.floor_ppm) if direction < 0 else prior
             if direction > 0 and idle_above is not None:
