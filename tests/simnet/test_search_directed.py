@@ -66,12 +66,7 @@ def _both(
     e_max = np.where(edges.usable, cap, -1.0)
     nonneg = search.nonnegative_costs(kp, edges.base_msat, edges.ppm, edges.time_lock_delta)
     floor = search.weight_floor(kp, k, a, nonneg)
-    lone, d_indptr, d_edge = (
-        np.empty(n, dtype=np.int64),
-        np.empty(n + 1, dtype=np.int64),
-        np.empty(m, dtype=np.int64),
-    )
-    search.lone_neighbours(edges.indptr, edges.dst, lone, d_indptr, d_edge)
+    lone, d_indptr, d_edge = _lone(edges)
     hops = _hops(edges, lone, target, leafless=True)  # the rows the kernel uses
     common = (edges.indptr, edges.dst, source, target, a, k, kp, edges.src, edges.base_msat, edges.ppm)
     rest = (edges.time_lock_delta, cap, e_max, e_succ, now, 3600.0, failed, int(failed.sum()))
@@ -86,6 +81,18 @@ def _both(
         lone, d_indptr, d_edge,
     )  # fmt: skip
     return want, got, certain, plain, directed
+
+
+def _lone(edges: EdgeArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``search.lone_neighbours``' outputs: each node's lone neighbour and the dead-end-free edges."""
+    n, m = edges.nodes, len(edges.dst)
+    lone, d_indptr, d_edge = (
+        np.empty(n, dtype=np.int64),
+        np.empty(n + 1, dtype=np.int64),
+        np.empty(m, dtype=np.int64),
+    )
+    search.lone_neighbours(edges.indptr, edges.dst, lone, d_indptr, d_edge)
+    return lone, d_indptr, d_edge
 
 
 def _hops(edges: EdgeArrays, lone: np.ndarray, target: int, *, leafless: bool) -> np.ndarray:
@@ -249,12 +256,7 @@ def test_dead_ends_are_listed_and_a_dead_end_receiver_is_still_reached() -> None
         6, src, dst, np.full(m, 1_000.0), np.full(m, 100.0), np.full(m, 40.0), np.full(m, 1e9),
         np.ones(m, bool), np.arange(m),
     )  # fmt: skip
-    lone, d_indptr, d_edge = (
-        np.empty(6, dtype=np.int64),
-        np.empty(7, dtype=np.int64),
-        np.empty(m, dtype=np.int64),
-    )
-    search.lone_neighbours(edges.indptr, edges.dst, lone, d_indptr, d_edge)
+    lone, d_indptr, d_edge = _lone(edges)
     assert lone.tolist() == [-1, 0, 0, 0, 5, -1]
     kept = d_edge[d_indptr[0] : d_indptr[1]]
     assert edges.dst[kept].tolist() == [5] and list(kept) == sorted(kept)
@@ -270,13 +272,8 @@ def test_hop_counts_without_pure_leaves_are_the_full_ones_elsewhere(edges: EdgeA
     # A pure leaf (every edge, out and in, joins one node x) is on no shortest hop path but its
     # own: the breadth-first search without them gives every other node the same count, and
     # leaves them (but the target) at -1; the directed search never reads their counts.
-    n, m = edges.nodes, len(edges.dst)
-    lone, d_indptr, d_edge = (
-        np.empty(n, dtype=np.int64),
-        np.empty(n + 1, dtype=np.int64),
-        np.empty(m, dtype=np.int64),
-    )
-    search.lone_neighbours(edges.indptr, edges.dst, lone, d_indptr, d_edge)
+    n = edges.nodes
+    lone = _lone(edges)[0]
     tails = [set(edges.src[edges.dst == u].tolist()) for u in range(n)]
     pure = np.array([lone[u] >= 0 and tails[u] <= {int(lone[u])} for u in range(n)])
     assert 0 < pure.sum() < n
